@@ -1,0 +1,3 @@
+export * from "./agent.ts";
+export * from "./history.ts";
+export * from "./context.ts";

@@ -1,0 +1,89 @@
+// argv → subcommand. Usage errors exit 2, failed turns 1, interrupts 130.
+import { Command, CommanderError, InvalidArgumentError, Option } from "commander";
+import process from "node:process";
+import { AddressInUseError } from "../platform/mod.ts";
+import { ConfigError } from "../config/mod.ts";
+import { ScenarioError } from "../fake/mod.ts";
+import { EXIT_FAILED, EXIT_USAGE, runExec, UsageError } from "./exec.ts";
+import { runFakeServer } from "./fake_server.ts";
+import { VERSION } from "./version.ts";
+
+function parsePort(value: string): string {
+  const port = Number(value);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) {
+    throw new InvalidArgumentError("expected a port number from 0 to 65535");
+  }
+  return value;
+}
+
+function buildProgram(setExit: (code: number) => void): Command {
+  const program = new Command()
+    .name("tscodex")
+    .description("A Codex-compatible coding agent in one binary.")
+    .version(`tscodex ${VERSION}`, "-V, --version", "print the version")
+    .exitOverride()
+    .showHelpAfterError("(run with --help for usage)")
+    .configureOutput({ writeErr: (text) => process.stderr.write(text) });
+
+  program.command("exec")
+    .description("run one turn non-interactively; the final message goes to stdout")
+    .argument("[prompt]", "the prompt; `-` or omitted reads it from stdin")
+    .option("--skip-git-repo-check", "allow running outside a git repository")
+    .option("-C, --cd <dir>", "work in this directory")
+    .option("-m, --model <model>", "the model to use")
+    .action(async (prompt: string | undefined, opts) => {
+      setExit(
+        await runExec(prompt, {
+          skipGitRepoCheck: opts.skipGitRepoCheck,
+          cd: opts.cd,
+          model: opts.model,
+        }),
+      );
+    });
+
+  program.command("fake-server")
+    .description("serve a scripted scenario as a Responses API over HTTP/SSE")
+    .option("--scenario <file>", "scenario JSON file (default: the built-in demo)")
+    .addOption(
+      new Option("--port <port>", "port to listen on; 0 picks a free one").default("0").argParser(
+        parsePort,
+      ),
+    )
+    .option("--host <host>", "address to bind", "127.0.0.1")
+    .option("--record <dir>", "append every request to <dir>/requests.jsonl")
+    .action(async (opts) => {
+      setExit(await runFakeServer(opts));
+    });
+
+  program.action(() => {
+    throw new UsageError('the interactive REPL is not available yet; use `tscodex exec "prompt"`');
+  });
+  return program;
+}
+
+/** Runs the CLI and returns the process exit code. */
+export async function main(argv: string[]): Promise<number> {
+  let exitCode = 0;
+  const program = buildProgram((code) => (exitCode = code));
+  try {
+    await program.parseAsync(argv, { from: "user" });
+    return exitCode;
+  } catch (err) {
+    if (err instanceof CommanderError) {
+      if (err.code === "commander.helpDisplayed" || err.code === "commander.version") return 0;
+      return EXIT_USAGE;
+    }
+    if (err instanceof UsageError) {
+      process.stderr.write(`Error: ${err.message}\n`);
+      return EXIT_USAGE;
+    }
+    if (
+      err instanceof ConfigError || err instanceof ScenarioError || err instanceof AddressInUseError
+    ) {
+      process.stderr.write(`Error: ${err.message}\n`);
+      return EXIT_FAILED;
+    }
+    process.stderr.write(`Error: ${(err as Error).stack ?? err}\n`);
+    return EXIT_FAILED;
+  }
+}

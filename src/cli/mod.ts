@@ -1,0 +1,2 @@
+export { main } from "./main.ts";
+export { VERSION } from "./version.ts";

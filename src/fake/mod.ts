@@ -1,0 +1,3 @@
+export * from "./scenario.ts";
+export * from "./server.ts";
+export { DEMO_SCENARIO } from "./demo.ts";

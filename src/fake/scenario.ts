@@ -1,0 +1,135 @@
+// Scenario files script the fake Responses server: one scripted response per request index.
+import { readFile } from "node:fs/promises";
+import { z } from "zod";
+
+const ScriptedMessage = z.strictObject({
+  type: z.literal("message"),
+  id: z.string().optional(),
+  /** May hold `{{output:CALL_ID}}`, replaced by that call's output text from the request. */
+  text: z.string(),
+  phase: z.string().optional(),
+});
+
+const ScriptedFunctionCall = z.strictObject({
+  type: z.literal("function_call"),
+  id: z.string().optional(),
+  call_id: z.string().optional(),
+  name: z.string().min(1),
+  namespace: z.string().optional(),
+  /** A JSON object is serialised; a string is sent as written (it may be invalid JSON on purpose). */
+  arguments: z.union([z.string(), z.record(z.string(), z.unknown())]),
+});
+
+const ScriptedCustomToolCall = z.strictObject({
+  type: z.literal("custom_tool_call"),
+  id: z.string().optional(),
+  call_id: z.string().optional(),
+  name: z.string().min(1),
+  input: z.string(),
+});
+
+const ScriptedReasoning = z.strictObject({
+  type: z.literal("reasoning"),
+  id: z.string().optional(),
+  summary: z.array(z.string()).default([]),
+  content: z.array(z.string()).optional(),
+  encrypted_content: z.string().optional(),
+});
+
+const ScriptedWebSearch = z.strictObject({
+  type: z.literal("web_search_call"),
+  id: z.string().optional(),
+  action: z.looseObject({ type: z.string() }).optional(),
+});
+
+export const ScriptedItem = z.discriminatedUnion("type", [
+  ScriptedMessage,
+  ScriptedFunctionCall,
+  ScriptedCustomToolCall,
+  ScriptedReasoning,
+  ScriptedWebSearch,
+]);
+export type ScriptedItem = z.infer<typeof ScriptedItem>;
+
+export const Fault = z.discriminatedUnion("kind", [
+  /** Answer with this HTTP status and body instead of a stream. */
+  z.strictObject({
+    kind: z.literal("http_status"),
+    status: z.number().int().min(400).max(599),
+    body: z.unknown().optional(),
+    headers: z.record(z.string(), z.string()).optional(),
+  }),
+  /** Close the stream after this many events, without a terminal event. */
+  z.strictObject({ kind: z.literal("cut"), after_events: z.number().int().min(0) }),
+  /** Wait before sending the response headers. */
+  z.strictObject({ kind: z.literal("delay"), ms: z.number().int().min(0) }),
+  /** Stop sending after this many events and hold the connection open (for `ms`, or until the client leaves). */
+  z.strictObject({
+    kind: z.literal("stall"),
+    after_events: z.number().int().min(0),
+    ms: z.number().int().min(0).optional(),
+  }),
+]);
+export type Fault = z.infer<typeof Fault>;
+
+export const ScriptedResponse = z.strictObject({
+  id: z.string().optional(),
+  output: z.array(ScriptedItem).default([]),
+  status: z.enum(["completed", "failed", "incomplete"]).default("completed"),
+  error: z.strictObject({ code: z.string().optional(), message: z.string() }).optional(),
+  incomplete_reason: z.string().optional(),
+  usage: z.strictObject({
+    input_tokens: z.number().int().min(0),
+    cached_input_tokens: z.number().int().min(0).default(0),
+    output_tokens: z.number().int().min(0),
+    reasoning_output_tokens: z.number().int().min(0).default(0),
+  }).optional(),
+  /** Deltas of each text are split into this many chunks. */
+  chunks: z.number().int().min(1).default(1),
+  /** Pause between events, to make streaming observable. */
+  event_delay_ms: z.number().int().min(0).default(0),
+  fault: Fault.optional(),
+});
+export type ScriptedResponse = z.infer<typeof ScriptedResponse>;
+
+export const Scenario = z.strictObject({
+  name: z.string().default("scenario"),
+  description: z.string().optional(),
+  responses: z.array(ScriptedResponse).min(1),
+  /** What to do with requests past the script: fail loudly, or serve the last response again. */
+  after_last: z.enum(["error", "repeat_last"]).default("error"),
+});
+export type Scenario = z.infer<typeof Scenario>;
+export type ScenarioInput = z.input<typeof Scenario>;
+
+export class ScenarioError extends Error {
+  constructor(readonly file: string, readonly issuePath: string, detail: string) {
+    super(`invalid scenario ${file}${issuePath ? ` at ${issuePath}` : ""}: ${detail}`);
+    this.name = "ScenarioError";
+  }
+}
+
+export function parseScenario(value: unknown, file = "<inline>"): Scenario {
+  const parsed = Scenario.safeParse(value);
+  if (parsed.success) return parsed.data;
+  const issue = parsed.error.issues[0];
+  const path = issue.path.map((p) => (typeof p === "number" ? `[${p}]` : `.${String(p)}`)).join("")
+    .replace(/^\./, "");
+  throw new ScenarioError(file, path, issue.message);
+}
+
+export async function loadScenario(file: string): Promise<Scenario> {
+  let text: string;
+  try {
+    text = await readFile(file, "utf8");
+  } catch (err) {
+    throw new ScenarioError(file, "", `cannot read the file (${(err as Error).message})`);
+  }
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch (err) {
+    throw new ScenarioError(file, "", `not valid JSON (${(err as Error).message})`);
+  }
+  return parseScenario(value, file);
+}

@@ -1,0 +1,425 @@
+// The embedded fake Responses server: serves a scripted scenario over real HTTP + SSE and records
+// every request it receives. It powers the offline demo, the tests and upstream recording.
+import { appendFile, mkdir } from "node:fs/promises";
+import { join } from "node:path";
+import { encodeJsonEvent, type ResponseItem, SSE_HEADERS, type Usage } from "../protocol/mod.ts";
+import { type RunningServer, serveHttp } from "../platform/mod.ts";
+import type { Scenario, ScriptedItem, ScriptedResponse } from "./scenario.ts";
+
+export interface RecordedRequest {
+  index: number;
+  method: string;
+  path: string;
+  query: string;
+  headers: Record<string, string>;
+  body: unknown;
+}
+
+export interface FakeServerOptions {
+  /** Appends each request as one JSON line to `<recordDir>/requests.jsonl`. */
+  recordDir?: string;
+}
+
+const SECRET_HEADER = /authorization|api[-_]?key|token|secret|cookie/i;
+
+/** Header values that carry credentials are replaced, keeping the auth scheme visible. */
+export function redactHeaders(headers: Headers): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [name, value] of headers) {
+    if (!SECRET_HEADER.test(name)) {
+      out[name] = value;
+      continue;
+    }
+    const scheme = /^(Bearer|Basic)\s/i.exec(value)?.[1];
+    out[name] = scheme ? `${scheme} <redacted>` : "<redacted>";
+  }
+  return out;
+}
+
+function sleep(ms: number, signal?: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    if (signal?.aborted) return resolve();
+    const timer = setTimeout(resolve, ms);
+    signal?.addEventListener("abort", () => {
+      clearTimeout(timer);
+      resolve();
+    }, { once: true });
+  });
+}
+
+function splitChunks(text: string, count: number): string[] {
+  if (count <= 1 || text.length <= 1) return [text];
+  const size = Math.ceil(text.length / count);
+  const chunks: string[] = [];
+  for (let i = 0; i < text.length; i += size) chunks.push(text.slice(i, i + size));
+  return chunks;
+}
+
+/** The output text of `callId` in the request input: what follows `Output:` when framed. */
+function callOutputText(input: unknown, callId: string): string {
+  if (!Array.isArray(input)) return "";
+  for (const item of input as Array<Record<string, unknown>>) {
+    if (!String(item?.type).endsWith("_call_output") || item.call_id !== callId) continue;
+    const output = item.output;
+    const text = typeof output === "string"
+      ? output
+      : Array.isArray(output)
+      ? output.map((p) => (typeof p?.text === "string" ? p.text : "")).join("")
+      : JSON.stringify(output);
+    const marker = text.indexOf("\nOutput:\n");
+    return (marker >= 0 ? text.slice(marker + "\nOutput:\n".length) : text).replace(/\n+$/, "");
+  }
+  return `(no output for ${callId} in this request)`;
+}
+
+function fillTemplate(text: string, input: unknown): string {
+  return text.replace(
+    /\{\{output:([^}]+)\}\}/g,
+    (_, callId: string) => callOutputText(input, callId),
+  );
+}
+
+function estimateTokens(value: unknown): number {
+  return Math.max(1, Math.ceil(JSON.stringify(value ?? "").length / 4));
+}
+
+type Payload = { type: string; [key: string]: unknown };
+
+/** The full event sequence of one scripted response, as a real Responses server streams it. */
+export function scriptEvents(
+  script: ScriptedResponse,
+  context: { responseId: string; model: string; input: unknown; requestIndex: number },
+): Payload[] {
+  const events: Payload[] = [];
+  const outputs: ResponseItem[] = [];
+  const createdAt = Math.floor(Date.now() / 1000);
+  const shell = (status: string, extra: Record<string, unknown> = {}) => ({
+    id: context.responseId,
+    object: "response",
+    created_at: createdAt,
+    status,
+    model: context.model,
+    output: [] as ResponseItem[],
+    ...extra,
+  });
+  events.push({ type: "response.created", response: shell("in_progress") });
+  events.push({ type: "response.in_progress", response: shell("in_progress") });
+
+  script.output.forEach((scripted: ScriptedItem, outputIndex) => {
+    const at = { output_index: outputIndex };
+    const suffix = `${context.requestIndex}_${outputIndex}`;
+    const deltas = (type: string, text: string, extra: Record<string, unknown>) =>
+      splitChunks(text, script.chunks).map((delta) => ({ type, ...extra, delta }));
+    switch (scripted.type) {
+      case "message": {
+        const id = scripted.id ?? `msg_${suffix}`;
+        const text = fillTemplate(scripted.text, context.input);
+        const part = { type: "output_text", text, annotations: [] };
+        const loc = { item_id: id, ...at, content_index: 0 };
+        const item = {
+          type: "message",
+          id,
+          role: "assistant",
+          status: "completed",
+          content: [part],
+          ...(scripted.phase ? { phase: scripted.phase } : {}),
+        };
+        events.push({
+          type: "response.output_item.added",
+          ...at,
+          item: { ...item, status: "in_progress", content: [] },
+        });
+        events.push({ type: "response.content_part.added", ...loc, part: { ...part, text: "" } });
+        events.push(...deltas("response.output_text.delta", text, loc));
+        events.push({ type: "response.output_text.done", ...loc, text });
+        events.push({ type: "response.content_part.done", ...loc, part });
+        events.push({ type: "response.output_item.done", ...at, item });
+        outputs.push(item);
+        break;
+      }
+      case "function_call": {
+        const id = scripted.id ?? `fc_${suffix}`;
+        const args = typeof scripted.arguments === "string"
+          ? scripted.arguments
+          : JSON.stringify(scripted.arguments);
+        const filled = fillTemplate(args, context.input);
+        const item = {
+          type: "function_call",
+          id,
+          call_id: scripted.call_id ?? `call_${suffix}`,
+          name: scripted.name,
+          ...(scripted.namespace ? { namespace: scripted.namespace } : {}),
+          arguments: filled,
+          status: "completed",
+        };
+        const loc = { item_id: id, ...at };
+        events.push({
+          type: "response.output_item.added",
+          ...at,
+          item: { ...item, arguments: "", status: "in_progress" },
+        });
+        events.push(...deltas("response.function_call_arguments.delta", filled, loc));
+        events.push({ type: "response.function_call_arguments.done", ...loc, arguments: filled });
+        events.push({ type: "response.output_item.done", ...at, item });
+        outputs.push(item);
+        break;
+      }
+      case "custom_tool_call": {
+        const id = scripted.id ?? `ctc_${suffix}`;
+        const input = fillTemplate(scripted.input, context.input);
+        const item = {
+          type: "custom_tool_call",
+          id,
+          call_id: scripted.call_id ?? `call_${suffix}`,
+          name: scripted.name,
+          input,
+          status: "completed",
+        };
+        const loc = { item_id: id, ...at };
+        events.push({
+          type: "response.output_item.added",
+          ...at,
+          item: { ...item, input: "", status: "in_progress" },
+        });
+        events.push(...deltas("response.custom_tool_call_input.delta", input, loc));
+        events.push({ type: "response.custom_tool_call_input.done", ...loc, input });
+        events.push({ type: "response.output_item.done", ...at, item });
+        outputs.push(item);
+        break;
+      }
+      case "reasoning": {
+        const id = scripted.id ?? `rs_${suffix}`;
+        const loc = { item_id: id, ...at };
+        events.push({
+          type: "response.output_item.added",
+          ...at,
+          item: { type: "reasoning", id, summary: [] },
+        });
+        scripted.summary.forEach((text, summaryIndex) => {
+          const s = { ...loc, summary_index: summaryIndex };
+          events.push({
+            type: "response.reasoning_summary_part.added",
+            ...s,
+            part: { type: "summary_text", text: "" },
+          });
+          events.push(...deltas("response.reasoning_summary_text.delta", text, s));
+          events.push({ type: "response.reasoning_summary_text.done", ...s, text });
+        });
+        scripted.content?.forEach((text, contentIndex) => {
+          const c = { ...loc, content_index: contentIndex };
+          events.push(...deltas("response.reasoning_text.delta", text, c));
+          events.push({ type: "response.reasoning_text.done", ...c, text });
+        });
+        const item = {
+          type: "reasoning",
+          id,
+          summary: scripted.summary.map((text) => ({ type: "summary_text", text })),
+          ...(scripted.content
+            ? { content: scripted.content.map((text) => ({ type: "reasoning_text", text })) }
+            : {}),
+          ...(scripted.encrypted_content !== undefined
+            ? { encrypted_content: scripted.encrypted_content }
+            : {}),
+        };
+        events.push({ type: "response.output_item.done", ...at, item });
+        outputs.push(item);
+        break;
+      }
+      case "web_search_call": {
+        const id = scripted.id ?? `ws_${suffix}`;
+        const item = {
+          type: "web_search_call",
+          id,
+          status: "completed",
+          action: scripted.action ?? { type: "search", query: "" },
+        };
+        events.push({
+          type: "response.output_item.added",
+          ...at,
+          item: { type: "web_search_call", id, status: "in_progress" },
+        });
+        events.push({ type: "response.output_item.done", ...at, item });
+        outputs.push(item);
+        break;
+      }
+    }
+  });
+
+  const scriptedUsage = script.usage;
+  const inputTokens = scriptedUsage?.input_tokens ?? estimateTokens(context.input);
+  const outputTokens = scriptedUsage?.output_tokens ?? estimateTokens(outputs);
+  const usage: Usage = {
+    input_tokens: inputTokens,
+    input_tokens_details: { cached_tokens: scriptedUsage?.cached_input_tokens ?? 0 },
+    output_tokens: outputTokens,
+    output_tokens_details: { reasoning_tokens: scriptedUsage?.reasoning_output_tokens ?? 0 },
+    total_tokens: inputTokens + outputTokens,
+  };
+  if (script.status === "completed") {
+    events.push({
+      type: "response.completed",
+      response: shell("completed", { output: outputs, usage }),
+    });
+  } else if (script.status === "incomplete") {
+    events.push({
+      type: "response.incomplete",
+      response: shell("incomplete", {
+        output: outputs,
+        usage,
+        incomplete_details: { reason: script.incomplete_reason ?? "max_output_tokens" },
+      }),
+    });
+  } else {
+    events.push({
+      type: "response.failed",
+      response: shell("failed", {
+        output: outputs,
+        error: script.error ?? { code: "server_error", message: "scripted failure" },
+      }),
+    });
+  }
+  return events.map((event, sequence) => ({ ...event, sequence_number: sequence }));
+}
+
+/** Scripted Responses endpoint with request recording; handler-only, so tests can call it directly. */
+export class FakeResponsesServer {
+  readonly requests: RecordedRequest[] = [];
+  #waiters: Array<{ count: number; resolve: () => void }> = [];
+  #server?: RunningServer;
+
+  constructor(readonly scenario: Scenario, readonly options: FakeServerOptions = {}) {}
+
+  /** Resolves once at least `count` requests to /responses have been received. */
+  waitForRequests(count: number): Promise<void> {
+    if (this.requests.length >= count) return Promise.resolve();
+    return new Promise((resolve) => this.#waiters.push({ count, resolve }));
+  }
+
+  async start(port = 0, hostname = "127.0.0.1"): Promise<RunningServer> {
+    this.#server = await serveHttp({ port, hostname }, (request) => this.handle(request));
+    return this.#server;
+  }
+
+  /** Base URL for a provider entry (`base_url`), with the `/v1` prefix clients expect. */
+  get baseUrl(): string {
+    if (!this.#server) throw new Error("fake server is not started");
+    return `${this.#server.url}/v1`;
+  }
+
+  async close(): Promise<void> {
+    await this.#server?.close();
+  }
+
+  async handle(request: Request): Promise<Response> {
+    const url = new URL(request.url);
+    if (request.method === "GET" && /\/(health|healthz)$/.test(url.pathname)) {
+      return Response.json({ ok: true });
+    }
+    if (request.method === "GET" && /\/models$/.test(url.pathname)) {
+      return Response.json({
+        object: "list",
+        data: [{ id: "fake-model", object: "model", owned_by: "tscodex" }],
+        models: [],
+      });
+    }
+    if (request.method !== "POST" || !/\/responses$/.test(url.pathname)) {
+      return Response.json(
+        { error: { message: `fake server: no route for ${request.method} ${url.pathname}` } },
+        { status: 404 },
+      );
+    }
+    const text = await request.text();
+    let body: unknown;
+    try {
+      body = JSON.parse(text);
+    } catch {
+      body = text;
+    }
+    const index = this.requests.length;
+    const recorded: RecordedRequest = {
+      index,
+      method: request.method,
+      path: url.pathname,
+      query: url.search,
+      headers: redactHeaders(request.headers),
+      body,
+    };
+    this.requests.push(recorded);
+    if (this.options.recordDir) {
+      await mkdir(this.options.recordDir, { recursive: true });
+      await appendFile(
+        join(this.options.recordDir, "requests.jsonl"),
+        JSON.stringify(recorded) + "\n",
+      );
+    }
+    this.#waiters = this.#waiters.filter((
+      w,
+    ) => (w.count <= this.requests.length ? (w.resolve(), false) : true));
+
+    const responses = this.scenario.responses;
+    const script = responses[index] ??
+      (this.scenario.after_last === "repeat_last" ? responses[responses.length - 1] : undefined);
+    if (!script) {
+      return Response.json({
+        error: {
+          type: "fake_server_exhausted",
+          message: `fake server: scenario "${this.scenario.name}" scripts ${responses.length} ` +
+            `response(s) but received request #${index + 1}`,
+        },
+      }, { status: 500 });
+    }
+    return this.#respond(script, body, index);
+  }
+
+  async #respond(script: ScriptedResponse, body: unknown, index: number) {
+    const fault = script.fault;
+    if (fault?.kind === "delay") await sleep(fault.ms);
+    if (fault?.kind === "http_status") {
+      const payload = fault.body ??
+        { error: { message: `scripted HTTP ${fault.status}`, type: "fake_fault" } };
+      return new Response(typeof payload === "string" ? payload : JSON.stringify(payload), {
+        status: fault.status,
+        headers: { "content-type": "application/json", ...fault.headers },
+      });
+    }
+    const request_ = body as { model?: unknown; input?: unknown };
+    const events = scriptEvents(script, {
+      responseId: script.id ?? `resp_${String(index + 1).padStart(4, "0")}`,
+      model: typeof request_?.model === "string" ? request_.model : "fake-model",
+      input: request_?.input,
+      requestIndex: index,
+    });
+    const limit = fault?.kind === "cut" || fault?.kind === "stall"
+      ? fault.after_events
+      : events.length;
+    const encoder = new TextEncoder();
+    // The body's cancel() is how every runtime reports a client that went away mid-stream.
+    const gone = new AbortController();
+    const signal = gone.signal;
+    const stream = new ReadableStream<Uint8Array>({
+      cancel() {
+        gone.abort();
+      },
+      async start(controller) {
+        for (let i = 0; i < Math.min(limit, events.length); i++) {
+          if (signal.aborted) break;
+          if (i > 0 && script.event_delay_ms > 0) await sleep(script.event_delay_ms, signal);
+          controller.enqueue(encoder.encode(encodeJsonEvent(events[i])));
+        }
+        if (fault?.kind === "stall") {
+          await (fault.ms === undefined
+            ? new Promise<void>((resolve) =>
+              signal.addEventListener("abort", () => resolve(), { once: true })
+            )
+            : sleep(fault.ms, signal));
+        }
+        try {
+          controller.close();
+        } catch {
+          // The client went away first; nothing left to close.
+        }
+      },
+    });
+    return new Response(stream, { status: 200, headers: SSE_HEADERS });
+  }
+}

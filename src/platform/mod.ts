@@ -1,0 +1,124 @@
+// The only module that may branch on the JavaScript runtime. Everything else uses Web-standard
+// APIs and `node:` built-ins, so the same sources run under Deno (tests, `deno compile`) and Bun
+// (`bun build --compile`, the offline single binary).
+import process from "node:process";
+
+export type Runtime = "deno" | "bun" | "node";
+
+interface DenoLike {
+  args: string[];
+  serve(
+    options: {
+      port: number;
+      hostname: string;
+      signal?: AbortSignal;
+      onListen?: (addr: { port: number; hostname: string }) => void;
+    },
+    handler: (request: Request) => Response | Promise<Response>,
+  ): { finished: Promise<void>; addr: { port: number; hostname: string } };
+}
+
+interface BunLike {
+  serve(options: {
+    port: number;
+    hostname: string;
+    idleTimeout?: number;
+    fetch: (request: Request) => Response | Promise<Response>;
+  }): { port: number; hostname: string; stop(closeActive?: boolean): Promise<void> | void };
+}
+
+const globals = globalThis as unknown as { Deno?: DenoLike; Bun?: BunLike };
+
+export function runtime(): Runtime {
+  if (globals.Bun) return "bun";
+  if (globals.Deno) return "deno";
+  return "node";
+}
+
+/** Command-line arguments after the program name, whatever the runtime or compile mode. */
+export function programArgs(): string[] {
+  if (globals.Deno) return [...globals.Deno.args];
+  return process.argv.slice(2);
+}
+
+export interface ServeOptions {
+  /** 0 picks an ephemeral port. */
+  port: number;
+  hostname: string;
+}
+
+export interface RunningServer {
+  readonly port: number;
+  readonly hostname: string;
+  readonly url: string;
+  close(): Promise<void>;
+}
+
+/** The error raised when the requested port is taken, with a message that says so. */
+export class AddressInUseError extends Error {
+  constructor(readonly hostname: string, readonly port: number) {
+    super(
+      `port ${port} on ${hostname} is already in use; pick another with --port, or 0 for any free port`,
+    );
+    this.name = "AddressInUseError";
+  }
+}
+
+function isAddressInUse(err: unknown): boolean {
+  const e = err as { code?: string; name?: string; message?: string };
+  return e?.code === "EADDRINUSE" || e?.name === "AddrInUse" ||
+    /address already in use|EADDRINUSE/i.test(String(e?.message ?? ""));
+}
+
+/** Serves a Web-standard fetch handler over real HTTP on the given address. */
+export function serveHttp(
+  options: ServeOptions,
+  handler: (request: Request) => Response | Promise<Response>,
+): Promise<RunningServer> {
+  const { hostname } = options;
+  const urlFor = (port: number) =>
+    `http://${hostname.includes(":") ? `[${hostname}]` : hostname}:${port}`;
+  try {
+    if (globals.Bun) {
+      // idleTimeout 0: SSE streams may legitimately stay quiet for minutes (scripted stalls).
+      const server = globals.Bun.serve({
+        port: options.port,
+        hostname,
+        idleTimeout: 0,
+        fetch: handler,
+      });
+      return Promise.resolve({
+        port: server.port,
+        hostname,
+        url: urlFor(server.port),
+        close: async () => {
+          await server.stop(true);
+        },
+      });
+    }
+    if (globals.Deno) {
+      const abort = new AbortController();
+      const server = globals.Deno.serve(
+        { port: options.port, hostname, signal: abort.signal, onListen: () => {} },
+        handler,
+      );
+      return Promise.resolve({
+        port: server.addr.port,
+        hostname,
+        url: urlFor(server.addr.port),
+        close: async () => {
+          abort.abort();
+          await server.finished;
+        },
+      });
+    }
+  } catch (err) {
+    if (isAddressInUse(err)) return Promise.reject(new AddressInUseError(hostname, options.port));
+    return Promise.reject(err);
+  }
+  return Promise.reject(new Error("tscodex needs Deno or Bun to serve HTTP"));
+}
+
+export function exit(code: number): never {
+  process.exit(code);
+}

@@ -1,0 +1,4 @@
+export * from "./responses.ts";
+export * from "./events.ts";
+export * from "./sse.ts";
+export * from "./ids.ts";

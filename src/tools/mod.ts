@@ -1,0 +1,5 @@
+export * from "./registry.ts";
+export * from "./truncate.ts";
+export { ProcessManager } from "./processes.ts";
+export { execCommandTools, formatExecOutput } from "./exec_command.ts";
+export { defaultTools } from "./defaults.ts";
