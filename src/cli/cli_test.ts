@@ -1,0 +1,119 @@
+// The CLI as a user runs it: a real subprocess, real temp dirs, a real fake server.
+import assert from "node:assert/strict";
+import { spawn } from "node:child_process";
+import { mkdir, mkdtemp, realpath, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { FakeResponsesServer, parseScenario } from "../fake/mod.ts";
+
+const ROOT = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
+const DENO = join(ROOT, "node_modules", ".bin", "deno");
+
+interface Run {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+function runCli(
+  args: string[],
+  options: { cwd: string; env: Record<string, string>; stdin?: string },
+): Promise<Run> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(DENO, ["run", "-A", join(ROOT, "main.ts"), ...args], {
+      cwd: options.cwd,
+      env: { PATH: "/usr/bin:/bin", ...options.env },
+      stdio: ["pipe", "pipe", "pipe"],
+    });
+    let stdout = "";
+    let stderr = "";
+    child.stdout.on("data", (c) => (stdout += c));
+    child.stderr.on("data", (c) => (stderr += c));
+    child.on("error", reject);
+    child.on("close", (code) => resolve({ code, stdout, stderr }));
+    child.stdin.end(options.stdin ?? "");
+  });
+}
+
+async function tempDir(prefix: string): Promise<string> {
+  return await realpath(await mkdtemp(join(tmpdir(), prefix)));
+}
+
+Deno.test("offline demo: no config.toml runs real commands and answers from their output", async () => {
+  const work = await tempDir("tscodex-demo-");
+  await writeFile(join(work, "marker-file.txt"), "x");
+  const result = await runCli(["exec", "--skip-git-repo-check", "Show me what you can do."], {
+    cwd: work,
+    env: { HOME: work, CODEX_HOME: join(work, "no-home") },
+  });
+  assert.equal(result.code, 0, result.stderr);
+  assert.match(result.stderr, /running offline against the built-in demo/);
+  // Only a real `pwd && ls` in this temp folder can put these into the answer.
+  assert.ok(result.stdout.includes(work), result.stdout);
+  assert.ok(result.stdout.includes("marker-file.txt"), result.stdout);
+  assert.ok(!result.stdout.includes("no output for"), result.stdout);
+});
+
+Deno.test("exec outside a git repository needs --skip-git-repo-check", async () => {
+  const work = await tempDir("tscodex-nogit-");
+  const result = await runCli(["exec", "hi"], { cwd: work, env: { HOME: work, CODEX_HOME: work } });
+  assert.equal(result.code, 1);
+  assert.match(result.stderr, /--skip-git-repo-check/);
+});
+
+Deno.test("usage errors exit 2 with a message", async () => {
+  const work = await tempDir("tscodex-usage-");
+  const env = { HOME: work, CODEX_HOME: work };
+  for (
+    const args of [["bogus-command"], ["exec", "--no-such-flag", "x"], [
+      "fake-server",
+      "--port",
+      "99999",
+    ]]
+  ) {
+    const result = await runCli(args, { cwd: work, env });
+    assert.equal(result.code, 2, args.join(" "));
+    assert.match(result.stderr, /error|Error/);
+  }
+  const version = await runCli(["--version"], { cwd: work, env });
+  assert.equal(version.code, 0);
+  assert.match(version.stdout, /^tscodex \d+\.\d+\.\d+/);
+});
+
+Deno.test("exec against a configured provider; a failed turn exits 1 with Error:", async () => {
+  const work = await tempDir("tscodex-provider-");
+  await mkdir(join(work, ".git"));
+  const server = new FakeResponsesServer(parseScenario({
+    responses: [
+      { output: [{ type: "message", text: "configured answer" }] },
+      { status: "failed", error: { code: "invalid_prompt", message: "the prompt was refused" } },
+    ],
+  }));
+  await server.start();
+  try {
+    await writeFile(
+      join(work, "config.toml"),
+      `model = "m1"\nmodel_provider = "local"\n[model_providers.local]\nname = "local"\n` +
+        `base_url = "${server.baseUrl}"\nenv_key = "LOCAL_KEY"\n`,
+    );
+    const env = { HOME: work, CODEX_HOME: work, LOCAL_KEY: "sk-local-secret" };
+    const ok = await runCli(["exec", "say hi"], { cwd: work, env });
+    assert.equal(ok.code, 0, ok.stderr);
+    assert.equal(ok.stdout, "configured answer\n");
+    const body = server.requests[0].body as { model: string; input: unknown[] };
+    assert.equal(body.model, "m1");
+    assert.equal(server.requests[0].headers.authorization, "Bearer <redacted>");
+
+    const failed = await runCli(["exec", "-"], { cwd: work, env, stdin: "from stdin\n" });
+    assert.equal(failed.code, 1);
+    assert.match(failed.stderr, /^Error: .*the prompt was refused/m);
+    const piped = server.requests[1].body as {
+      input: Array<{ content?: Array<{ text?: string }> }>;
+    };
+    assert.equal(piped.input.at(-1)?.content?.[0]?.text, "from stdin");
+    assert.ok(!failed.stderr.includes("sk-local-secret"));
+  } finally {
+    await server.close();
+  }
+});

@@ -1,0 +1,310 @@
+import assert from "node:assert/strict";
+import { mkdtemp, readFile, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { AddressInUseError } from "../platform/mod.ts";
+import { readSse } from "../protocol/mod.ts";
+import {
+  FakeResponsesServer,
+  loadScenario,
+  parseScenario,
+  ScenarioError,
+  type ScenarioInput,
+} from "./mod.ts";
+
+async function withServer(
+  scenario: ScenarioInput,
+  fn: (server: FakeResponsesServer) => Promise<void>,
+  recordDir?: string,
+): Promise<void> {
+  const server = new FakeResponsesServer(parseScenario(scenario), { recordDir });
+  await server.start();
+  try {
+    await fn(server);
+  } finally {
+    await server.close();
+  }
+}
+
+function post(server: FakeResponsesServer, body: unknown, headers: Record<string, string> = {}) {
+  return fetch(`${server.baseUrl}/responses`, {
+    method: "POST",
+    headers: { "content-type": "application/json", ...headers },
+    body: JSON.stringify(body),
+  });
+}
+
+async function events(response: Response): Promise<Array<Record<string, unknown>>> {
+  const out: Array<Record<string, unknown>> = [];
+  for await (const message of readSse(response.body!)) {
+    const data = JSON.parse(message.data);
+    assert.equal(message.event, data.type, "SSE event name matches the payload type");
+    out.push(data);
+  }
+  return out;
+}
+
+const REQUEST = { model: "m", input: [{ type: "message", role: "user", content: [] }] };
+
+Deno.test("scripted response streams the full Responses event sequence", async () => {
+  await withServer({
+    responses: [{
+      chunks: 3,
+      output: [
+        { type: "reasoning", summary: ["plan"], content: ["raw"], encrypted_content: "enc" },
+        { type: "message", text: "hello world" },
+        { type: "function_call", call_id: "c1", name: "exec_command", arguments: { cmd: "ls" } },
+        { type: "custom_tool_call", name: "apply_patch", input: "*** Begin Patch" },
+        { type: "web_search_call", action: { type: "search", query: "q" } },
+      ],
+      usage: { input_tokens: 7, output_tokens: 3 },
+    }],
+  }, async (server) => {
+    const response = await post(server, REQUEST);
+    assert.equal(response.status, 200);
+    assert.match(response.headers.get("content-type") ?? "", /text\/event-stream/);
+    const list = await events(response);
+    const types = list.map((e) => e.type);
+    assert.equal(types[0], "response.created");
+    assert.equal(types[1], "response.in_progress");
+    assert.equal(types.at(-1), "response.completed");
+    const text = list.filter((e) => e.type === "response.output_text.delta").map((e) => e.delta);
+    assert.equal(text.length, 3);
+    assert.equal(text.join(""), "hello world");
+    assert.equal(
+      list.filter((e) => e.type === "response.function_call_arguments.delta").map((e) => e.delta)
+        .join(""),
+      JSON.stringify({ cmd: "ls" }),
+    );
+    for (
+      const kind of [
+        "reasoning_summary_text",
+        "reasoning_text",
+        "custom_tool_call_input",
+        "output_text",
+      ]
+    ) {
+      assert.ok(types.includes(`response.${kind}.done`), kind);
+    }
+    const done = list.filter((e) => e.type === "response.output_item.done").map((e) =>
+      e.item as Record<string, unknown>
+    );
+    assert.deepEqual(done.map((i) => i.type), [
+      "reasoning",
+      "message",
+      "function_call",
+      "custom_tool_call",
+      "web_search_call",
+    ]);
+    assert.equal(done[2].call_id, "c1");
+    assert.equal(done[0].encrypted_content, "enc");
+    const completed = list.at(-1)!.response as {
+      output: unknown[];
+      usage: Record<string, unknown>;
+    };
+    assert.deepEqual(
+      completed.output,
+      done,
+      "completed output repeats the items with the same ids",
+    );
+    assert.equal(completed.usage.total_tokens, 10);
+    assert.deepEqual(list.map((e) => e.sequence_number), list.map((_, i) => i));
+  });
+});
+
+Deno.test("requests are recorded with secrets redacted, in memory and as JSON lines", async () => {
+  const dir = await mkdtemp(join(tmpdir(), "fake-record-"));
+  await withServer(
+    { responses: [{ output: [{ type: "message", text: "a" }] }] },
+    async (server) => {
+      await (await post(server, REQUEST, {
+        authorization: "Bearer sk-secret",
+        "x-api-key": "k",
+        session_id: "s1",
+      }))
+        .text();
+      assert.equal(server.requests.length, 1);
+    },
+    dir,
+  );
+  const lines = (await readFile(join(dir, "requests.jsonl"), "utf8")).trim().split("\n");
+  assert.equal(lines.length, 1);
+  const recorded = JSON.parse(lines[0]);
+  assert.equal(recorded.path, "/v1/responses");
+  assert.deepEqual(recorded.body, REQUEST);
+  assert.equal(recorded.headers.authorization, "Bearer <redacted>");
+  assert.equal(recorded.headers["x-api-key"], "<redacted>");
+  assert.equal(recorded.headers.session_id, "s1");
+  assert.ok(!lines[0].includes("sk-secret"));
+});
+
+Deno.test("faults: http status, cut stream, stall, delay; statuses failed and incomplete", async () => {
+  await withServer({
+    responses: [
+      { fault: { kind: "http_status", status: 503, body: { error: { message: "busy" } } } },
+      { output: [{ type: "message", text: "partial" }], fault: { kind: "cut", after_events: 3 } },
+      {
+        output: [{ type: "message", text: "x" }],
+        fault: { kind: "stall", after_events: 2, ms: 50 },
+      },
+      { output: [{ type: "message", text: "late" }], fault: { kind: "delay", ms: 30 } },
+      { status: "failed", error: { code: "context_length_exceeded", message: "too long" } },
+      {
+        status: "incomplete",
+        incomplete_reason: "max_output_tokens",
+        output: [{ type: "message", text: "p" }],
+      },
+    ],
+  }, async (server) => {
+    const failedHttp = await post(server, REQUEST);
+    assert.equal(failedHttp.status, 503);
+    assert.deepEqual(await failedHttp.json(), { error: { message: "busy" } });
+
+    const cut = await events(await post(server, REQUEST));
+    assert.equal(cut.length, 3);
+    assert.ok(!cut.some((e) => e.type === "response.completed"));
+
+    const stalled = await events(await post(server, REQUEST));
+    assert.equal(stalled.length, 2);
+
+    const started = performance.now();
+    const delayed = await events(await post(server, REQUEST));
+    assert.ok(performance.now() - started >= 25);
+    assert.equal(delayed.at(-1)!.type, "response.completed");
+
+    const failed = await events(await post(server, REQUEST));
+    assert.deepEqual((failed.at(-1)!.response as { error: unknown }).error, {
+      code: "context_length_exceeded",
+      message: "too long",
+    });
+
+    const incomplete = await events(await post(server, REQUEST));
+    assert.equal(incomplete.at(-1)!.type, "response.incomplete");
+  });
+});
+
+Deno.test("a stalled stream without a time limit holds until the client leaves", async () => {
+  await withServer({
+    responses: [{
+      output: [{ type: "message", text: "x" }],
+      fault: { kind: "stall", after_events: 1 },
+    }],
+  }, async (server) => {
+    const response = await post(server, REQUEST);
+    const reader = readSse(response.body!).getReader();
+    const first = await reader.read();
+    assert.equal(JSON.parse(first.value!.data).type, "response.created");
+    const pending = reader.read();
+    const winner = await Promise.race([
+      pending.then(() => "data"),
+      new Promise((r) => setTimeout(() => r("quiet"), 100)),
+    ]);
+    assert.equal(winner, "quiet");
+    await reader.cancel();
+  });
+});
+
+Deno.test("templates quote the output of an earlier call from the request", async () => {
+  await withServer(
+    { responses: [{ output: [{ type: "message", text: "saw: {{output:c1}}" }] }] },
+    async (server) => {
+      const list = await events(
+        await post(server, {
+          model: "m",
+          input: [{
+            type: "function_call_output",
+            call_id: "c1",
+            output: "Exit code: 0\nOutput:\nREADME.md\n",
+          }],
+        }),
+      );
+      const done = list.find((e) => e.type === "response.output_item.done")!.item as {
+        content: Array<{ text: string }>;
+      };
+      assert.equal(done.content[0].text, "saw: README.md");
+    },
+  );
+});
+
+Deno.test("requests past the script fail loudly unless repeat_last", async () => {
+  await withServer(
+    { responses: [{ output: [{ type: "message", text: "once" }] }] },
+    async (server) => {
+      await (await post(server, REQUEST)).text();
+      const extra = await post(server, REQUEST);
+      assert.equal(extra.status, 500);
+      assert.match(
+        (await extra.json()).error.message,
+        /scripts 1 response\(s\) but received request #2/,
+      );
+    },
+  );
+  await withServer({
+    after_last: "repeat_last",
+    responses: [{ output: [{ type: "message", text: "again" }] }],
+  }, async (server) => {
+    await (await post(server, REQUEST)).text();
+    assert.equal((await post(server, REQUEST)).status, 200);
+  });
+});
+
+Deno.test("health, models and unknown routes", async () => {
+  await withServer({ responses: [{}] }, async (server) => {
+    assert.deepEqual(
+      await (await fetch(`${server.baseUrl}/models`)).json().then((j) => j.data[0].id),
+      "fake-model",
+    );
+    assert.equal((await fetch(`${server.baseUrl.replace("/v1", "")}/health`)).status, 200);
+    const missing = await fetch(`${server.baseUrl}/chat/completions`, {
+      method: "POST",
+      body: "{}",
+    });
+    assert.equal(missing.status, 404);
+    await missing.body?.cancel();
+  });
+});
+
+Deno.test("waitForRequests resolves on the request, not on a timer", async () => {
+  await withServer(
+    { responses: [{ output: [{ type: "message", text: "a" }] }] },
+    async (server) => {
+      const waiting = server.waitForRequests(1);
+      await (await post(server, REQUEST)).text();
+      await waiting;
+      assert.equal(server.requests.length, 1);
+    },
+  );
+});
+
+Deno.test("an invalid scenario file names the file and the issue path", async () => {
+  const dir = await mkdtemp(join(tmpdir(), "fake-scenario-"));
+  const file = join(dir, "bad.json");
+  await writeFile(
+    file,
+    JSON.stringify({ responses: [{ output: [{ type: "function_call", arguments: {} }] }] }),
+  );
+  await assert.rejects(loadScenario(file), (err) => {
+    assert.ok(err instanceof ScenarioError);
+    assert.ok(err.message.includes(file));
+    assert.equal(err.issuePath, "responses[0].output[0].name");
+    return true;
+  });
+  await writeFile(file, "{oops");
+  await assert.rejects(loadScenario(file), /not valid JSON/);
+  await writeFile(file, JSON.stringify({ responses: [{ fault: { kind: "cut" } }] }));
+  await assert.rejects(
+    loadScenario(file),
+    (err) => err instanceof ScenarioError && err.issuePath.startsWith("responses[0].fault"),
+  );
+});
+
+Deno.test("a port in use is reported as such", async () => {
+  await withServer({ responses: [{}] }, async (server) => {
+    const port = Number(new URL(server.baseUrl).port);
+    const second = new FakeResponsesServer(parseScenario({ responses: [{}] }));
+    await assert.rejects(
+      second.start(port),
+      (err) => err instanceof AddressInUseError && /already in use/.test(err.message),
+    );
+  });
+});
