@@ -1,7 +1,8 @@
 // The turn loop: sample, record the output items, run the tool calls, feed their outputs back,
-// and sample again until a response asks for no tools.
+// and sample again until a response asks for no tools and no steer input is waiting.
 import {
   isToolCall,
+  type MessageItem,
   messageText,
   type ResponseItem,
   type ResponsesRequest,
@@ -9,12 +10,15 @@ import {
   type Usage,
   uuidv7,
 } from "../protocol/mod.ts";
-import { type ResponsesClient, sample } from "../model/mod.ts";
+import { classify, type ResponsesClient, sample, type SampleResult } from "../model/mod.ts";
 import type { ToolOutputItem, ToolRegistry } from "../tools/mod.ts";
-import { pairDanglingCalls } from "./history.ts";
+import { abortedOutputs, pairDanglingCalls, toHistoryItem } from "./history.ts";
+import { buildCompactedHistory, COMPACTION_PROMPT } from "./compact.ts";
 
 export type AgentEvent =
   | { type: "turn_started"; turnId: string; texts: string[] }
+  /** Items entered the history (context, user messages, model output, tool outputs), in order. */
+  | { type: "history_appended"; turnId: string; items: ResponseItem[] }
   | { type: "model_called"; turnId: string; iteration: number }
   | { type: "text_delta"; turnId: string; delta: string }
   | { type: "reasoning_delta"; turnId: string; delta: string }
@@ -30,9 +34,17 @@ export type AgentEvent =
     delayMs: number;
     error: string;
   }
+  | { type: "steer_inserted"; turnId: string; texts: string[] }
+  | { type: "compaction_started"; turnId: string; reason: "auto" | "manual" | "context_overflow" }
+  | { type: "compaction_completed"; turnId: string; summary: string; history: ResponseItem[] }
+  | { type: "compaction_failed"; turnId: string; error: Error }
   | { type: "turn_completed"; turnId: string; lastMessage: string | null }
   | { type: "turn_failed"; turnId: string; error: Error }
   | { type: "turn_interrupted"; turnId: string };
+
+export interface RequestContext {
+  turnId: string;
+}
 
 export interface AgentOptions {
   client: ResponsesClient;
@@ -43,9 +55,16 @@ export interface AgentOptions {
   sessionId?: string;
   maxRetries: number;
   reasoning?: { effort?: string; summary?: string };
+  /** Whether the request lets the model ask for several tools at once. */
+  parallelToolCalls?: boolean;
+  /** Fields of the request body beyond the ones the loop owns (e.g. `text`). */
+  extraBody?: Record<string, unknown>;
   /** Context items placed at the start of the history before the first turn. */
   initialContext?: ResponseItem[];
-  headers?: Record<string, string>;
+  /** Headers for each request; the turn id lets them carry turn metadata. */
+  headers?: (context: RequestContext) => Record<string, string>;
+  /** Compact before sampling once the last response used this many tokens. */
+  autoCompactTokenLimit?: number;
   onEvent?: (event: AgentEvent) => void;
 }
 
@@ -62,38 +81,92 @@ export class TurnInterruptedError extends Error {
   }
 }
 
+function userMessage(texts: string[]): ResponseItem {
+  return {
+    type: "message",
+    role: "user",
+    content: texts.map((text) => ({ type: "input_text", text })),
+  };
+}
+
 export class Agent {
   readonly sessionId: string;
   readonly history: ResponseItem[] = [];
   lastUsage?: Usage;
 
+  #contextRecorded = false;
+  #running?: { turnId: string; steer: string[] };
+
   constructor(readonly options: AgentOptions) {
     this.sessionId = options.sessionId ?? uuidv7();
-    this.history.push(...(options.initialContext ?? []));
+  }
+
+  get running(): boolean {
+    return this.#running !== undefined;
+  }
+
+  /** Restores a history (from a rollout); the initial context is then already part of it. */
+  restoreHistory(items: ResponseItem[]): void {
+    this.history.splice(0, this.history.length, ...items);
+    this.#contextRecorded = true;
+  }
+
+  /**
+   * Adds input to the running turn: it enters the next request, in order, under the same turn
+   * id. Returns false when no turn is running.
+   */
+  steer(text: string): boolean {
+    if (!this.#running) return false;
+    this.#running.steer.push(text);
+    return true;
+  }
+
+  #append(turnId: string, items: ResponseItem[]): void {
+    if (items.length === 0) return;
+    this.history.push(...items);
+    this.#emit({ type: "history_appended", turnId, items });
   }
 
   #emit(event: AgentEvent): void {
     this.options.onEvent?.(event);
   }
 
-  buildRequest(): ResponsesRequest {
+  buildRequest(input: ResponseItem[] = this.history, withTools = true): ResponsesRequest {
     const { options } = this;
-    const tools = options.tools.specs();
     return {
       model: options.model,
       instructions: options.baseInstructions,
-      input: pairDanglingCalls(this.history),
-      tools,
+      input: pairDanglingCalls(input),
+      tools: withTools ? options.tools.specs() : [],
       tool_choice: "auto",
-      parallel_tool_calls: tools.some((t) =>
-        "name" in t && options.tools.supportsParallel(String(t.name))
-      ),
-      reasoning: options.reasoning ?? null,
+      parallel_tool_calls: withTools && (options.parallelToolCalls ?? false),
+      ...(options.reasoning ? { reasoning: options.reasoning } : {}),
       store: false,
       stream: true,
       include: options.reasoning ? ["reasoning.encrypted_content"] : [],
       prompt_cache_key: this.sessionId,
+      ...options.extraBody,
     };
+  }
+
+  #sample(turnId: string, body: ResponsesRequest, signal: AbortSignal): Promise<SampleResult> {
+    return sample(this.options.client, body, {
+      signal,
+      maxRetries: this.options.maxRetries,
+      headers: this.options.headers?.({ turnId }) ?? {},
+      onEvent: (event) => {
+        switch (event.type) {
+          case "text_delta":
+            return this.#emit({ type: "text_delta", turnId, delta: event.delta });
+          case "reasoning_delta":
+            return this.#emit({ type: "reasoning_delta", turnId, delta: event.delta });
+          case "item_done":
+            return this.#emit({ type: "item_completed", turnId, item: event.item });
+          case "retrying":
+            return this.#emit({ ...event, type: "reconnecting", turnId });
+        }
+      },
+    });
   }
 
   /** Runs one user turn to completion. Throws on failure or interrupt (after emitting its event). */
@@ -101,64 +174,118 @@ export class Agent {
     texts: string[],
     signal: AbortSignal = new AbortController().signal,
   ): Promise<TurnResult> {
+    if (this.#running) throw new Error("a turn is already running; steer it or queue this one");
     const turnId = uuidv7();
+    const running = { turnId, steer: [] as string[] };
+    this.#running = running;
     this.#emit({ type: "turn_started", turnId, texts });
-    this.history.push({
-      type: "message",
-      role: "user",
-      content: texts.map((text) => ({ type: "input_text", text })),
-    });
     let lastMessage: string | null = null;
     try {
+      if (!this.#contextRecorded) {
+        this.#contextRecorded = true;
+        this.#append(turnId, this.options.initialContext ?? []);
+      }
+      // A crash or interrupt may have left calls unanswered; answer them before anything else.
+      this.#append(turnId, abortedOutputs(this.history));
+      await this.#maybeAutoCompact(turnId, signal);
+      this.#append(turnId, [userMessage(texts)]);
       for (let iteration = 1;; iteration++) {
         if (signal.aborted) throw new TurnInterruptedError();
+        if (iteration > 1) await this.#maybeAutoCompact(turnId, signal);
         this.#emit({ type: "model_called", turnId, iteration });
-        const result = await sample(this.options.client, this.buildRequest(), {
-          signal,
-          maxRetries: this.options.maxRetries,
-          headers: { session_id: this.sessionId, ...this.options.headers },
-          onEvent: (event) => {
-            switch (event.type) {
-              case "text_delta":
-                return this.#emit({ type: "text_delta", turnId, delta: event.delta });
-              case "reasoning_delta":
-                return this.#emit({ type: "reasoning_delta", turnId, delta: event.delta });
-              case "item_done":
-                return this.#emit({ type: "item_completed", turnId, item: event.item });
-              case "retrying":
-                return this.#emit({ ...event, type: "reconnecting", turnId });
-            }
-          },
-        });
-        this.history.push(...result.items);
+        const result = await this.#sampleWithOverflowRecovery(turnId, signal);
+        this.#append(turnId, result.items.map(toHistoryItem));
         if (result.usage) {
           this.lastUsage = result.usage;
           this.#emit({ type: "token_count", turnId, usage: result.usage });
         }
         for (const item of result.items) {
           if (item.type === "message" && item.role === "assistant") {
-            lastMessage = messageText(item as Parameters<typeof messageText>[0]);
+            lastMessage = messageText(item as MessageItem);
           }
         }
         const calls = result.items.filter(isToolCall);
+        if (calls.length > 0) await this.#runCalls(turnId, calls, signal);
+        if (signal.aborted) throw new TurnInterruptedError();
+        const steered = running.steer.splice(0);
+        if (steered.length > 0) {
+          this.#append(turnId, [userMessage(steered)]);
+          this.#emit({ type: "steer_inserted", turnId, texts: steered });
+          continue;
+        }
         if (calls.length === 0) {
           this.#emit({ type: "turn_completed", turnId, lastMessage });
           return { turnId, lastMessage, iterations: iteration };
         }
-        await this.#runCalls(turnId, calls, signal);
       }
     } catch (err) {
       if (signal.aborted || err instanceof TurnInterruptedError) {
-        this.history.splice(0, this.history.length, ...pairDanglingCalls(this.history));
+        this.#append(turnId, abortedOutputs(this.history));
         this.#emit({ type: "turn_interrupted", turnId });
         throw new TurnInterruptedError();
       }
       this.#emit({ type: "turn_failed", turnId, error: err as Error });
       throw err;
+    } finally {
+      this.#running = undefined;
     }
   }
 
-  /** Consecutive parallel-safe calls run together; outputs are appended in call order. */
+  /** One compaction and one retry when the request no longer fits the context window. */
+  async #sampleWithOverflowRecovery(turnId: string, signal: AbortSignal): Promise<SampleResult> {
+    try {
+      return await this.#sample(turnId, this.buildRequest(), signal);
+    } catch (err) {
+      if (signal.aborted || classify(err).kind !== "context_overflow" || !this.#compactable()) {
+        throw err;
+      }
+      await this.compact(turnId, signal, "context_overflow");
+      return await this.#sample(turnId, this.buildRequest(), signal);
+    }
+  }
+
+  #compactable(): boolean {
+    return this.history.some((item) => item.type !== "message" || item.role !== "developer");
+  }
+
+  async #maybeAutoCompact(turnId: string, signal: AbortSignal): Promise<void> {
+    const limit = this.options.autoCompactTokenLimit;
+    if (!limit || !this.lastUsage || this.lastUsage.total_tokens < limit) return;
+    await this.compact(turnId, signal, "auto");
+  }
+
+  /**
+   * Replaces the history by the initial context, the recent user messages and a summary the
+   * model writes of everything else.
+   */
+  async compact(
+    turnId: string,
+    signal: AbortSignal,
+    reason: "auto" | "manual" | "context_overflow" = "manual",
+  ): Promise<void> {
+    this.#emit({ type: "compaction_started", turnId, reason });
+    try {
+      const request = this.buildRequest([...this.history, userMessage([COMPACTION_PROMPT])], false);
+      const result = await this.#sample(turnId, request, signal);
+      const summary = result.items.filter((i): i is MessageItem =>
+        i.type === "message" && i.role === "assistant"
+      )
+        .map(messageText).join("\n").trim();
+      const replacement = buildCompactedHistory(
+        this.history,
+        this.options.initialContext ?? [],
+        summary,
+      );
+      this.history.splice(0, this.history.length, ...replacement);
+      this.lastUsage = undefined;
+      this.#emit({ type: "compaction_completed", turnId, summary, history: replacement });
+    } catch (err) {
+      this.#emit({ type: "compaction_failed", turnId, error: err as Error });
+      throw err;
+    }
+  }
+
+  /** Consecutive parallel-safe calls run together; outputs follow all the calls, in call order. */
   async #runCalls(turnId: string, calls: ToolCallItem[], signal: AbortSignal): Promise<void> {
     const runOne = async (call: ToolCallItem) => {
       this.#emit({ type: "tool_started", turnId, call });
@@ -171,19 +298,24 @@ export class Agent {
       return output;
     };
     let batch: ToolCallItem[] = [];
+    const outputs: ResponseItem[] = [];
     const flush = async () => {
-      const outputs = await Promise.all(batch.map(runOne));
-      this.history.push(...outputs);
+      outputs.push(...await Promise.all(batch.map(runOne)));
       batch = [];
     };
-    for (const call of calls) {
-      if (this.options.tools.supportsParallel(call.name)) {
-        batch.push(call);
-        continue;
+    try {
+      for (const call of calls) {
+        if (signal.aborted) break;
+        if (this.options.parallelToolCalls && this.options.tools.supportsParallel(call.name)) {
+          batch.push(call);
+          continue;
+        }
+        await flush();
+        outputs.push(await runOne(call));
       }
       await flush();
-      this.history.push(await runOne(call));
+    } finally {
+      this.#append(turnId, outputs);
     }
-    await flush();
   }
 }

@@ -1,8 +1,15 @@
-// Context assembly: the base instructions and the messages that tell the model where it runs.
+// Context assembly: the messages that tell the model where and under which rules it works. They
+// open the history of a new session, in upstream's order: one developer message (permissions, then
+// developer instructions), then one user message (AGENTS.md instructions, then the environment).
+import { existsSync, readFileSync } from "node:fs";
+import { dirname, join, resolve } from "node:path";
 import type { ResponseItem } from "../protocol/mod.ts";
-import { BASE_INSTRUCTIONS } from "./prompts.ts";
+import { BASE_INSTRUCTIONS, permissionsText } from "./prompts.ts";
 
 export { BASE_INSTRUCTIONS };
+
+export type SandboxMode = "read-only" | "workspace-write" | "danger-full-access";
+export type ApprovalPolicy = "never" | "on-failure" | "on-request" | "untrusted";
 
 export interface EnvironmentFacts {
   cwd: string;
@@ -12,15 +19,16 @@ export interface EnvironmentFacts {
 }
 
 export function environmentFacts(cwd: string, shell: string, now = new Date()): EnvironmentFacts {
-  const timezone = Intl.DateTimeFormat().resolvedOptions().timeZone || "Etc/UTC";
-  const date = new Intl.DateTimeFormat("en-CA", {
-    timeZone: timezone,
+  const zone = Intl.DateTimeFormat().resolvedOptions().timeZone || "Etc/UTC";
+  // ICU names UTC "UTC"; Codex reports the IANA name Etc/UTC.
+  const timezone = zone === "UTC" ? "Etc/UTC" : zone;
+  const currentDate = new Intl.DateTimeFormat("en-CA", {
+    timeZone: zone,
     year: "numeric",
     month: "2-digit",
     day: "2-digit",
-  })
-    .format(now);
-  return { cwd, shell: shell.split("/").pop() || "bash", currentDate: date, timezone };
+  }).format(now);
+  return { cwd, shell: shell.split("/").pop() || "bash", currentDate, timezone };
 }
 
 export function environmentContextText(facts: EnvironmentFacts): string {
@@ -34,11 +42,85 @@ export function environmentContextText(facts: EnvironmentFacts): string {
   ].join("\n");
 }
 
-/** The user-role context message sent before the first user turn. */
-export function initialContext(facts: EnvironmentFacts): ResponseItem[] {
-  return [{
+const PROJECT_DOC_NAMES = ["AGENTS.override.md", "AGENTS.md"];
+
+function firstExisting(dir: string): string | undefined {
+  for (const name of PROJECT_DOC_NAMES) {
+    const file = join(dir, name);
+    if (!existsSync(file)) continue;
+    const text = readFileSync(file, "utf8");
+    if (text.trim()) return text;
+  }
+  return undefined;
+}
+
+/** The directories from the git root (or cwd, outside git) down to cwd. */
+function projectDirs(cwd: string): string[] {
+  const dirs: string[] = [];
+  for (let current = resolve(cwd);; current = dirname(current)) {
+    dirs.unshift(current);
+    if (existsSync(join(current, ".git"))) return dirs;
+    if (dirname(current) === current) return [resolve(cwd)];
+  }
+}
+
+/**
+ * User instructions: `CODEX_HOME/AGENTS.md` (or its override) first, then each project level's
+ * AGENTS.override.md or AGENTS.md from the repository root down to cwd.
+ */
+export function userInstructions(
+  cwd: string,
+  codexHome?: string,
+  maxBytes = 32 * 1024,
+): string | undefined {
+  const parts: string[] = [];
+  const global = codexHome ? firstExisting(codexHome) : undefined;
+  if (global) parts.push(global);
+  let budget = maxBytes;
+  for (const dir of projectDirs(cwd)) {
+    const text = firstExisting(dir);
+    if (!text || budget <= 0) continue;
+    const clipped = new TextDecoder().decode(new TextEncoder().encode(text).subarray(0, budget));
+    budget -= clipped.length;
+    parts.push(clipped);
+  }
+  return parts.length ? parts.join("\n\n") : undefined;
+}
+
+export interface ContextOptions {
+  environment: EnvironmentFacts;
+  sandboxMode: SandboxMode;
+  approvalPolicy: ApprovalPolicy;
+  writableRoots?: string[];
+  networkAccess?: boolean;
+  developerInstructions?: string;
+  userInstructions?: string;
+}
+
+/** The context messages that open a new session's history. */
+export function initialContext(options: ContextOptions): ResponseItem[] {
+  const developer = [
+    permissionsText(
+      options.sandboxMode,
+      options.approvalPolicy,
+      options.writableRoots ?? [],
+      options.networkAccess ?? false,
+    ),
+    ...(options.developerInstructions ? [options.developerInstructions] : []),
+  ];
+  const user = [
+    ...(options.userInstructions
+      ? [
+        `# AGENTS.md instructions for ${options.environment.cwd}\n\n<INSTRUCTIONS>\n` +
+        `${options.userInstructions}\n</INSTRUCTIONS>`,
+      ]
+      : []),
+    environmentContextText(options.environment),
+  ];
+  const message = (role: "developer" | "user", texts: string[]): ResponseItem => ({
     type: "message",
-    role: "user",
-    content: [{ type: "input_text", text: environmentContextText(facts) }],
-  }];
+    role,
+    content: texts.map((text) => ({ type: "input_text", text })),
+  });
+  return [message("developer", developer), message("user", user)];
 }

@@ -1,24 +1,91 @@
-// History invariants: every tool call the model made is answered before the next request.
-import { isToolCall, type ResponseItem } from "../protocol/mod.ts";
+// History invariants: items are stored in the shape upstream Codex replays them (no server ids,
+// no annotations), and every tool call the model made is answered before the next request.
+import { isToolCall, type ResponseItem, type ToolCallItem } from "../protocol/mod.ts";
 
 export const ABORTED_OUTPUT = "aborted";
 
-/** Returns the history with a synthetic "aborted" output after each call that has none. */
-export function pairDanglingCalls(history: readonly ResponseItem[]): ResponseItem[] {
-  const answered = new Set(
+type Json = Record<string, unknown>;
+
+function contentWithoutAnnotations(content: unknown): unknown {
+  if (!Array.isArray(content)) return content;
+  return content.map((part: Json) => {
+    if (part?.type !== "output_text") return part;
+    const { annotations: _annotations, logprobs: _logprobs, ...rest } = part;
+    return rest;
+  });
+}
+
+/**
+ * The history form of an output item, key order included: server-assigned ids and output
+ * annotations are dropped (the request replays content, not references), reasoning keeps its
+ * encrypted content and says `content: null` when it has none.
+ */
+export function toHistoryItem(item: ResponseItem): ResponseItem {
+  const raw = item as Json;
+  switch (item.type) {
+    case "message": {
+      const { id: _id, status: _status, type, role, content, ...rest } = raw;
+      return { type, role, content: contentWithoutAnnotations(content), ...rest } as ResponseItem;
+    }
+    case "reasoning": {
+      const { id: _id, status: _status, type, summary, content, encrypted_content, ...rest } = raw;
+      return {
+        type,
+        summary,
+        content: content ?? null,
+        ...(encrypted_content !== undefined ? { encrypted_content } : {}),
+        ...rest,
+      } as ResponseItem;
+    }
+    case "function_call": {
+      const { id: _id, status: _status, type, name, namespace, arguments: args, call_id, ...rest } =
+        raw;
+      return {
+        type,
+        name,
+        ...(namespace ? { namespace } : {}),
+        arguments: args,
+        call_id,
+        ...rest,
+      } as ResponseItem;
+    }
+    case "custom_tool_call": {
+      const { id: _id, status: _status, type, call_id, name, input, ...rest } = raw;
+      return { type, call_id, name, input, ...rest } as ResponseItem;
+    }
+    default: {
+      const { id: _id, ...rest } = raw;
+      return rest as ResponseItem;
+    }
+  }
+}
+
+function abortedOutput(call: ToolCallItem): ResponseItem {
+  return call.type === "custom_tool_call"
+    ? { type: "custom_tool_call_output", call_id: call.call_id, output: ABORTED_OUTPUT }
+    : { type: "function_call_output", call_id: call.call_id, output: ABORTED_OUTPUT };
+}
+
+function answeredCallIds(history: readonly ResponseItem[]): Set<string> {
+  return new Set(
     history.filter((item) => item.type.endsWith("_call_output")).map((item) =>
       String(item.call_id)
     ),
   );
-  const out: ResponseItem[] = [];
-  for (const item of history) {
-    out.push(item);
-    if (!isToolCall(item) || answered.has(item.call_id)) continue;
-    out.push(
-      item.type === "custom_tool_call"
-        ? { type: "custom_tool_call_output", call_id: item.call_id, output: ABORTED_OUTPUT }
-        : { type: "function_call_output", call_id: item.call_id, output: ABORTED_OUTPUT },
-    );
-  }
-  return out;
+}
+
+/** Returns the history with a synthetic "aborted" output right after each call that has none. */
+export function pairDanglingCalls(history: readonly ResponseItem[]): ResponseItem[] {
+  const answered = answeredCallIds(history);
+  return history.flatMap((item) =>
+    isToolCall(item) && !answered.has(item.call_id) ? [item, abortedOutput(item)] : [item]
+  );
+}
+
+/** Synthetic "aborted" outputs for the calls in `history` that have none, in call order. */
+export function abortedOutputs(history: readonly ResponseItem[]): ResponseItem[] {
+  const answered = answeredCallIds(history);
+  return history.filter(isToolCall).filter((call) => !answered.has(call.call_id)).map(
+    abortedOutput,
+  );
 }

@@ -1,3 +1,5 @@
 export * from "./agent.ts";
 export * from "./history.ts";
 export * from "./context.ts";
+export * from "./queue.ts";
+export * from "./compact.ts";

@@ -10,10 +10,12 @@ import {
   environmentFacts,
   initialContext,
   TurnInterruptedError,
+  userInstructions,
 } from "../agent/mod.ts";
 import { codexHome, type Config, loadConfig } from "../config/mod.ts";
 import { DEMO_SCENARIO, FakeResponsesServer } from "../fake/mod.ts";
 import { ResponsesClient } from "../model/mod.ts";
+import { uuidv7 } from "../protocol/mod.ts";
 import { defaultTools, ProcessManager } from "../tools/mod.ts";
 import { defaultShell } from "../tools/exec_command.ts";
 import { VERSION } from "./version.ts";
@@ -139,7 +141,9 @@ export async function runExec(
   const abort = new AbortController();
   const onSigint = () => abort.abort();
   process.on("SIGINT", onSigint);
+  const agentSessionId = uuidv7();
   const agent = new Agent({
+    sessionId: agentSessionId,
     client: new ResponsesClient({
       baseUrl: config.provider.baseUrl,
       apiKey: config.provider.apiKey,
@@ -153,8 +157,17 @@ export async function runExec(
     cwd,
     maxRetries: config.provider.streamMaxRetries,
     reasoning: config.reasoning,
-    initialContext: initialContext(environmentFacts(cwd, defaultShell())),
-    headers: { originator: "codex_exec", "user-agent": `tscodex/${VERSION}` },
+    initialContext: initialContext({
+      environment: environmentFacts(cwd, defaultShell()),
+      sandboxMode: "read-only",
+      approvalPolicy: "never",
+      userInstructions: userInstructions(cwd, home),
+    }),
+    headers: () => ({
+      session_id: agentSessionId,
+      originator: "codex_exec",
+      "user-agent": `tscodex/${VERSION}`,
+    }),
     onEvent: renderProgress,
   });
   try {

@@ -1,0 +1,327 @@
+import assert from "node:assert/strict";
+import { mkdtemp, realpath } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { z } from "zod";
+import {
+  FakeResponsesServer,
+  parseScenario,
+  requestInvariantViolations,
+  type ScenarioInput,
+} from "../fake/mod.ts";
+import { ResponsesClient } from "../model/mod.ts";
+import type { ResponseItem } from "../protocol/mod.ts";
+import {
+  defineFunctionTool,
+  execCommandTools,
+  ProcessManager,
+  ToolRegistry,
+} from "../tools/mod.ts";
+import {
+  Agent,
+  type AgentEvent,
+  type AgentOptions,
+  SubmissionQueue,
+  TurnInterruptedError,
+} from "./mod.ts";
+import { SUMMARY_PREFIX } from "./compact.ts";
+
+interface Harness {
+  agent: Agent;
+  server: FakeResponsesServer;
+  events: AgentEvent[];
+  bodies: () => Array<{ input: ResponseItem[]; tools: unknown[]; [k: string]: unknown }>;
+  processes: ProcessManager;
+  cwd: string;
+  close: () => Promise<void>;
+}
+
+async function harness(
+  scenario: ScenarioInput,
+  options: Partial<AgentOptions> & {
+    extraTools?: ToolRegistry["get"] extends never ? never
+      : Parameters<ToolRegistry["register"]>[0][];
+  } = {},
+): Promise<Harness> {
+  const server = new FakeResponsesServer(parseScenario(scenario));
+  await server.start();
+  const cwd = await realpath(await mkdtemp(join(tmpdir(), "agent-test-")));
+  const processes = new ProcessManager();
+  const events: AgentEvent[] = [];
+  const tools = new ToolRegistry([...execCommandTools(processes), ...(options.extraTools ?? [])]);
+  const agent = new Agent({
+    client: new ResponsesClient({ baseUrl: server.baseUrl, streamIdleTimeoutMs: 10_000 }),
+    model: "test-model",
+    baseInstructions: "base",
+    tools,
+    cwd,
+    maxRetries: 0,
+    initialContext: [{
+      type: "message",
+      role: "user",
+      content: [{ type: "input_text", text: "<environment_context>x</environment_context>" }],
+    }],
+    onEvent: (event) => events.push(event),
+    ...options,
+  });
+  return {
+    agent,
+    server,
+    events,
+    processes,
+    cwd,
+    bodies: () => server.requests.map((r) => r.body as never),
+    close: async () => {
+      processes.killAll();
+      await server.close();
+    },
+  };
+}
+
+function assertInvariants(h: Harness): void {
+  for (const body of h.bodies()) assert.deepEqual(requestInvariantViolations(body), []);
+}
+
+Deno.test("tool loop: a real command's framed output is fed back; history is in replay form", async () => {
+  const h = await harness({
+    responses: [
+      {
+        output: [
+          { type: "reasoning", summary: ["look"], encrypted_content: "enc" },
+          {
+            type: "function_call",
+            call_id: "c1",
+            name: "exec_command",
+            arguments: { cmd: "echo hello-from-tool" },
+          },
+        ],
+      },
+      { output: [{ type: "message", text: "saw {{output:c1}}" }] },
+    ],
+  });
+  try {
+    const result = await h.agent.runTurn(["go"]);
+    assert.equal(result.lastMessage, "saw hello-from-tool");
+    assert.equal(result.iterations, 2);
+    const second = h.bodies()[1].input;
+    assert.deepEqual(second.map((i) => i.type), [
+      "message",
+      "message",
+      "reasoning",
+      "function_call",
+      "function_call_output",
+    ]);
+    assert.deepEqual(second[2], {
+      type: "reasoning",
+      summary: [{ type: "summary_text", text: "look" }],
+      content: null,
+      encrypted_content: "enc",
+    });
+    assert.deepEqual(Object.keys(second[3]), ["type", "name", "arguments", "call_id"]);
+    const output = String(second[4].output);
+    assert.match(
+      output,
+      /^Command: .*echo hello-from-tool'\nChunk ID: [0-9a-f]{6}\nWall time: \d+\.\d{4} seconds\nProcess exited with code 0\nOriginal token count: \d+\nOutput:\nhello-from-tool\n$/,
+    );
+    const last = h.agent.history.at(-1) as { content: Array<Record<string, unknown>> };
+    assert.deepEqual(
+      last.content,
+      [{ type: "output_text", text: "saw hello-from-tool" }],
+      "no annotations, no id",
+    );
+    assertInvariants(h);
+    const kinds = h.events.map((e) => e.type);
+    assert.equal(kinds[0], "turn_started");
+    assert.equal(kinds.at(-1), "turn_completed");
+    assert.ok(
+      kinds.includes("tool_started") && kinds.includes("tool_completed") &&
+        kinds.includes("token_count"),
+    );
+  } finally {
+    await h.close();
+  }
+});
+
+Deno.test("parallel-safe calls run concurrently and their outputs keep call order", async () => {
+  let release!: () => void;
+  const bothStarted = new Promise<void>((resolve) => (release = resolve));
+  let started = 0;
+  const barrier = defineFunctionTool({
+    kind: "function",
+    name: "barrier",
+    description: "waits for its sibling",
+    parallel: true,
+    parameters: z.object({ tag: z.string() }),
+    async execute(args) {
+      if (++started === 2) release();
+      // Sequential execution would wait here forever; the guard turns that into a failure.
+      await Promise.race([
+        bothStarted,
+        new Promise((_, reject) => setTimeout(() => reject(new Error("not concurrent")), 5000)),
+      ]);
+      return `done ${args.tag}`;
+    },
+  });
+  const h = await harness({
+    responses: [
+      {
+        output: [
+          { type: "function_call", call_id: "a", name: "barrier", arguments: { tag: "first" } },
+          { type: "function_call", call_id: "b", name: "barrier", arguments: { tag: "second" } },
+        ],
+      },
+      { output: [{ type: "message", text: "ok" }] },
+    ],
+  }, { parallelToolCalls: true, extraTools: [barrier] });
+  try {
+    await h.agent.runTurn(["go"]);
+    const outputs = h.bodies()[1].input.filter((i) => i.type === "function_call_output");
+    assert.deepEqual(outputs.map((o) => [o.call_id, o.output]), [["a", "done first"], [
+      "b",
+      "done second",
+    ]]);
+    assert.equal(h.bodies()[0].parallel_tool_calls, true);
+  } finally {
+    await h.close();
+  }
+});
+
+Deno.test("interrupt cancels a running command, pairs the call, and the next turn works", async () => {
+  const h = await harness({
+    responses: [
+      {
+        output: [{
+          type: "function_call",
+          call_id: "long",
+          name: "exec_command",
+          arguments: { cmd: "sleep 30", yield_time_ms: 30000 },
+        }],
+      },
+      { output: [{ type: "message", text: "after" }] },
+    ],
+  });
+  try {
+    const abort = new AbortController();
+    const turn = h.agent.runTurn(["start"], abort.signal);
+    await new Promise<void>((resolve) => {
+      const check = () =>
+        h.events.some((e) => e.type === "tool_started") ? resolve() : setTimeout(check, 5);
+      check();
+    });
+    abort.abort();
+    await assert.rejects(turn, TurnInterruptedError);
+    assert.ok(h.events.some((e) => e.type === "turn_interrupted"));
+    const outputs = h.agent.history.filter((i) => i.type === "function_call_output");
+    assert.equal(outputs.length, 1);
+    const second = await h.agent.runTurn(["again"]);
+    assert.equal(second.lastMessage, "after");
+    assertInvariants(h);
+  } finally {
+    await h.close();
+  }
+});
+
+Deno.test("a failed turn keeps the user message so the next turn can continue", async () => {
+  const h = await harness({
+    responses: [
+      { fault: { kind: "http_status", status: 400, body: { error: { message: "bad input" } } } },
+      { output: [{ type: "message", text: "recovered" }] },
+    ],
+  });
+  try {
+    await assert.rejects(h.agent.runTurn(["first"]), /400/);
+    assert.ok(h.events.some((e) => e.type === "turn_failed"));
+    const result = await h.agent.runTurn(["go on"]);
+    assert.equal(result.lastMessage, "recovered");
+    const texts = h.bodies()[1].input.filter((i) => i.type === "message").map((i) =>
+      JSON.stringify(i)
+    );
+    assert.ok(texts.some((t) => t.includes("first")) && texts.some((t) => t.includes("go on")));
+  } finally {
+    await h.close();
+  }
+});
+
+Deno.test("steer input joins the running turn's next request under the same turn id", async () => {
+  const turnIds: string[] = [];
+  const h = await harness({
+    responses: [
+      { event_delay_ms: 40, output: [{ type: "message", text: "first answer" }] },
+      { output: [{ type: "message", text: "steered answer" }] },
+      { output: [{ type: "message", text: "queued answer" }] },
+    ],
+  }, { headers: ({ turnId }) => (turnIds.push(turnId), { "x-turn": turnId }) });
+  try {
+    const queue = new SubmissionQueue(h.agent);
+    const first = queue.submit("hello");
+    await h.server.waitForRequests(1);
+    const steered = queue.submit("actually, say bye");
+    const queued = queue.submit("separate turn", "queue");
+    assert.equal(await first, await steered, "steer settles with the turn it joined");
+    assert.equal((await first).lastMessage, "steered answer");
+    assert.equal((await queued).lastMessage, "queued answer");
+    assert.equal(turnIds[0], turnIds[1]);
+    assert.notEqual(turnIds[1], turnIds[2]);
+    const second = h.bodies()[1].input;
+    assert.deepEqual(second.at(-1), {
+      type: "message",
+      role: "user",
+      content: [{ type: "input_text", text: "actually, say bye" }],
+    });
+    assert.ok(h.events.some((e) => e.type === "steer_inserted"));
+  } finally {
+    await h.close();
+  }
+});
+
+Deno.test("auto-compaction replaces the history by context, user messages and a summary", async () => {
+  const h = await harness({
+    responses: [
+      {
+        output: [{ type: "message", text: "one" }],
+        usage: { input_tokens: 900, output_tokens: 200 },
+      },
+      { output: [{ type: "message", text: "SUMMARY-TEXT" }] },
+      { output: [{ type: "message", text: "two" }] },
+    ],
+  }, { autoCompactTokenLimit: 1000 });
+  try {
+    await h.agent.runTurn(["first task"]);
+    await h.agent.runTurn(["second task"]);
+    const [, compaction, next] = h.bodies();
+    assert.deepEqual(compaction.tools, []);
+    assert.match(JSON.stringify(compaction.input.at(-1)), /summary/i);
+    const texts = next.input.map((i) => JSON.stringify(i));
+    assert.ok(texts.some((t) => t.includes("environment_context")), "initial context kept");
+    assert.ok(texts.some((t) => t.includes("first task")), "user message kept");
+    assert.ok(
+      texts.some((t) => t.includes(SUMMARY_PREFIX.slice(0, 30)) && t.includes("SUMMARY-TEXT")),
+    );
+    assert.ok(!texts.some((t) => t.includes('"one"')), "assistant output dropped");
+    assert.ok(h.events.some((e) => e.type === "compaction_completed"));
+  } finally {
+    await h.close();
+  }
+});
+
+Deno.test("a context-window overflow compacts once and retries", async () => {
+  const h = await harness({
+    responses: [
+      { output: [{ type: "message", text: "one" }] },
+      { status: "failed", error: { code: "context_length_exceeded", message: "too long" } },
+      { output: [{ type: "message", text: "the summary" }] },
+      { output: [{ type: "message", text: "fits now" }] },
+    ],
+  });
+  try {
+    await h.agent.runTurn(["first"]);
+    const result = await h.agent.runTurn(["second"]);
+    assert.equal(result.lastMessage, "fits now");
+    assert.equal(h.server.requests.length, 4);
+    assert.ok(
+      h.events.some((e) => e.type === "compaction_started" && e.reason === "context_overflow"),
+    );
+  } finally {
+    await h.close();
+  }
+});
