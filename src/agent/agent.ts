@@ -12,7 +12,13 @@ import {
 } from "../protocol/mod.ts";
 import { classify, type ResponsesClient, sample, type SampleResult } from "../model/mod.ts";
 import type { ToolOutputItem, ToolRegistry } from "../tools/mod.ts";
-import { abortedOutputs, pairDanglingCalls, toHistoryItem } from "./history.ts";
+import {
+  abortedOutputs,
+  pairDanglingCalls,
+  toHistoryItem,
+  usageFromOverflow,
+  withoutOldestToolPair,
+} from "./history.ts";
 import { buildCompactedHistory, COMPACTION_PROMPT } from "./compact.ts";
 
 export type AgentEvent =
@@ -239,7 +245,9 @@ export class Agent {
       if (signal.aborted || classify(err).kind !== "context_overflow" || !this.#compactable()) {
         throw err;
       }
-      await this.compact(turnId, signal, "context_overflow");
+      const usage = usageFromOverflow((err as Error).message);
+      if (usage) this.#emit({ type: "token_count", turnId, usage });
+      await this.compact(signal, "context_overflow", turnId);
       return await this.#sample(turnId, this.buildRequest(), signal);
     }
   }
@@ -251,7 +259,7 @@ export class Agent {
   async #maybeAutoCompact(turnId: string, signal: AbortSignal): Promise<void> {
     const limit = this.options.autoCompactTokenLimit;
     if (!limit || !this.lastUsage || this.lastUsage.total_tokens < limit) return;
-    await this.compact(turnId, signal, "auto");
+    await this.compact(signal, "auto", turnId);
   }
 
   /**
@@ -259,14 +267,13 @@ export class Agent {
    * model writes of everything else.
    */
   async compact(
-    turnId: string,
     signal: AbortSignal,
     reason: "auto" | "manual" | "context_overflow" = "manual",
+    turnId: string = uuidv7(),
   ): Promise<void> {
     this.#emit({ type: "compaction_started", turnId, reason });
     try {
-      const request = this.buildRequest([...this.history, userMessage([COMPACTION_PROMPT])], false);
-      const result = await this.#sample(turnId, request, signal);
+      const result = await this.#sampleSummary(turnId, signal);
       const summary = result.items.filter((i): i is MessageItem =>
         i.type === "message" && i.role === "assistant"
       )
@@ -283,6 +290,30 @@ export class Agent {
       this.#emit({ type: "compaction_failed", turnId, error: err as Error });
       throw err;
     }
+  }
+
+  /**
+   * Asks for the summary; while the request itself overflows the window, the oldest tool call
+   * and its output are dropped and it is asked again.
+   */
+  async #sampleSummary(turnId: string, signal: AbortSignal): Promise<SampleResult> {
+    let source = [...this.history];
+    while (true) {
+      const request = this.buildRequest([...source, userMessage([COMPACTION_PROMPT])], false);
+      try {
+        return await this.#sample(turnId, request, signal);
+      } catch (err) {
+        const overflow = classify(err).kind === "context_overflow";
+        const pruned = overflow ? withoutOldestToolPair(source) : undefined;
+        if (!pruned) throw err;
+        source = pruned;
+      }
+    }
+  }
+
+  /** Runs one turn and returns the final assistant message: the entry point for embedding. */
+  async ask(text: string, signal?: AbortSignal): Promise<string | null> {
+    return (await this.runTurn([text], signal)).lastMessage;
   }
 
   /** Consecutive parallel-safe calls run together; outputs follow all the calls, in call order. */

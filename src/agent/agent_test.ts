@@ -325,3 +325,82 @@ Deno.test("a context-window overflow compacts once and retries", async () => {
     await h.close();
   }
 });
+
+Deno.test("an overflowing compaction request drops the oldest tool pair and succeeds", async () => {
+  const h = await harness({
+    responses: [
+      {
+        output: [{
+          type: "function_call",
+          call_id: "old",
+          name: "exec_command",
+          arguments: { cmd: "echo old" },
+        }],
+      },
+      {
+        output: [{ type: "message", text: "first done" }],
+        usage: { input_tokens: 5000, output_tokens: 10 },
+      },
+      { status: "failed", error: { code: "context_length_exceeded", message: "summary too long" } },
+      { output: [{ type: "message", text: "short summary" }] },
+      { output: [{ type: "message", text: "second done" }] },
+    ],
+  }, { autoCompactTokenLimit: 1000 });
+  try {
+    await h.agent.runTurn(["first"]);
+    const result = await h.agent.runTurn(["second"]);
+    assert.equal(result.lastMessage, "second done");
+    const [, , overflowing, retried] = h.bodies();
+    assert.ok(overflowing.input.some((i) => i.call_id === "old"));
+    assert.ok(
+      !retried.input.some((i) => i.call_id === "old"),
+      "the oldest pair is gone from the retry",
+    );
+    assertInvariants(h);
+  } finally {
+    await h.close();
+  }
+});
+
+Deno.test("steer during a long tool call lands after the tool output", async () => {
+  const h = await harness({
+    responses: [
+      {
+        output: [{
+          type: "function_call",
+          call_id: "slow",
+          name: "exec_command",
+          arguments: { cmd: "sleep 0.5; echo slept" },
+        }],
+      },
+      { output: [{ type: "message", text: "done" }] },
+    ],
+  });
+  try {
+    const queue = new SubmissionQueue(h.agent);
+    const turn = queue.submit("start");
+    await new Promise<void>((resolve) => {
+      const check = () =>
+        h.events.some((e) => e.type === "tool_started") ? resolve() : setTimeout(check, 5);
+      check();
+    });
+    queue.submit("also check the logs");
+    await turn;
+    const second = h.bodies()[1].input;
+    assert.deepEqual(second.slice(-2).map((i) => i.type), ["function_call_output", "message"]);
+    assert.match(JSON.stringify(second.at(-1)), /also check the logs/);
+  } finally {
+    await h.close();
+  }
+});
+
+Deno.test("ask() returns the final message for embedding", async () => {
+  const h = await harness({
+    responses: [{ output: [{ type: "message", text: "embedded answer" }] }],
+  });
+  try {
+    assert.equal(await h.agent.ask("hi"), "embedded answer");
+  } finally {
+    await h.close();
+  }
+});

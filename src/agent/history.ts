@@ -1,6 +1,6 @@
 // History invariants: items are stored in the shape upstream Codex replays them (no server ids,
 // no annotations), and every tool call the model made is answered before the next request.
-import { isToolCall, type ResponseItem, type ToolCallItem } from "../protocol/mod.ts";
+import { isToolCall, type ResponseItem, type ToolCallItem, type Usage } from "../protocol/mod.ts";
 
 export const ABORTED_OUTPUT = "aborted";
 
@@ -88,4 +88,26 @@ export function abortedOutputs(history: readonly ResponseItem[]): ResponseItem[]
   return history.filter(isToolCall).filter((call) => !answered.has(call.call_id)).map(
     abortedOutput,
   );
+}
+
+/** The history without its oldest tool output and the call it answers; undefined when none. */
+export function withoutOldestToolPair(
+  history: readonly ResponseItem[],
+): ResponseItem[] | undefined {
+  const output = history.find((item) => item.type.endsWith("_call_output"));
+  if (!output) return undefined;
+  return history.filter((item) => item.call_id !== output.call_id);
+}
+
+/**
+ * Token counts from an overflow message such as "requested 140000 tokens (130000 in the
+ * messages, 10000 in the completion)", so the UI can show how far over the window it went.
+ */
+export function usageFromOverflow(message: string): Usage | undefined {
+  const match = /requested (\d+) tokens \((\d+) in the messages, (\d+) in the completion\)/.exec(
+    message,
+  );
+  if (!match) return undefined;
+  const [total, input, output] = match.slice(1).map(Number);
+  return { input_tokens: input, output_tokens: output, total_tokens: total };
 }

@@ -36,6 +36,11 @@ export class SubmissionQueue {
     });
   }
 
+  /** Resolves once nothing runs and nothing waits. */
+  async idle(): Promise<void> {
+    while (this.#current) await this.#current.done.catch(() => {});
+  }
+
   /** Cancels the running turn; queued turns still run afterwards. */
   interrupt(): void {
     this.#current?.abort.abort();

@@ -3,22 +3,8 @@ import { Buffer } from "node:buffer";
 import { existsSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import process from "node:process";
-import {
-  Agent,
-  type AgentEvent,
-  BASE_INSTRUCTIONS,
-  environmentFacts,
-  initialContext,
-  TurnInterruptedError,
-  userInstructions,
-} from "../agent/mod.ts";
-import { codexHome, type Config, loadConfig } from "../config/mod.ts";
-import { DEMO_SCENARIO, FakeResponsesServer } from "../fake/mod.ts";
-import { ResponsesClient } from "../model/mod.ts";
-import { uuidv7 } from "../protocol/mod.ts";
-import { defaultTools, ProcessManager } from "../tools/mod.ts";
-import { defaultShell } from "../tools/exec_command.ts";
-import { VERSION } from "./version.ts";
+import { type AgentEvent, TurnInterruptedError } from "../agent/mod.ts";
+import { openAgentSession } from "./setup.ts";
 
 export interface ExecOptions {
   skipGitRepoCheck?: boolean;
@@ -115,61 +101,17 @@ export async function runExec(
     return EXIT_FAILED;
   }
   const prompt = await resolvePrompt(promptArg);
-  const home = codexHome();
-  let config: Config | null = await loadConfig(home);
-  let fake: FakeResponsesServer | undefined;
-  if (!config) {
-    fake = new FakeResponsesServer(DEMO_SCENARIO);
-    await fake.start();
-    process.stderr.write(
-      `tscodex: no config.toml in ${home}; running offline against the built-in demo ` +
-        `(a scripted model on ${fake.baseUrl})\n`,
-    );
-    config = {
-      file: "(built-in demo)",
-      model: "tscodex-demo",
-      provider: {
-        id: "demo",
-        baseUrl: fake.baseUrl,
-        headers: {},
-        streamMaxRetries: 0,
-        streamIdleTimeoutMs: 30_000,
-      },
-    };
-  }
-  const processes = new ProcessManager();
+  const session = await openAgentSession({
+    cwd,
+    model: options.model,
+    originator: "codex_exec",
+    onEvent: renderProgress,
+    notice: (text) => process.stderr.write(text + "\n"),
+  });
+  const { agent } = session;
   const abort = new AbortController();
   const onSigint = () => abort.abort();
   process.on("SIGINT", onSigint);
-  const agentSessionId = uuidv7();
-  const agent = new Agent({
-    sessionId: agentSessionId,
-    client: new ResponsesClient({
-      baseUrl: config.provider.baseUrl,
-      apiKey: config.provider.apiKey,
-      headers: config.provider.headers,
-      queryParams: config.provider.queryParams,
-      streamIdleTimeoutMs: config.provider.streamIdleTimeoutMs,
-    }),
-    model: options.model ?? config.model,
-    baseInstructions: config.baseInstructions ?? BASE_INSTRUCTIONS,
-    tools: defaultTools(processes),
-    cwd,
-    maxRetries: config.provider.streamMaxRetries,
-    reasoning: config.reasoning,
-    initialContext: initialContext({
-      environment: environmentFacts(cwd, defaultShell()),
-      sandboxMode: "read-only",
-      approvalPolicy: "never",
-      userInstructions: userInstructions(cwd, home),
-    }),
-    headers: () => ({
-      session_id: agentSessionId,
-      originator: "codex_exec",
-      "user-agent": `tscodex/${VERSION}`,
-    }),
-    onEvent: renderProgress,
-  });
   try {
     const result = await agent.runTurn([prompt], abort.signal);
     if (result.lastMessage !== null) process.stdout.write(result.lastMessage + "\n");
@@ -183,7 +125,6 @@ export async function runExec(
     return EXIT_FAILED;
   } finally {
     process.off("SIGINT", onSigint);
-    processes.killAll();
-    await fake?.close();
+    await session.close();
   }
 }

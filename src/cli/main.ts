@@ -6,6 +6,7 @@ import { ConfigError } from "../config/mod.ts";
 import { ScenarioError } from "../fake/mod.ts";
 import { EXIT_FAILED, EXIT_USAGE, runExec, UsageError } from "./exec.ts";
 import { runFakeServer } from "./fake_server.ts";
+import { runRepl } from "./repl.ts";
 import { VERSION } from "./version.ts";
 
 function parsePort(value: string): string {
@@ -16,7 +17,7 @@ function parsePort(value: string): string {
   return value;
 }
 
-function buildProgram(setExit: (code: number) => void): Command {
+function buildProgram(setExit: (code: number) => void, argvHasSeparator: boolean): Command {
   const program = new Command()
     .name("tscodex")
     .description("A Codex-compatible coding agent in one binary.")
@@ -55,16 +56,25 @@ function buildProgram(setExit: (code: number) => void): Command {
       setExit(await runFakeServer(opts));
     });
 
-  program.action(() => {
-    throw new UsageError('the interactive REPL is not available yet; use `tscodex exec "prompt"`');
-  });
+  program
+    .argument("[prompt]", "start the interactive session with this prompt")
+    .option("-m, --model <model>", "the model to use")
+    .action(async (prompt: string | undefined, opts) => {
+      if (prompt !== undefined && /^[a-z][a-z-]*$/.test(prompt) && !argvHasSeparator) {
+        throw new UsageError(
+          `unknown command '${prompt}' (see --help); to start a session with a one-word prompt, ` +
+            `write: tscodex -- ${prompt}`,
+        );
+      }
+      setExit(await runRepl(prompt, { model: opts.model }));
+    });
   return program;
 }
 
 /** Runs the CLI and returns the process exit code. */
 export async function main(argv: string[]): Promise<number> {
   let exitCode = 0;
-  const program = buildProgram((code) => (exitCode = code));
+  const program = buildProgram((code) => (exitCode = code), argv.includes("--"));
   try {
     await program.parseAsync(argv, { from: "user" });
     return exitCode;
