@@ -54,7 +54,12 @@ export async function runRepl(
   const out = process.stdout;
   const s = styles(out.isTTY === true && !process.env.NO_COLOR);
   let streaming = false;
-  let rl: Interface | undefined;
+  const rl: Interface = createInterface({
+    input: process.stdin,
+    output: out,
+    prompt: "tscodex> ",
+    terminal: process.stdin.isTTY,
+  });
   const endStream = () => {
     if (streaming) out.write("\n");
     streaming = false;
@@ -100,7 +105,7 @@ export async function runRepl(
         break;
       case "turn_completed":
         endStream();
-        rl?.prompt(true);
+        rl.prompt(true);
         break;
     }
   };
@@ -118,12 +123,6 @@ export async function runRepl(
     }\n`,
   );
 
-  rl = createInterface({
-    input: process.stdin,
-    output: out,
-    prompt: "tscodex> ",
-    terminal: process.stdin.isTTY,
-  });
   const submit = (text: string, mode: "steer" | "queue") => {
     queue.submit(text, mode).catch((err) => {
       if (!(err instanceof TurnInterruptedError)) return; // turn_failed already said it
@@ -170,7 +169,7 @@ export async function runRepl(
           return true;
         }
         session.agent.compact(new AbortController().signal).then(
-          () => rl?.prompt(),
+          () => rl.prompt(),
           (err) => out.write(s.red(`Error: compaction failed: ${(err as Error).message}`) + "\n"),
         );
         return true;
@@ -190,22 +189,22 @@ export async function runRepl(
     const now = Date.now();
     if (now - lastSigint < 2000) {
       leaving = true;
-      rl?.close();
+      rl.close();
     }
     lastSigint = now;
     out.write(s.dim("\n(Ctrl-C again or /exit to leave)") + "\n");
-    rl?.prompt();
+    rl.prompt();
   });
   if (initialPrompt) handle(initialPrompt);
   rl.prompt();
   await new Promise<void>((resolve) => {
-    rl!.on("line", (line) => {
+    rl.on("line", (line) => {
       if (!handle(line)) {
         leaving = true;
-        rl!.close();
-      } else if (!queue.busy) rl!.prompt();
+        rl.close();
+      } else if (!queue.busy) rl.prompt();
     });
-    rl!.on("close", () => resolve());
+    rl.on("close", () => resolve());
   });
   // End of input (a pipe, Ctrl-D) lets the submitted turns finish; /exit and Ctrl-C do not.
   if (!leaving) await queue.idle();
