@@ -87,11 +87,15 @@ export class TurnInterruptedError extends Error {
   }
 }
 
-function userMessage(texts: string[]): ResponseItem {
+/** A user message: attached images (data URLs) first, then the texts, as upstream orders them. */
+function userMessage(texts: string[], images: string[] = []): ResponseItem {
   return {
     type: "message",
     role: "user",
-    content: texts.map((text) => ({ type: "input_text", text })),
+    content: [
+      ...images.map((image_url) => ({ type: "input_image", image_url })),
+      ...texts.map((text) => ({ type: "input_text", text })),
+    ],
   };
 }
 
@@ -179,6 +183,7 @@ export class Agent {
   async runTurn(
     texts: string[],
     signal: AbortSignal = new AbortController().signal,
+    images: string[] = [],
   ): Promise<TurnResult> {
     if (this.#running) throw new Error("a turn is already running; steer it or queue this one");
     const turnId = uuidv7();
@@ -194,7 +199,7 @@ export class Agent {
       // A crash or interrupt may have left calls unanswered; answer them before anything else.
       this.#append(turnId, abortedOutputs(this.history));
       await this.#maybeAutoCompact(turnId, signal);
-      this.#append(turnId, [userMessage(texts)]);
+      this.#append(turnId, [userMessage(texts, images)]);
       for (let iteration = 1;; iteration++) {
         if (signal.aborted) throw new TurnInterruptedError();
         if (iteration > 1) await this.#maybeAutoCompact(turnId, signal);

@@ -1,15 +1,28 @@
-// `tscodex exec`: one non-interactive turn. Progress goes to stderr, the final message to stdout.
+// `tscodex exec`: one non-interactive turn. The log goes to stderr and the final message to
+// stdout; with --json, stdout carries the thread events instead, as upstream's exec does.
 import { Buffer } from "node:buffer";
 import { existsSync } from "node:fs";
-import { dirname, join, resolve } from "node:path";
+import { readFile, writeFile } from "node:fs/promises";
+import { dirname, extname, join, resolve } from "node:path";
 import process from "node:process";
-import { type AgentEvent, TurnInterruptedError } from "../agent/mod.ts";
+import { type ApprovalPolicy, type SandboxMode, TurnInterruptedError } from "../agent/mod.ts";
+import { ExecLog, palette } from "./exec_log.ts";
+import { ExecView, type ThreadEvent } from "./exec_view.ts";
 import { openAgentSession } from "./setup.ts";
+import { VERSION } from "./version.ts";
 
 export interface ExecOptions {
   skipGitRepoCheck?: boolean;
   cd?: string;
   model?: string;
+  json?: boolean;
+  outputLastMessage?: string;
+  color?: "always" | "never" | "auto";
+  image?: string[];
+  sandbox?: SandboxMode;
+  fullAuto?: boolean;
+  dangerouslyBypassApprovalsAndSandbox?: boolean;
+  systemPrompt?: string;
 }
 
 export class UsageError extends Error {
@@ -47,39 +60,42 @@ export async function resolvePrompt(prompt: string | undefined): Promise<string>
   throw new UsageError("no prompt given: pass it as an argument, or pipe it on stdin with `-`");
 }
 
-function renderProgress(event: AgentEvent): void {
-  const err = process.stderr;
-  switch (event.type) {
-    case "tool_started":
-      if (event.call.type === "function_call" && event.call.name === "exec_command") {
-        const args = JSON.parse(event.call.arguments || "{}") as { cmd?: string };
-        err.write(`exec ${args.cmd ?? ""}\n`);
-      } else {
-        err.write(`tool ${event.call.name}\n`);
-      }
-      break;
-    case "tool_completed": {
-      const text = typeof event.output.output === "string" ? event.output.output : "";
-      const code = /Process exited with code (-?\d+)/.exec(text)?.[1];
-      err.write(code === undefined ? `  done\n` : `  exited ${code}\n`);
-      break;
-    }
-    case "item_completed":
-      if (event.item.type === "reasoning") {
-        const summary = (event.item.summary as Array<{ text: string }> | undefined)?.map((s) =>
-          s.text
-        ).join(" ");
-        if (summary) err.write(`thinking: ${summary}\n`);
-      }
-      break;
-    case "reconnecting":
-      err.write(`Reconnecting... ${event.attempt}/${event.maxRetries} (${event.error})\n`);
-      break;
-    case "turn_failed":
-      break;
-    default:
-      break;
+const IMAGE_TYPES: Record<string, string> = {
+  png: "image/png",
+  jpg: "image/jpeg",
+  jpeg: "image/jpeg",
+  gif: "image/gif",
+  webp: "image/webp",
+};
+
+/** An `-i` attachment as a data URL, with a clear error for a missing or non-image file. */
+export async function imageDataUrl(file: string): Promise<string> {
+  const type = IMAGE_TYPES[extname(file).slice(1).toLowerCase()];
+  if (!type) {
+    throw new UsageError(`--image ${file}: not a supported image (png, jpeg, gif or webp)`);
   }
+  try {
+    return `data:${type};base64,${(await readFile(file)).toString("base64")}`;
+  } catch (err) {
+    throw new UsageError(`--image ${file}: cannot read the file (${(err as Error).message})`);
+  }
+}
+
+/** The sandbox and approval policy the flags ask for, as upstream resolves them for exec. */
+export function execPermissions(
+  options: ExecOptions,
+): { sandbox: SandboxMode; approval: ApprovalPolicy } {
+  if (options.dangerouslyBypassApprovalsAndSandbox) {
+    return { sandbox: "danger-full-access", approval: "never" };
+  }
+  if (options.fullAuto) return { sandbox: options.sandbox ?? "workspace-write", approval: "never" };
+  return { sandbox: options.sandbox ?? "read-only", approval: "never" };
+}
+
+function colorEnabled(choice: ExecOptions["color"]): boolean {
+  if (choice === "always") return true;
+  if (choice === "never") return false;
+  return process.stderr.isTTY === true && !process.env.NO_COLOR;
 }
 
 export async function runExec(
@@ -101,27 +117,56 @@ export async function runExec(
     return EXIT_FAILED;
   }
   const prompt = await resolvePrompt(promptArg);
+  const images = await Promise.all((options.image ?? []).map(imageDataUrl));
+  const permissions = execPermissions(options);
+  const json = options.json === true;
+  const writeJson = (event: ThreadEvent) => process.stdout.write(JSON.stringify(event) + "\n");
+  const log = new ExecLog(
+    (text) => process.stderr.write(text),
+    palette(colorEnabled(options.color)),
+    cwd,
+  );
+  const view = new ExecView(cwd, (event) => (json ? writeJson(event) : log.on(event)));
   const session = await openAgentSession({
     cwd,
     model: options.model,
     originator: "codex_exec",
-    onEvent: renderProgress,
+    sandboxMode: permissions.sandbox,
+    approvalPolicy: permissions.approval,
+    systemPrompt: options.systemPrompt,
+    onEvent: (event) => view.on(event),
     notice: (text) => process.stderr.write(text + "\n"),
   });
   const { agent } = session;
+  if (json) writeJson({ type: "thread.started", thread_id: agent.sessionId });
+  else {
+    log.header({
+      version: VERSION,
+      workdir: cwd,
+      model: agent.options.model,
+      provider: session.config.provider.id,
+      approval: permissions.approval,
+      sandbox: permissions.sandbox,
+      reasoningEffort: session.config.reasoning?.effort,
+      reasoningSummary: session.config.reasoning?.summary,
+      sessionId: agent.sessionId,
+    }, prompt);
+  }
   const abort = new AbortController();
   const onSigint = () => abort.abort();
   process.on("SIGINT", onSigint);
   try {
-    const result = await agent.runTurn([prompt], abort.signal);
-    if (result.lastMessage !== null) process.stdout.write(result.lastMessage + "\n");
+    const result = await agent.runTurn([prompt], abort.signal, images);
+    if (options.outputLastMessage) {
+      await writeFile(options.outputLastMessage, result.lastMessage ?? "");
+    }
+    if (!json && result.lastMessage !== null) process.stdout.write(result.lastMessage + "\n");
     return EXIT_OK;
   } catch (err) {
     if (err instanceof TurnInterruptedError) {
       process.stderr.write("Interrupted.\n");
       return EXIT_INTERRUPTED;
     }
-    process.stderr.write(`Error: ${(err as Error).message}\n`);
     return EXIT_FAILED;
   } finally {
     process.off("SIGINT", onSigint);

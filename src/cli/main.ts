@@ -26,20 +26,32 @@ function buildProgram(setExit: (code: number) => void, argvHasSeparator: boolean
     .showHelpAfterError("(run with --help for usage)")
     .configureOutput({ writeErr: (text) => process.stderr.write(text) });
 
+  const collect = (value: string, previous: string[] = []) => [...previous, value];
   program.command("exec")
     .description("run one turn non-interactively; the final message goes to stdout")
     .argument("[prompt]", "the prompt; `-` or omitted reads it from stdin")
     .option("--skip-git-repo-check", "allow running outside a git repository")
     .option("-C, --cd <dir>", "work in this directory")
     .option("-m, --model <model>", "the model to use")
+    .option("--json", "print the thread events as JSON lines on stdout")
+    .option("-o, --output-last-message <file>", "also write the final message to this file")
+    .addOption(
+      new Option("--color <when>", "colour the log on stderr").choices(["always", "never", "auto"])
+        .default("auto"),
+    )
+    .option("-i, --image <file>", "attach an image to the prompt (repeatable)", collect)
+    .addOption(
+      new Option("-s, --sandbox <mode>", "sandbox for model commands")
+        .choices(["read-only", "workspace-write", "danger-full-access"]),
+    )
+    .option("--full-auto", "run commands in the workspace-write sandbox without asking")
+    .option(
+      "--dangerously-bypass-approvals-and-sandbox",
+      "run commands without a sandbox and without asking (only for already-isolated machines)",
+    )
+    .option("--system-prompt <text>", "replace the base instructions")
     .action(async (prompt: string | undefined, opts) => {
-      setExit(
-        await runExec(prompt, {
-          skipGitRepoCheck: opts.skipGitRepoCheck,
-          cd: opts.cd,
-          model: opts.model,
-        }),
-      );
+      setExit(await runExec(prompt, opts));
     });
 
   program.command("fake-server")

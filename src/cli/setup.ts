@@ -3,9 +3,11 @@ import process from "node:process";
 import {
   Agent,
   type AgentEvent,
+  type ApprovalPolicy,
   BASE_INSTRUCTIONS,
   environmentFacts,
   initialContext,
+  type SandboxMode,
   userInstructions,
 } from "../agent/mod.ts";
 import { codexHome, type Config, loadConfig } from "../config/mod.ts";
@@ -21,6 +23,10 @@ export interface AgentSessionOptions {
   model?: string;
   /** `codex_exec` for exec, `codex_cli_rs` for the interactive CLI, as upstream names them. */
   originator: string;
+  sandboxMode?: SandboxMode;
+  approvalPolicy?: ApprovalPolicy;
+  /** Replaces the base instructions (`--system-prompt`). */
+  systemPrompt?: string;
   onEvent: (event: AgentEvent) => void;
   /** Where to say that the offline demo is in use. */
   notice: (text: string) => void;
@@ -74,15 +80,15 @@ export async function openAgentSession(options: AgentSessionOptions): Promise<Ag
       streamIdleTimeoutMs: config.provider.streamIdleTimeoutMs,
     }),
     model: options.model ?? config.model,
-    baseInstructions: config.baseInstructions ?? BASE_INSTRUCTIONS,
+    baseInstructions: options.systemPrompt ?? config.baseInstructions ?? BASE_INSTRUCTIONS,
     tools: defaultTools(processes),
     cwd,
     maxRetries: config.provider.streamMaxRetries,
     reasoning: config.reasoning,
     initialContext: initialContext({
       environment: environmentFacts(cwd, defaultShell()),
-      sandboxMode: "read-only",
-      approvalPolicy: "never",
+      sandboxMode: options.sandboxMode ?? "read-only",
+      approvalPolicy: options.approvalPolicy ?? "never",
       userInstructions: userInstructions(cwd, home),
     }),
     headers: () => ({

@@ -1,0 +1,145 @@
+// The human-readable `exec` log on stderr, laid out like upstream's: a settings header, then one
+// block per thread item, then the tokens used. Only the final message goes to stdout.
+import type { ThreadEvent, ThreadItem } from "./exec_view.ts";
+
+export interface LogHeader {
+  version: string;
+  workdir: string;
+  model: string;
+  provider: string;
+  approval: string;
+  sandbox: string;
+  reasoningEffort?: string;
+  reasoningSummary?: string;
+  sessionId: string;
+}
+
+export interface Palette {
+  bold(text: string): string;
+  dim(text: string): string;
+  magenta(text: string): string;
+  green(text: string): string;
+  red(text: string): string;
+}
+
+export function palette(enabled: boolean): Palette {
+  const wrap = (open: number, close: number) => (text: string) =>
+    enabled ? `\x1b[${open}m${text}\x1b[${close}m` : text;
+  return {
+    bold: wrap(1, 22),
+    dim: wrap(2, 22),
+    magenta: wrap(35, 39),
+    green: wrap(32, 39),
+    red: wrap(31, 39),
+  };
+}
+
+export class ExecLog {
+  #started = new Map<string, number>();
+
+  constructor(
+    readonly write: (text: string) => void,
+    readonly colors: Palette,
+    readonly cwd: string,
+  ) {}
+
+  header(h: LogHeader, prompt: string): void {
+    const c = this.colors;
+    this.write(
+      [
+        c.bold(`tscodex v${h.version}`),
+        "--------",
+        `${c.bold("workdir:")} ${h.workdir}`,
+        `${c.bold("model:")} ${h.model}`,
+        `${c.bold("provider:")} ${h.provider}`,
+        `${c.bold("approval:")} ${h.approval}`,
+        `${c.bold("sandbox:")} ${h.sandbox}`,
+        `${c.bold("reasoning effort:")} ${h.reasoningEffort ?? "none"}`,
+        `${c.bold("reasoning summaries:")} ${h.reasoningSummary ?? "none"}`,
+        `${c.bold("session id:")} ${h.sessionId}`,
+        "--------",
+        c.bold("user"),
+        prompt,
+      ].join("\n") + "\n",
+    );
+  }
+
+  on(event: ThreadEvent): void {
+    const c = this.colors;
+    switch (event.type) {
+      case "item.started":
+        this.#started.set(event.item.id, performance.now());
+        if (event.item.type === "todo_list") this.#plan(event.item);
+        break;
+      case "item.updated":
+        if (event.item.type === "todo_list") this.#plan(event.item);
+        break;
+      case "item.completed":
+        this.#completed(event.item);
+        break;
+      case "error":
+        if (event.message.startsWith("Reconnecting...")) this.write(event.message + "\n");
+        break;
+      case "turn.failed":
+        this.write(c.red(`ERROR: ${event.error.message}`) + "\n");
+        break;
+      case "turn.completed": {
+        const used = event.usage.input_tokens - event.usage.cached_input_tokens +
+          event.usage.output_tokens;
+        this.write(`${c.bold("tokens used")}\n${used}\n`);
+        break;
+      }
+    }
+  }
+
+  #elapsed(id: string): string {
+    const started = this.#started.get(id);
+    return `${started === undefined ? 0 : Math.round(performance.now() - started)}ms`;
+  }
+
+  #plan(item: Extract<ThreadItem, { type: "todo_list" }>): void {
+    const lines = item.items.map((step, i) => {
+      const firstOpen = item.items.findIndex((s) => !s.completed);
+      return `  ${step.completed ? "✓" : i === firstOpen ? "→" : "•"} ${step.text}`;
+    });
+    this.write([this.colors.bold("Plan update"), ...lines].join("\n") + "\n");
+  }
+
+  #completed(item: ThreadItem): void {
+    const c = this.colors;
+    switch (item.type) {
+      case "reasoning":
+        this.write(`${c.magenta(c.bold("thinking"))}\n${item.text}\n`);
+        break;
+      case "agent_message":
+        this.write(`${c.magenta(c.bold("codex"))}\n${item.text}\n`);
+        break;
+      case "command_execution": {
+        const verdict = item.exit_code === 0
+          ? c.green(`succeeded in ${this.#elapsed(item.id)}:`)
+          : c.red(`exited ${item.exit_code ?? "?"} in ${this.#elapsed(item.id)}:`);
+        const output = item.aggregated_output.endsWith("\n") || item.aggregated_output === ""
+          ? item.aggregated_output
+          : item.aggregated_output + "\n";
+        this.write(`${c.bold("exec")}\n${item.command} in ${this.cwd} ${verdict}\n${output}`);
+        break;
+      }
+      case "file_change": {
+        const letter = { add: "A", update: "M", delete: "D" } as const;
+        this.write(
+          [c.bold("file update"), ...item.changes.map((ch) => `${letter[ch.kind]} ${ch.path}`)]
+            .join("\n") + "\n",
+        );
+        break;
+      }
+      case "web_search":
+        this.write(`${c.bold("web search")}\n${item.query}\n`);
+        break;
+      case "error":
+        this.write(c.red(`ERROR: ${item.message}`) + "\n");
+        break;
+      case "todo_list":
+        break;
+    }
+  }
+}

@@ -1,0 +1,249 @@
+// What `exec` shows of a turn: the agent's events seen as upstream's thread items (commands,
+// file changes, plans, messages). Both the `--json` stream and the human-readable stderr log are
+// built from this one view.
+import { resolve } from "node:path";
+import type { AgentEvent } from "../agent/mod.ts";
+import { type MessageItem, messageText, type ToolCallItem, type Usage } from "../protocol/mod.ts";
+import { resolveShell, shellArgv } from "../tools/exec_command.ts";
+import { shellJoin } from "../tools/shell_words.ts";
+
+export type ThreadItem =
+  | { id: string; type: "agent_message"; text: string }
+  | { id: string; type: "reasoning"; text: string }
+  | {
+    id: string;
+    type: "command_execution";
+    command: string;
+    aggregated_output: string;
+    exit_code: number | null;
+    status: "in_progress" | "completed" | "failed";
+  }
+  | {
+    id: string;
+    type: "file_change";
+    changes: Array<{ path: string; kind: "add" | "update" | "delete" }>;
+    status: "completed" | "failed";
+  }
+  | { id: string; type: "todo_list"; items: Array<{ text: string; completed: boolean }> }
+  | { id: string; type: "web_search"; query: string }
+  | { id: string; type: "error"; message: string };
+
+export type ThreadEvent =
+  | { type: "thread.started"; thread_id: string }
+  | { type: "turn.started" }
+  | { type: "item.started"; item: ThreadItem }
+  | { type: "item.updated"; item: ThreadItem }
+  | { type: "item.completed"; item: ThreadItem }
+  | {
+    type: "turn.completed";
+    usage: { input_tokens: number; cached_input_tokens: number; output_tokens: number };
+  }
+  | { type: "turn.failed"; error: { message: string } }
+  | { type: "error"; message: string };
+
+/** The parts of exec_command / write_stdin output framing that the view needs. */
+export function parseExecFraming(text: string) {
+  const marker = text.indexOf("\nOutput:\n");
+  return {
+    exitCode: /^Process exited with code (-?\d+)$/m.exec(text)?.[1],
+    sessionId: /^Process running with session ID (\d+)$/m.exec(text)?.[1],
+    output: marker >= 0 ? text.slice(marker + "\nOutput:\n".length) : "",
+  };
+}
+
+/** Files an apply_patch input touches, with absolute paths, in patch order. */
+export function patchChanges(input: string, cwd: string) {
+  const changes: Array<{ path: string; kind: "add" | "update" | "delete" }> = [];
+  const kinds = { Add: "add", Update: "update", Delete: "delete" } as const;
+  for (const match of input.matchAll(/^\*\*\* (Add|Update|Delete) File: (.+)$/gm)) {
+    changes.push({
+      path: resolve(cwd, match[2].trim()),
+      kind: kinds[match[1] as keyof typeof kinds],
+    });
+  }
+  return changes;
+}
+
+function outputText(event: Extract<AgentEvent, { type: "tool_completed" }>): string {
+  const output = event.output.output;
+  return typeof output === "string" ? output : "";
+}
+
+function parseArgs(call: ToolCallItem): Record<string, unknown> {
+  if (call.type !== "function_call") return {};
+  try {
+    return JSON.parse(call.arguments || "{}");
+  } catch {
+    return {};
+  }
+}
+
+/**
+ * Turns agent events into thread events. Commands that keep running past their call stay open
+ * and complete when a later write_stdin sees their process exit, as upstream reports them.
+ */
+export class ExecView {
+  #nextId = 0;
+  #openCommands = new Map<string, Extract<ThreadItem, { type: "command_execution" }>>();
+  #commandsByCall = new Map<string, Extract<ThreadItem, { type: "command_execution" }>>();
+  #plan?: Extract<ThreadItem, { type: "todo_list" }>;
+  #usage = { input_tokens: 0, cached_input_tokens: 0, output_tokens: 0 };
+  lastMessage: string | null = null;
+
+  constructor(readonly cwd: string, readonly emit: (event: ThreadEvent) => void) {}
+
+  #id(): string {
+    return `item_${this.#nextId++}`;
+  }
+
+  #addUsage(usage: Usage): void {
+    this.#usage.input_tokens += usage.input_tokens;
+    this.#usage.cached_input_tokens += usage.input_tokens_details?.cached_tokens ?? 0;
+    this.#usage.output_tokens += usage.output_tokens;
+  }
+
+  /** The usage summed over the turn's requests. */
+  get usage() {
+    return { ...this.#usage };
+  }
+
+  on(event: AgentEvent): void {
+    switch (event.type) {
+      case "turn_started":
+        this.#usage = { input_tokens: 0, cached_input_tokens: 0, output_tokens: 0 };
+        this.emit({ type: "turn.started" });
+        break;
+      case "token_count":
+        this.#addUsage(event.usage);
+        break;
+      case "item_completed": {
+        const item = event.item;
+        if (item.type === "message" && item.role === "assistant") {
+          const text = messageText(item as MessageItem);
+          this.lastMessage = text;
+          this.emit({
+            type: "item.completed",
+            item: { id: this.#id(), type: "agent_message", text },
+          });
+        } else if (item.type === "reasoning") {
+          const text = ((item.summary ?? []) as Array<{ text: string }>).map((p) => p.text).join(
+            "\n",
+          );
+          if (text) {
+            this.emit({
+              type: "item.completed",
+              item: { id: this.#id(), type: "reasoning", text },
+            });
+          }
+        } else if (item.type === "web_search_call") {
+          const action = item.action as { query?: string } | undefined;
+          this.emit({
+            type: "item.completed",
+            item: { id: this.#id(), type: "web_search", query: action?.query ?? "" },
+          });
+        }
+        break;
+      }
+      case "tool_started":
+        this.#toolStarted(event.call);
+        break;
+      case "tool_completed":
+        this.#toolCompleted(event);
+        break;
+      case "reconnecting":
+        this.emit({
+          type: "error",
+          message: `Reconnecting... ${event.attempt}/${event.maxRetries} (${event.error})`,
+        });
+        break;
+      case "turn_completed":
+        if (this.#plan) {
+          this.emit({ type: "item.completed", item: this.#plan });
+          this.#plan = undefined;
+        }
+        this.emit({ type: "turn.completed", usage: this.usage });
+        break;
+      case "turn_failed":
+        this.emit({ type: "error", message: event.error.message });
+        this.emit({ type: "turn.failed", error: { message: event.error.message } });
+        break;
+    }
+  }
+
+  #toolStarted(call: ToolCallItem): void {
+    if (call.name === "exec_command") {
+      const args = parseArgs(call);
+      const argv = shellArgv(
+        resolveShell(args.shell as string | undefined),
+        args.login !== false,
+        String(args.cmd ?? ""),
+      );
+      const item = {
+        id: this.#id(),
+        type: "command_execution" as const,
+        command: shellJoin(argv),
+        aggregated_output: "",
+        exit_code: null,
+        status: "in_progress" as const,
+      };
+      this.#commandsByCall.set(call.call_id, item);
+      this.emit({ type: "item.started", item: { ...item } });
+    } else if (call.name === "update_plan") {
+      const plan = parseArgs(call).plan as Array<{ step: string; status: string }> | undefined;
+      const items = (plan ?? []).map((p) => ({
+        text: p.step,
+        completed: p.status === "completed",
+      }));
+      if (this.#plan) {
+        this.#plan = { ...this.#plan, items };
+        this.emit({ type: "item.updated", item: this.#plan });
+      } else {
+        this.#plan = { id: this.#id(), type: "todo_list", items };
+        this.emit({ type: "item.started", item: this.#plan });
+      }
+    }
+  }
+
+  #toolCompleted(event: Extract<AgentEvent, { type: "tool_completed" }>): void {
+    const { call } = event;
+    const text = outputText(event);
+    if (call.name === "exec_command") {
+      const item = this.#commandsByCall.get(call.call_id);
+      if (!item) return;
+      this.#progress(item, parseExecFraming(text));
+    } else if (call.name === "write_stdin") {
+      const sessionId = String(parseArgs(call).session_id ?? "");
+      const item = this.#openCommands.get(sessionId);
+      if (!item) return;
+      this.#openCommands.delete(sessionId);
+      this.#progress(item, parseExecFraming(text));
+    } else if (call.name === "apply_patch" && call.type === "custom_tool_call") {
+      if (!/^Success\./m.test(text)) return;
+      this.emit({
+        type: "item.completed",
+        item: {
+          id: this.#id(),
+          type: "file_change",
+          changes: patchChanges(call.input, this.cwd),
+          status: "completed",
+        },
+      });
+    }
+  }
+
+  #progress(
+    item: Extract<ThreadItem, { type: "command_execution" }>,
+    framing: ReturnType<typeof parseExecFraming>,
+  ): void {
+    item.aggregated_output += framing.output;
+    if (framing.sessionId !== undefined && framing.exitCode === undefined) {
+      this.#openCommands.set(framing.sessionId, item);
+      return;
+    }
+    const code = framing.exitCode === undefined ? null : Number(framing.exitCode);
+    this.emit({
+      type: "item.completed",
+      item: { ...item, exit_code: code, status: code === 0 ? "completed" : "failed" },
+    });
+  }
+}
