@@ -5,6 +5,7 @@ import { AddressInUseError } from "../platform/mod.ts";
 import { ConfigError } from "../config/mod.ts";
 import { ScenarioError } from "../fake/mod.ts";
 import { EXIT_FAILED, EXIT_USAGE, runExec, UsageError } from "./exec.ts";
+import { runDoctor } from "./doctor.ts";
 import { runFakeServer } from "./fake_server.ts";
 import { runRepl } from "./repl.ts";
 import { VERSION } from "./version.ts";
@@ -52,6 +53,14 @@ function buildProgram(setExit: (code: number) => void, argvHasSeparator: boolean
     .option("--system-prompt <text>", "replace the base instructions")
     .action(async (prompt: string | undefined, opts) => {
       setExit(await runExec(prompt, opts));
+    });
+
+  program.command("doctor")
+    .description("check that the configured provider can be reached and answers")
+    .option("--json", "print the checks as JSON")
+    .option("--skip-live", "do not send a live request")
+    .action(async (opts) => {
+      setExit(await runDoctor(opts));
     });
 
   program.command("fake-server")
