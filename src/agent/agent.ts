@@ -10,8 +10,16 @@ import {
   type Usage,
   uuidv7,
 } from "../protocol/mod.ts";
-import { classify, type ResponsesClient, sample, type SampleResult } from "../model/mod.ts";
-import type { ToolOutputItem, ToolRegistry } from "../tools/mod.ts";
+import {
+  classify,
+  type ModelSettings,
+  requestBody,
+  type ResponsesClient,
+  sample,
+  type SampleResult,
+} from "../model/mod.ts";
+import type { SandboxMode } from "../config/mod.ts";
+import type { ToolEvent, ToolOutputItem, ToolRegistry } from "../tools/mod.ts";
 import {
   abortedOutputs,
   pairDanglingCalls,
@@ -31,6 +39,8 @@ export type AgentEvent =
   | { type: "item_completed"; turnId: string; item: ResponseItem }
   | { type: "tool_started"; turnId: string; call: ToolCallItem }
   | { type: "tool_completed"; turnId: string; call: ToolCallItem; output: ToolOutputItem }
+  /** What a tool reported for the UI while it ran: plan updates, applied file changes. */
+  | { type: "tool_event"; turnId: string; call: ToolCallItem; event: ToolEvent }
   | { type: "token_count"; turnId: string; usage: Usage }
   | {
     type: "reconnecting";
@@ -60,7 +70,8 @@ export interface AgentOptions {
   cwd: string;
   sessionId?: string;
   maxRetries: number;
-  reasoning?: { effort?: string; summary?: string };
+  /** Reasoning and verbosity from config; the model's catalog entry decides what is sent. */
+  modelSettings?: Omit<ModelSettings, "model">;
   /** Whether the request lets the model ask for several tools at once. */
   parallelToolCalls?: boolean;
   /** Fields of the request body beyond the ones the loop owns (e.g. `text`). */
@@ -68,7 +79,9 @@ export interface AgentOptions {
   /** Context items placed at the start of the history before the first turn. */
   initialContext?: ResponseItem[];
   /** Headers for each request; the turn id lets them carry turn metadata. */
-  headers?: (context: RequestContext) => Record<string, string>;
+  headers?: (context: RequestContext) => Record<string, string> | Promise<Record<string, string>>;
+  /** Where tools may write; absent means unrestricted. */
+  sandbox?: { mode: SandboxMode; writableRoots?: string[] };
   /** Compact before sampling once the last response used this many tokens. */
   autoCompactTokenLimit?: number;
   onEvent?: (event: AgentEvent) => void;
@@ -143,27 +156,26 @@ export class Agent {
 
   buildRequest(input: ResponseItem[] = this.history, withTools = true): ResponsesRequest {
     const { options } = this;
-    return {
-      model: options.model,
+    return requestBody({
+      settings: { ...options.modelSettings, model: options.model },
+      sessionId: this.sessionId,
       instructions: options.baseInstructions,
       input: pairDanglingCalls(input),
       tools: withTools ? options.tools.specs() : [],
-      tool_choice: "auto",
-      parallel_tool_calls: withTools && (options.parallelToolCalls ?? false),
-      ...(options.reasoning ? { reasoning: options.reasoning } : {}),
-      store: false,
-      stream: true,
-      include: options.reasoning ? ["reasoning.encrypted_content"] : [],
-      prompt_cache_key: this.sessionId,
-      ...options.extraBody,
-    };
+      parallelToolCalls: withTools && (options.parallelToolCalls ?? false),
+      extra: options.extraBody,
+    });
   }
 
-  #sample(turnId: string, body: ResponsesRequest, signal: AbortSignal): Promise<SampleResult> {
-    return sample(this.options.client, body, {
+  async #sample(
+    turnId: string,
+    body: ResponsesRequest,
+    signal: AbortSignal,
+  ): Promise<SampleResult> {
+    const headers = await this.options.headers?.({ turnId }) ?? {};
+    return await sample(this.options.client, { body, headers }, {
       signal,
       maxRetries: this.options.maxRetries,
-      headers: this.options.headers?.({ turnId }) ?? {},
       onEvent: (event) => {
         switch (event.type) {
           case "text_delta":
@@ -329,6 +341,8 @@ export class Agent {
         signal,
         cwd: this.options.cwd,
         callId: call.call_id,
+        sandbox: this.options.sandbox,
+        onEvent: (event) => this.#emit({ type: "tool_event", turnId, call, event }),
       });
       this.#emit({ type: "tool_completed", turnId, call, output });
       return output;

@@ -3,13 +3,13 @@
 // developer instructions), then one user message (AGENTS.md instructions, then the environment).
 import { existsSync, readFileSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
+import type { ApprovalPolicy, SandboxMode } from "../config/mod.ts";
 import type { ResponseItem } from "../protocol/mod.ts";
 import { BASE_INSTRUCTIONS, permissionsText } from "./prompts.ts";
 
 export { BASE_INSTRUCTIONS };
 
-export type SandboxMode = "read-only" | "workspace-write" | "danger-full-access";
-export type ApprovalPolicy = "never" | "on-failure" | "on-request" | "untrusted";
+export type { ApprovalPolicy, SandboxMode };
 
 export interface EnvironmentFacts {
   cwd: string;

@@ -58,13 +58,11 @@ function openSocket(url: URL, timeoutMs: number): Promise<string> {
 
 async function liveRequest(config: Config, timeoutMs: number): Promise<string> {
   const client = new ResponsesClient({
-    baseUrl: config.provider.baseUrl,
-    apiKey: config.provider.apiKey?.reveal(),
-    headers: config.provider.headers,
-    queryParams: config.provider.queryParams,
+    ...config.provider,
+    requestMaxRetries: 0,
     streamIdleTimeoutMs: timeoutMs,
   });
-  const result = await sample(client, {
+  const body = {
     model: config.model,
     instructions: "You are a connectivity check.",
     input: [{
@@ -75,10 +73,10 @@ async function liveRequest(config: Config, timeoutMs: number): Promise<string> {
     tools: [],
     store: false,
     stream: true,
-  }, {
+  };
+  const result = await sample(client, { body, headers: { originator: "tscodex_doctor" } }, {
     maxRetries: 0,
     signal: AbortSignal.timeout(timeoutMs),
-    headers: { originator: "tscodex_doctor" },
   });
   const text = result.items.filter((i): i is MessageItem => i.type === "message").map(messageText)
     .join("").trim();

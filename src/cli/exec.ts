@@ -23,6 +23,9 @@ export interface ExecOptions {
   fullAuto?: boolean;
   dangerouslyBypassApprovalsAndSandbox?: boolean;
   systemPrompt?: string;
+  /** `-c key=value` overrides of config.toml, in order. */
+  config?: string[];
+  profile?: string;
 }
 
 export class UsageError extends Error {
@@ -126,10 +129,12 @@ export async function runExec(
     palette(colorEnabled(options.color)),
     cwd,
   );
-  const view = new ExecView(cwd, (event) => (json ? writeJson(event) : log.on(event)));
+  const view = new ExecView((event) => (json ? writeJson(event) : log.on(event)));
   const session = await openAgentSession({
     cwd,
     model: options.model,
+    configOverrides: options.config,
+    profile: options.profile,
     originator: "codex_exec",
     sandboxMode: permissions.sandbox,
     approvalPolicy: permissions.approval,
@@ -147,8 +152,8 @@ export async function runExec(
       provider: session.config.provider.id,
       approval: permissions.approval,
       sandbox: permissions.sandbox,
-      reasoningEffort: session.config.reasoning?.effort,
-      reasoningSummary: session.config.reasoning?.summary,
+      reasoningEffort: session.config.reasoningEffort,
+      reasoningSummary: session.config.reasoningSummary,
       sessionId: agent.sessionId,
     }, prompt);
   }

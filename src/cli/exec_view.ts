@@ -1,9 +1,9 @@
 // What `exec` shows of a turn: the agent's events seen as upstream's thread items (commands,
 // file changes, plans, messages). Both the `--json` stream and the human-readable stderr log are
 // built from this one view.
-import { resolve } from "node:path";
 import type { AgentEvent } from "../agent/mod.ts";
 import { type MessageItem, messageText, type ToolCallItem, type Usage } from "../protocol/mod.ts";
+import type { ToolEvent } from "../tools/mod.ts";
 import { resolveShell, shellArgv } from "../tools/exec_command.ts";
 import { shellJoin } from "../tools/shell_words.ts";
 
@@ -51,19 +51,6 @@ export function parseExecFraming(text: string) {
   };
 }
 
-/** Files an apply_patch input touches, with absolute paths, in patch order. */
-export function patchChanges(input: string, cwd: string) {
-  const changes: Array<{ path: string; kind: "add" | "update" | "delete" }> = [];
-  const kinds = { Add: "add", Update: "update", Delete: "delete" } as const;
-  for (const match of input.matchAll(/^\*\*\* (Add|Update|Delete) File: (.+)$/gm)) {
-    changes.push({
-      path: resolve(cwd, match[2].trim()),
-      kind: kinds[match[1] as keyof typeof kinds],
-    });
-  }
-  return changes;
-}
-
 function outputText(event: Extract<AgentEvent, { type: "tool_completed" }>): string {
   const output = event.output.output;
   return typeof output === "string" ? output : "";
@@ -90,7 +77,7 @@ export class ExecView {
   #usage = { input_tokens: 0, cached_input_tokens: 0, output_tokens: 0 };
   lastMessage: string | null = null;
 
-  constructor(readonly cwd: string, readonly emit: (event: ThreadEvent) => void) {}
+  constructor(readonly emit: (event: ThreadEvent) => void) {}
 
   #id(): string {
     return `item_${this.#nextId++}`;
@@ -150,6 +137,9 @@ export class ExecView {
       case "tool_completed":
         this.#toolCompleted(event);
         break;
+      case "tool_event":
+        this.#toolEvent(event.event);
+        break;
       case "reconnecting":
         this.emit({
           type: "error",
@@ -188,12 +178,12 @@ export class ExecView {
       };
       this.#commandsByCall.set(call.call_id, item);
       this.emit({ type: "item.started", item: { ...item } });
-    } else if (call.name === "update_plan") {
-      const plan = parseArgs(call).plan as Array<{ step: string; status: string }> | undefined;
-      const items = (plan ?? []).map((p) => ({
-        text: p.step,
-        completed: p.status === "completed",
-      }));
+    }
+  }
+
+  #toolEvent(event: ToolEvent): void {
+    if (event.type === "plan_updated") {
+      const items = event.plan.map((p) => ({ text: p.step, completed: p.status === "completed" }));
       if (this.#plan) {
         this.#plan = { ...this.#plan, items };
         this.emit({ type: "item.updated", item: this.#plan });
@@ -201,6 +191,11 @@ export class ExecView {
         this.#plan = { id: this.#id(), type: "todo_list", items };
         this.emit({ type: "item.started", item: this.#plan });
       }
+    } else if (event.type === "patch_applied") {
+      this.emit({
+        type: "item.completed",
+        item: { id: this.#id(), type: "file_change", changes: event.changes, status: "completed" },
+      });
     }
   }
 
@@ -217,17 +212,6 @@ export class ExecView {
       if (!item) return;
       this.#openCommands.delete(sessionId);
       this.#progress(item, parseExecFraming(text));
-    } else if (call.name === "apply_patch" && call.type === "custom_tool_call") {
-      if (!/^Success\./m.test(text)) return;
-      this.emit({
-        type: "item.completed",
-        item: {
-          id: this.#id(),
-          type: "file_change",
-          changes: patchChanges(call.input, this.cwd),
-          status: "completed",
-        },
-      });
     }
   }
 

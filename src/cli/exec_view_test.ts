@@ -3,7 +3,7 @@
 import assert from "node:assert/strict";
 import type { AgentEvent } from "../agent/mod.ts";
 import type { ToolCallItem } from "../protocol/mod.ts";
-import { ExecView, parseExecFraming, patchChanges, type ThreadEvent } from "./exec_view.ts";
+import { ExecView, parseExecFraming, type ThreadEvent } from "./exec_view.ts";
 
 const turnId = "t";
 const usage = {
@@ -15,7 +15,7 @@ const usage = {
 
 function run(events: AgentEvent[]): ThreadEvent[] {
   const out: ThreadEvent[] = [];
-  const view = new ExecView("/work", (e) => out.push(structuredClone(e)));
+  const view = new ExecView((e) => out.push(structuredClone(e)));
   for (const event of events) view.on(event);
   return out;
 }
@@ -135,65 +135,56 @@ Deno.test("a command still running completes when write_stdin sees it exit", () 
   });
 });
 
-Deno.test("apply_patch success is a file_change with absolute paths; a failed patch shows nothing", () => {
+Deno.test("applied patches become file_change items; plans a todo_list completed at turn end", () => {
   const patch: ToolCallItem = {
     type: "custom_tool_call",
     call_id: "p",
     name: "apply_patch",
-    input:
-      "*** Begin Patch\n*** Add File: hello.txt\n+hi\n*** Update File: src/a.ts\n@@\n-a\n+b\n*** End Patch\n",
+    input: "",
   };
-  const ok = run([{
-    type: "tool_completed",
-    turnId,
-    call: patch,
-    output: {
-      type: "custom_tool_call_output",
-      call_id: "p",
-      output:
-        "Exit code: 0\nWall time: 0 seconds\nOutput:\nSuccess. Updated the following files:\nA hello.txt\nM src/a.ts\n",
-    },
-  }]);
-  assert.deepEqual(ok, [{
-    type: "item.completed",
-    item: {
-      id: "item_0",
-      type: "file_change",
-      changes: [{ path: "/work/hello.txt", kind: "add" }, {
-        path: "/work/src/a.ts",
-        kind: "update",
-      }],
-      status: "completed",
-    },
-  }]);
-  const failed = run([{
-    type: "tool_completed",
-    turnId,
-    call: patch,
-    output: {
-      type: "custom_tool_call_output",
-      call_id: "p",
-      output: "apply_patch verification failed: Failed to read file",
-    },
-  }]);
-  assert.deepEqual(failed, []);
-});
-
-Deno.test("plans: todo_list started, updated, completed at the end of the turn after the message", () => {
-  const plan = (statuses: string[]): ToolCallItem => ({
+  const plan: ToolCallItem = {
     type: "function_call",
+    call_id: "q",
     name: "update_plan",
-    call_id: `p${statuses.join()}`,
-    arguments: JSON.stringify({ plan: statuses.map((status, i) => ({ step: `s${i}`, status })) }),
-  });
+    arguments: "{}",
+  };
   const events = run([
-    { type: "tool_started", turnId, call: plan(["completed", "in_progress"]) },
-    { type: "tool_started", turnId, call: plan(["completed", "completed"]) },
+    {
+      type: "tool_event",
+      turnId,
+      call: plan,
+      event: {
+        type: "plan_updated",
+        callId: "q",
+        plan: [{ step: "s0", status: "completed" }, { step: "s1", status: "in_progress" }],
+      },
+    },
+    {
+      type: "tool_event",
+      turnId,
+      call: patch,
+      event: {
+        type: "patch_applied",
+        callId: "p",
+        changes: [{ path: "/work/hello.txt", kind: "add" }],
+      },
+    },
+    {
+      type: "tool_event",
+      turnId,
+      call: plan,
+      event: {
+        type: "plan_updated",
+        callId: "q",
+        plan: [{ step: "s0", status: "completed" }, { step: "s1", status: "completed" }],
+      },
+    },
     message("All done."),
     { type: "turn_completed", turnId, lastMessage: "All done." },
   ]);
   assert.deepEqual(events.map((e) => `${e.type}:${"item" in e ? e.item.type : ""}`), [
     "item.started:todo_list",
+    "item.completed:file_change",
     "item.updated:todo_list",
     "item.completed:agent_message",
     "item.completed:todo_list",
@@ -203,6 +194,12 @@ Deno.test("plans: todo_list started, updated, completed at the end of the turn a
     id: "item_0",
     type: "todo_list",
     items: [{ text: "s0", completed: true }, { text: "s1", completed: false }],
+  });
+  assert.deepEqual((events[1] as { item: unknown }).item, {
+    id: "item_1",
+    type: "file_change",
+    changes: [{ path: "/work/hello.txt", kind: "add" }],
+    status: "completed",
   });
 });
 
@@ -227,7 +224,7 @@ Deno.test("retries and failure: error events then turn.failed", () => {
   ]);
 });
 
-Deno.test("reasoning summaries become reasoning items; framing and patch parsing", () => {
+Deno.test("reasoning summaries become reasoning items; framing is parsed", () => {
   const events = run([{
     type: "item_completed",
     turnId,
@@ -242,8 +239,4 @@ Deno.test("reasoning summaries become reasoning items; framing and patch parsing
     sessionId: undefined,
     output: "boom\n",
   });
-  assert.deepEqual(patchChanges("*** Delete File: /abs/x\n", "/work"), [{
-    path: "/abs/x",
-    kind: "delete",
-  }]);
 });

@@ -6,8 +6,10 @@ import { ConfigError } from "../config/mod.ts";
 import { ScenarioError } from "../fake/mod.ts";
 import { EXIT_FAILED, EXIT_USAGE, runExec, UsageError } from "./exec.ts";
 import { runDoctor } from "./doctor.ts";
+import { registerConformance } from "./conformance.ts";
 import { runFakeServer } from "./fake_server.ts";
 import { runRepl } from "./repl.ts";
+import { configureServe } from "./serve.ts";
 import { VERSION } from "./version.ts";
 
 function parsePort(value: string): string {
@@ -34,6 +36,12 @@ function buildProgram(setExit: (code: number) => void, argvHasSeparator: boolean
     .option("--skip-git-repo-check", "allow running outside a git repository")
     .option("-C, --cd <dir>", "work in this directory")
     .option("-m, --model <model>", "the model to use")
+    .option(
+      "-c, --config <key=value>",
+      "override a config.toml key (repeatable); the value is TOML, else a plain string",
+      collect,
+    )
+    .option("-p, --profile <name>", "use the [profiles.<name>] table of config.toml")
     .option("--json", "print the thread events as JSON lines on stdout")
     .option("-o, --output-last-message <file>", "also write the final message to this file")
     .addOption(
@@ -62,6 +70,10 @@ function buildProgram(setExit: (code: number) => void, argvHasSeparator: boolean
     .action(async (opts) => {
       setExit(await runDoctor(opts));
     });
+
+  configureServe(program.command("serve"), setExit);
+
+  registerConformance(program, setExit);
 
   program.command("fake-server")
     .description("serve a scripted scenario as a Responses API over HTTP/SSE")
@@ -94,6 +106,7 @@ function buildProgram(setExit: (code: number) => void, argvHasSeparator: boolean
 
 /** Runs the CLI and returns the process exit code. */
 export async function main(argv: string[]): Promise<number> {
+  if (argv[0] === "--serve") argv = ["serve", ...argv.slice(1)];
   let exitCode = 0;
   const program = buildProgram((code) => (exitCode = code), argv.includes("--"));
   try {

@@ -12,7 +12,7 @@ import {
 } from "../agent/mod.ts";
 import { codexHome, type Config, loadConfig } from "../config/mod.ts";
 import { DEMO_SCENARIO, FakeResponsesServer } from "../fake/mod.ts";
-import { ResponsesClient } from "../model/mod.ts";
+import { clientIdentity, modelParameters, ResponsesClient, sessionHeaders } from "../model/mod.ts";
 import { uuidv7 } from "../protocol/mod.ts";
 import { defaultTools, ProcessManager } from "../tools/mod.ts";
 import { defaultShell } from "../tools/exec_command.ts";
@@ -21,6 +21,10 @@ import { VERSION } from "./version.ts";
 export interface AgentSessionOptions {
   cwd: string;
   model?: string;
+  /** `-c key=value` flags, in order. */
+  configOverrides?: string[];
+  /** `--profile`. */
+  profile?: string;
   /** `codex_exec` for exec, `codex_cli_rs` for the interactive CLI, as upstream names them. */
   originator: string;
   sandboxMode?: SandboxMode;
@@ -40,23 +44,35 @@ export interface AgentSession {
   close(): Promise<void>;
 }
 
-function demoConfig(baseUrl: string): Config {
+function demoConfig(home: string, baseUrl: string): Config {
   return {
+    home,
     file: "(built-in demo)",
     model: "tscodex-demo",
     provider: {
       id: "demo",
+      name: "tscodex demo",
       baseUrl,
       headers: {},
+      queryParams: {},
+      requestMaxRetries: 0,
       streamMaxRetries: 0,
       streamIdleTimeoutMs: 30_000,
     },
+    features: {},
+    table: {},
   };
 }
 
 export async function openAgentSession(options: AgentSessionOptions): Promise<AgentSession> {
   const home = codexHome();
-  let config = await loadConfig(home);
+  let config = loadConfig({
+    home,
+    overrides: options.configOverrides,
+    profile: options.profile,
+    model: options.model,
+    clientVersion: VERSION,
+  });
   let fake: FakeResponsesServer | undefined;
   if (!config) {
     fake = new FakeResponsesServer(DEMO_SCENARIO);
@@ -65,38 +81,33 @@ export async function openAgentSession(options: AgentSessionOptions): Promise<Ag
       `tscodex: no config.toml in ${home}; running offline against the built-in demo ` +
         `(a scripted model on ${fake.baseUrl})`,
     );
-    config = demoConfig(fake.baseUrl);
+    config = demoConfig(home, fake.baseUrl);
   }
   const processes = new ProcessManager();
   const sessionId = uuidv7();
   const { cwd } = options;
   const agent = new Agent({
     sessionId,
-    client: new ResponsesClient({
-      baseUrl: config.provider.baseUrl,
-      apiKey: config.provider.apiKey,
-      headers: config.provider.headers,
-      queryParams: config.provider.queryParams,
-      streamIdleTimeoutMs: config.provider.streamIdleTimeoutMs,
-    }),
+    client: new ResponsesClient(config.provider),
     model: options.model ?? config.model,
     baseInstructions: options.systemPrompt ?? config.baseInstructions ?? BASE_INSTRUCTIONS,
     tools: defaultTools(processes),
     cwd,
     maxRetries: config.provider.streamMaxRetries,
-    reasoning: config.reasoning,
+    modelSettings: config,
+    parallelToolCalls: modelParameters({ ...config, model: options.model ?? config.model })
+      .parallelToolCalls,
     initialContext: initialContext({
       environment: environmentFacts(cwd, defaultShell()),
       sandboxMode: options.sandboxMode ?? "read-only",
       approvalPolicy: options.approvalPolicy ?? "never",
       userInstructions: userInstructions(cwd, home),
     }),
-    headers: () => ({
-      "x-client-request-id": sessionId,
-      session_id: sessionId,
-      originator: options.originator,
-      "user-agent":
-        `${options.originator}/${VERSION} (tscodex ${VERSION}; ${process.platform} ${process.arch})`,
+    headers: sessionHeaders({
+      identity: clientIdentity(options.originator, VERSION, process.env),
+      sessionId,
+      cwd,
+      sandboxMode: options.sandboxMode,
     }),
     onEvent: options.onEvent,
   });
