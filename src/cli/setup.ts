@@ -101,8 +101,10 @@ export async function openAgentSession(options: AgentSessionOptions): Promise<Ag
       environment: environmentFacts(cwd, defaultShell()),
       sandboxMode: options.sandboxMode ?? "read-only",
       approvalPolicy: options.approvalPolicy ?? "never",
+      developerInstructions: config.developerInstructions,
       userInstructions: userInstructions(cwd, home),
     }),
+    autoCompactTokenLimit: config.autoCompactTokenLimit,
     headers: sessionHeaders({
       identity: clientIdentity(options.originator, VERSION, process.env),
       sessionId,

@@ -1,138 +1,186 @@
-// config.toml: parsed with smol-toml, validated with zod, resolved to one provider endpoint.
-import { existsSync } from "node:fs";
-import { readFile } from "node:fs/promises";
-import { join } from "node:path";
+// Loads the effective configuration: CODEX_HOME/.env into the environment, config.toml (smol-toml,
+// then zod), the selected profile and the -c overrides, resolved to one provider endpoint.
+// Precedence, lowest first: built-in defaults < config.toml < profile < -c < command-line flags.
+import { existsSync, readFileSync } from "node:fs";
+import { isAbsolute, join } from "node:path";
 import process from "node:process";
 import { parse, TomlError } from "smol-toml";
-import { z } from "zod";
+import { loadCodexDotenv } from "./dotenv.ts";
+import { ConfigError, describeIssue, keyPathText, looksSecret } from "./errors.ts";
+import { codexHome } from "./home.ts";
+import {
+  applyOverrides,
+  type ConfigOverride,
+  isTable,
+  mergeTables,
+  parseOverride,
+  type Table,
+} from "./overrides.ts";
+import { type ResolvedProvider, resolveProvider } from "./providers.ts";
+import {
+  type ApprovalPolicy,
+  ConfigToml,
+  type ReasoningEffort,
+  type ReasoningSummary,
+  type SandboxMode,
+  type Verbosity,
+} from "./schema.ts";
 
-const Provider = z.looseObject({
-  name: z.string().optional(),
-  base_url: z.string().url(),
-  env_key: z.string().optional(),
-  wire_api: z.string().default("responses"),
-  query_params: z.record(z.string(), z.string()).optional(),
-  http_headers: z.record(z.string(), z.string()).optional(),
-  env_http_headers: z.record(z.string(), z.string()).optional(),
-  stream_max_retries: z.number().int().min(0).default(5),
-  stream_idle_timeout_ms: z.number().int().min(1).default(300_000),
-  request_max_retries: z.number().int().min(0).default(4),
-});
+/** Upstream 0.115's default model when config.toml names none. */
+export const DEFAULT_MODEL = "gpt-5.3-codex";
 
-export const ConfigFile = z.looseObject({
-  model: z.string().optional(),
-  model_provider: z.string().optional(),
-  model_providers: z.record(z.string(), Provider).default({}),
-  model_reasoning_effort: z.string().optional(),
-  model_reasoning_summary: z.string().optional(),
-  base_instructions: z.string().optional(),
-});
-export type ConfigFile = z.infer<typeof ConfigFile>;
-
-export class ConfigError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = "ConfigError";
-  }
-}
-
-export interface ResolvedProvider {
-  id: string;
-  baseUrl: string;
-  apiKey?: string;
-  headers: Record<string, string>;
-  queryParams?: Record<string, string>;
-  streamMaxRetries: number;
-  streamIdleTimeoutMs: number;
+export interface LoadOptions {
+  /** CODEX_HOME; defaults to `$CODEX_HOME` or ~/.codex. */
+  home?: string;
+  /** The environment to read (and to load `.env` into); defaults to `process.env`. */
+  env?: Record<string, string | undefined>;
+  /** Raw `-c key=value` flags, in command-line order (later ones win). */
+  overrides?: readonly string[];
+  /** `--profile`; wins over the `profile` key. */
+  profile?: string;
+  /** `--model`; wins over everything. */
+  model?: string;
+  /** Sent as the built-in OpenAI provider's `version` header. */
+  clientVersion?: string;
 }
 
 export interface Config {
+  home: string;
+  /** The config.toml path (it may not exist when only -c flags configure tscodex). */
   file: string;
+  profile?: string;
   model: string;
   provider: ResolvedProvider;
-  reasoning?: { effort?: string; summary?: string };
+  reasoningEffort?: ReasoningEffort;
+  reasoningSummary?: ReasoningSummary;
+  verbosity?: Verbosity;
+  supportsReasoningSummaries?: boolean;
+  contextWindow?: number;
+  autoCompactTokenLimit?: number;
+  /** `base_instructions`, else the contents of `model_instructions_file`. */
   baseInstructions?: string;
+  developerInstructions?: string;
+  approvalPolicy?: ApprovalPolicy;
+  sandboxMode?: SandboxMode;
+  features: Record<string, boolean>;
+  /** The merged table (file < profile < -c), for keys read elsewhere. */
+  table: ConfigToml;
 }
 
-const OPENAI_PROVIDER = {
-  name: "OpenAI",
-  base_url: "https://api.openai.com/v1",
-  env_key: "OPENAI_API_KEY",
-  wire_api: "responses",
-  stream_max_retries: 5,
-  stream_idle_timeout_ms: 300_000,
-  request_max_retries: 4,
-};
-
-/** Loads `CODEX_HOME/config.toml`; `null` when there is none (the offline demo runs then). */
-export async function loadConfig(
-  home: string,
-  env: Record<string, string | undefined> = process.env,
-): Promise<Config | null> {
-  const file = join(home, "config.toml");
-  if (!existsSync(file)) return null;
-  let raw: unknown;
+function readToml(file: string): Table {
+  let text: string;
   try {
-    raw = parse(await readFile(file, "utf8"));
+    text = readFileSync(file, "utf8");
   } catch (err) {
-    if (err instanceof TomlError) {
-      throw new ConfigError(
-        `${file}:${err.line}:${err.column}: invalid TOML: ${err.message.split("\n")[0]}`,
-      );
-    }
-    throw err;
+    throw new ConfigError(`cannot read ${file}: ${(err as NodeJS.ErrnoException).code ?? err}`);
   }
-  const parsed = ConfigFile.safeParse(raw);
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0];
-    throw new ConfigError(`${file}: ${issue.path.join(".")}: ${issue.message}`);
+  try {
+    return parse(text);
+  } catch (err) {
+    if (!(err instanceof TomlError)) throw err;
+    const reason = err.message.split("\n")[0].replace(/^Invalid TOML document:\s*/, "");
+    const line = text.split(/\r\n|\n/)[err.line - 1] ?? "";
+    const gutter = String(err.line);
+    // The offending line helps, unless it holds something that looks like a credential.
+    const frame = line && !looksSecret(line)
+      ? `\n  ${gutter} | ${line}\n  ${" ".repeat(gutter.length)} | ${" ".repeat(err.column - 1)}^`
+      : "";
+    throw new ConfigError(`${file}:${err.line}:${err.column}: invalid TOML: ${reason}${frame}`);
   }
-  const config = parsed.data;
-  const providerId = config.model_provider ?? "openai";
-  const providerRaw = config.model_providers[providerId] ??
-    (providerId === "openai" ? Provider.parse(OPENAI_PROVIDER) : undefined);
-  if (!providerRaw) {
+}
+
+/** Validates `table`; a failure names the key path and, when a -c flag set it, the flag. */
+function validate(table: Table, source: string, overrides: readonly ConfigOverride[]): ConfigToml {
+  const parsed = ConfigToml.safeParse(table);
+  if (parsed.success) return parsed.data;
+  const issue = parsed.error.issues[0];
+  const path = keyPathText(issue.path) || "(top level)";
+  const flag = overrides.findLast((o) =>
+    o.path.every((part, i) => i >= issue.path.length || part === String(issue.path[i]))
+  );
+  const flagPath = flag && keyPathText(flag.path);
+  const where = !flag
+    ? `${source}: ${path}`
+    : flagPath === path
+    ? `-c ${path}`
+    : `-c ${flagPath}: ${path}`;
+  throw new ConfigError(`${where}: ${describeIssue(issue, table)}`);
+}
+
+function readInstructionsFile(home: string, name: string): string {
+  const file = isAbsolute(name) ? name : join(home, name);
+  try {
+    return readFileSync(file, "utf8");
+  } catch (err) {
     throw new ConfigError(
-      `${file}: model_provider "${providerId}" has no [model_providers.${providerId}] table`,
+      `model_instructions_file: cannot read ${file}: ${(err as NodeJS.ErrnoException).code ?? err}`,
     );
   }
-  if (providerRaw.wire_api !== "responses") {
-    throw new ConfigError(
-      `${file}: model_providers.${providerId}.wire_api = "${providerRaw.wire_api}" is not supported; ` +
-        `only "responses" is. For a chat-completions backend, run \`tscodex serve\` in front of it ` +
-        `and point base_url at the proxy.`,
-    );
-  }
-  let apiKey: string | undefined;
-  if (providerRaw.env_key) {
-    apiKey = env[providerRaw.env_key];
-    if (!apiKey) {
-      throw new ConfigError(
-        `the environment variable ${providerRaw.env_key} (model_providers.${providerId}.env_key) is not set; ` +
-          `export it or put it in ${join(home, ".env")}`,
-      );
-    }
-  }
-  const headers: Record<string, string> = { ...providerRaw.http_headers };
-  for (const [header, variable] of Object.entries(providerRaw.env_http_headers ?? {})) {
-    const value = env[variable];
-    if (value) headers[header] = value;
-  }
-  return {
+}
+
+/**
+ * The effective configuration, or `null` when nothing configures a provider (no config.toml, no
+ * -c flags, no profile): the CLI then runs its offline demo.
+ */
+export function loadConfig(options: LoadOptions = {}): Config | null {
+  const env = options.env ?? process.env;
+  const home = options.home ?? codexHome(env);
+  loadCodexDotenv(home, env);
+  const file = join(home, "config.toml");
+  const overrides = (options.overrides ?? []).map(parseOverride);
+  const hasFile = existsSync(file);
+  if (!hasFile && overrides.length === 0 && options.profile === undefined) return null;
+
+  // Overrides go in before the profile is chosen (so `-c profile=x` and `-c profiles.x.k=v`
+  // work) and again after it is merged, so that -c outranks the profile.
+  const layered = validate(
+    applyOverrides(hasFile ? readToml(file) : {}, overrides),
     file,
-    model: config.model ?? "gpt-5.1-codex",
-    provider: {
-      id: providerId,
-      baseUrl: providerRaw.base_url,
-      apiKey,
-      headers,
-      queryParams: providerRaw.query_params,
-      streamMaxRetries: providerRaw.stream_max_retries,
-      streamIdleTimeoutMs: providerRaw.stream_idle_timeout_ms,
-    },
-    reasoning: config.model_reasoning_effort || config.model_reasoning_summary
-      ? { effort: config.model_reasoning_effort, summary: config.model_reasoning_summary }
-      : undefined,
-    baseInstructions: config.base_instructions,
+    overrides,
+  );
+  const profileName = options.profile ?? layered.profile;
+  let merged: Table = layered;
+  if (profileName !== undefined) {
+    const profile = layered.profiles?.[profileName];
+    if (!profile) {
+      const known = Object.keys(layered.profiles ?? {});
+      throw new ConfigError(
+        `profile "${profileName}" is not defined in ${file}` +
+          (known.length ? ` (defined: ${known.join(", ")})` : " (it has no [profiles] tables)"),
+      );
+    }
+    merged = applyOverrides(mergeTables(layered, profile), overrides);
+  }
+  const table = validate(merged, file, overrides);
+
+  const providerId = table.model_provider ?? "openai";
+  const provider = resolveProvider(providerId, table.model_providers?.[providerId], {
+    env,
+    home,
+    file,
+    clientVersion: options.clientVersion,
+  });
+  const baseInstructions = table.base_instructions ??
+    (table.model_instructions_file !== undefined
+      ? readInstructionsFile(home, table.model_instructions_file)
+      : undefined);
+  return {
+    home,
+    file,
+    profile: profileName,
+    model: options.model ?? table.model ?? DEFAULT_MODEL,
+    provider,
+    reasoningEffort: table.model_reasoning_effort,
+    reasoningSummary: table.model_reasoning_summary,
+    verbosity: table.model_verbosity,
+    supportsReasoningSummaries: table.model_supports_reasoning_summaries,
+    contextWindow: table.model_context_window,
+    autoCompactTokenLimit: table.model_auto_compact_token_limit,
+    baseInstructions,
+    developerInstructions: table.developer_instructions,
+    approvalPolicy: table.approval_policy,
+    sandboxMode: table.sandbox_mode,
+    features: isTable(table.features) ? { ...table.features } : {},
+    table,
   };
 }

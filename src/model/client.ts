@@ -1,21 +1,39 @@
-// The Responses client: one POST to `{base_url}/responses`, SSE bytes → typed events.
+// The Responses client: POST `{base_url}/responses`, SSE bytes → typed events. One call to
+// `stream()` is one sampling attempt; inside it, a request that fails before its stream starts
+// (5xx, no connection) is re-sent up to `request_max_retries` times, as upstream does. Retrying a
+// whole attempt (broken or idle stream) is the caller's job: see sample.ts.
+import { looksSecret, type Secret } from "../config/mod.ts";
 import {
   isKnownEvent,
   MalformedEventError,
   parseEvent,
   readSse,
   type ResponseEvent,
-  type ResponsesRequest,
 } from "../protocol/mod.ts";
-import { ResponseFailedError, ResponsesHttpError, ResponsesStreamError } from "./errors.ts";
+import {
+  ContextWindowExceededError,
+  isContextOverflow,
+  type RequestTarget,
+  ResponseFailedError,
+  ResponsesHttpError,
+  ResponsesStreamError,
+} from "./errors.ts";
+import type { BuiltRequest } from "./request.ts";
+import { backoffMs, wait } from "./retry.ts";
 
 export interface ProviderEndpoint {
+  /** The provider id, named in error messages; defaults to the base URL's host. */
+  id?: string;
   baseUrl: string;
-  /** Sent as `Authorization: Bearer …` when set. */
-  apiKey?: string;
+  /** Sent as `authorization: Bearer …` when set. */
+  apiKey?: Secret;
+  /** The variable the key came from, named when the server rejects it. */
+  envKey?: string;
   headers?: Record<string, string>;
   queryParams?: Record<string, string>;
-  /** A stream that stays silent this long is treated as broken. */
+  /** Re-sends of a request that failed before its stream started; default 0. */
+  requestMaxRetries?: number;
+  /** Longest silence tolerated while waiting for the response and between stream chunks. */
   streamIdleTimeoutMs: number;
 }
 
@@ -27,7 +45,19 @@ export function endpointUrl(endpoint: ProviderEndpoint, path: string): string {
   return url.toString();
 }
 
-function retryAfterMs(headers: Headers): number | undefined {
+/** The URL for messages: query parameters that may carry a credential (`key=…`) are masked. */
+export function displayUrl(url: string): string {
+  const parsed = new URL(url);
+  const query = [...parsed.searchParams].map(([name, value]) =>
+    `${name}=${looksSecret(name) || /sig|auth/i.test(name) ? "<redacted>" : value}`
+  );
+  return `${parsed.origin}${parsed.pathname}${query.length ? `?${query.join("&")}` : ""}`;
+}
+
+/** `retry-after-ms`, else `retry-after` (seconds or an HTTP date). */
+export function retryAfterMs(headers: Headers): number | undefined {
+  const ms = Number(headers.get("retry-after-ms") ?? NaN);
+  if (Number.isFinite(ms)) return ms;
   const value = headers.get("retry-after");
   if (!value) return undefined;
   const seconds = Number(value);
@@ -36,102 +66,181 @@ function retryAfterMs(headers: Headers): number | undefined {
   return Number.isFinite(date) ? Math.max(0, date - Date.now()) : undefined;
 }
 
-export class ResponsesClient {
-  constructor(readonly endpoint: ProviderEndpoint) {}
+/** Aborts when no progress was reported for `ms`; each `arm()` restarts the countdown. */
+class IdleTimer {
+  readonly controller = new AbortController();
+  #timer?: ReturnType<typeof setTimeout>;
 
-  /**
-   * Streams one attempt. Ends after the terminal `response.completed`; throws typed errors for
-   * HTTP failures, `response.failed`, broken or idle streams. `response.incomplete` is yielded.
-   */
-  async *stream(
-    body: ResponsesRequest,
-    options: { signal?: AbortSignal; headers?: Record<string, string> } = {},
-  ): AsyncGenerator<ResponseEvent> {
-    const url = endpointUrl(this.endpoint, "responses");
-    const headers: Record<string, string> = {
-      "content-type": "application/json",
-      "accept": "text/event-stream",
-      ...this.endpoint.headers,
-      ...options.headers,
+  constructor(readonly ms: number) {}
+
+  arm(): void {
+    clearTimeout(this.#timer);
+    this.#timer = setTimeout(() => this.controller.abort(), this.ms);
+  }
+
+  clear(): void {
+    clearTimeout(this.#timer);
+  }
+
+  get fired(): boolean {
+    return this.controller.signal.aborted;
+  }
+}
+
+export class ResponsesClient {
+  readonly url: string;
+  /** How errors name this endpoint. */
+  readonly target: RequestTarget;
+
+  constructor(readonly endpoint: ProviderEndpoint) {
+    this.url = endpointUrl(endpoint, "responses");
+    this.target = {
+      provider: endpoint.id ?? new URL(endpoint.baseUrl).host,
+      url: displayUrl(this.url),
+      envKey: endpoint.envKey,
     };
-    if (this.endpoint.apiKey) headers["authorization"] = `Bearer ${this.endpoint.apiKey}`;
-    const idle = new AbortController();
-    const signal = options.signal ? AbortSignal.any([options.signal, idle.signal]) : idle.signal;
+  }
+
+  #headers(request: BuiltRequest): Record<string, string> {
+    const headers: Record<string, string> = { ...this.endpoint.headers, ...request.headers };
+    if (this.endpoint.apiKey) headers["authorization"] = `Bearer ${this.endpoint.apiKey.reveal()}`;
+    headers["accept"] ??= "text/event-stream";
+    headers["content-type"] ??= "application/json";
+    return headers;
+  }
+
+  async #httpError(response: Response): Promise<Error> {
+    const raw = await response.text().catch(() => "");
+    const body = this.endpoint.apiKey ? this.endpoint.apiKey.redact(raw) : raw;
+    if (response.status === 400 && isContextOverflow(undefined, body)) {
+      return new ContextWindowExceededError(body, this.target);
+    }
+    return new ResponsesHttpError(
+      response.status,
+      response.statusText,
+      body,
+      this.target,
+      retryAfterMs(response.headers),
+    );
+  }
+
+  /** What a failed fetch or read means: the caller's abort, silence, or a broken connection. */
+  #transportFailure(
+    err: unknown,
+    phase: "connect" | "broken",
+    idle: IdleTimer,
+    signal?: AbortSignal,
+  ): unknown {
+    if (signal?.aborted) return err;
+    const limit = `${idle.ms} ms (stream_idle_timeout_ms)`;
+    if (idle.fired) {
+      const detail = phase === "connect"
+        ? `no response within ${limit}`
+        : `the stream went quiet for ${limit}`;
+      return new ResponsesStreamError("idle", detail, this.target);
+    }
+    const what = phase === "connect" ? "could not connect" : "the stream broke";
+    return new ResponsesStreamError(phase, `${what}: ${(err as Error).message}`, this.target, {
+      cause: err,
+    });
+  }
+
+  /** One POST, bounded by the idle timer while waiting for the response headers. */
+  async #post(request: BuiltRequest, idle: IdleTimer, signal?: AbortSignal): Promise<Response> {
+    idle.arm();
     let response: Response;
     try {
-      response = await fetch(url, {
+      response = await fetch(this.url, {
         method: "POST",
-        headers,
-        body: JSON.stringify(body),
-        signal,
+        headers: this.#headers(request),
+        body: JSON.stringify(request.body),
+        signal: signal ? AbortSignal.any([signal, idle.controller.signal]) : idle.controller.signal,
         redirect: "error",
       });
     } catch (err) {
-      if (options.signal?.aborted) throw err;
-      throw new ResponsesStreamError(`could not reach ${url}: ${(err as Error).message}`, {
-        cause: err,
-      });
+      throw this.#transportFailure(err, "connect", idle, signal);
     }
-    if (!response.ok) {
-      const text = await response.text().catch(() => "");
-      throw new ResponsesHttpError(response.status, text, url, retryAfterMs(response.headers));
-    }
-    if (!response.body) throw new ResponsesStreamError(`empty response body from ${url}`);
+    if (!response.ok) throw await this.#httpError(response);
+    return response;
+  }
 
+  /** POSTs until the stream starts, re-sending after 5xx answers and connection failures. */
+  async #open(request: BuiltRequest, signal?: AbortSignal) {
+    for (let attempt = 0;; attempt++) {
+      const idle = new IdleTimer(this.endpoint.streamIdleTimeoutMs);
+      try {
+        return { response: await this.#post(request, idle, signal), idle };
+      } catch (err) {
+        idle.clear();
+        const resend = (err instanceof ResponsesHttpError && err.status >= 500) ||
+          (err instanceof ResponsesStreamError && err.failure === "connect");
+        if (!resend || attempt >= (this.endpoint.requestMaxRetries ?? 0)) throw err;
+      }
+      await wait(backoffMs(attempt + 1), signal);
+    }
+  }
+
+  #failure(code: string | null | undefined, message: string): Error {
+    if (isContextOverflow(code ?? undefined, message)) {
+      return new ContextWindowExceededError(message, this.target);
+    }
+    return new ResponseFailedError(code ?? undefined, message, this.target);
+  }
+
+  /**
+   * Streams one attempt. Ends after the terminal `response.completed` or `response.incomplete`;
+   * throws typed errors for HTTP failures, `response.failed`, broken, idle or garbled streams.
+   */
+  async *stream(
+    request: BuiltRequest,
+    options: { signal?: AbortSignal } = {},
+  ): AsyncGenerator<ResponseEvent> {
+    const { signal } = options;
+    const { response, idle } = await this.#open(request, signal);
+    idle.arm();
+    if (!response.body) {
+      idle.clear();
+      throw new ResponsesStreamError("closed", "the response has no body", this.target);
+    }
     const reader = readSse(response.body).getReader();
-    let timer: ReturnType<typeof setTimeout> | undefined;
-    const armIdleTimer = () => {
-      clearTimeout(timer);
-      timer = setTimeout(() => idle.abort(), this.endpoint.streamIdleTimeoutMs);
-    };
     try {
-      armIdleTimer();
       while (true) {
         let next: ReadableStreamReadResult<{ event?: string; data: string }>;
         try {
           next = await reader.read();
         } catch (err) {
-          if (options.signal?.aborted) throw err;
-          if (idle.signal.aborted) {
-            throw new ResponsesStreamError(
-              `no data from ${url} for ${this.endpoint.streamIdleTimeoutMs} ms (stream_idle_timeout_ms)`,
-            );
-          }
-          throw new ResponsesStreamError(`stream from ${url} broke: ${(err as Error).message}`, {
-            cause: err,
-          });
+          throw this.#transportFailure(err, "broken", idle, signal);
         }
         if (next.done) break;
-        armIdleTimer();
+        idle.arm();
         const message = next.value;
         if (message.data === "[DONE]") break;
         let event: ResponseEvent;
         try {
           event = parseEvent(message.data, message.event);
         } catch (err) {
-          if (err instanceof MalformedEventError) {
-            throw new ResponsesStreamError(err.message, { cause: err });
-          }
-          throw err;
+          if (!(err instanceof MalformedEventError)) throw err;
+          throw new ResponsesStreamError("malformed", err.message, this.target, { cause: err });
         }
         if (isKnownEvent(event)) {
           if (event.type === "response.failed") {
             const error = event.response.error;
-            throw new ResponseFailedError(
-              error?.code ?? undefined,
-              error?.message ?? "response.failed without an error",
-            );
+            throw this.#failure(error?.code, error?.message ?? "response.failed without an error");
           }
           if (event.type === "error") {
-            throw new ResponseFailedError(event.code ?? undefined, event.message ?? "error event");
+            throw this.#failure(event.code, event.message ?? "an error event without a message");
           }
         }
         yield event;
         if (event.type === "response.completed" || event.type === "response.incomplete") return;
       }
-      throw new ResponsesStreamError("stream closed before response.completed");
+      throw new ResponsesStreamError(
+        "closed",
+        "the stream ended before response.completed",
+        this.target,
+      );
     } finally {
-      clearTimeout(timer);
+      idle.clear();
       reader.cancel().catch(() => {});
     }
   }

@@ -1,37 +1,127 @@
-// Typed errors of the Responses client, classified in one place.
+// Typed errors of the Responses client, classified in one place. Every message names the provider
+// and the URL that failed and, where there is one, what to do about it.
 
-/** The server answered with a non-2xx status. */
+/** Where a request went: named in every error message. */
+export interface RequestTarget {
+  provider: string;
+  url: string;
+  /** The variable the API key came from, for auth errors. */
+  envKey?: string;
+}
+
+function at(target: RequestTarget): string {
+  return `provider "${target.provider}" (POST ${target.url})`;
+}
+
+/** The `error.message` (and code) of a JSON error body, else the body itself, shortened. */
+export function bodyExcerpt(body: string, limit = 500): string {
+  try {
+    const error = (JSON.parse(body) as { error?: { message?: unknown; code?: unknown } }).error;
+    if (typeof error?.message === "string" && error.message) {
+      return error.message + (typeof error.code === "string" ? ` (${error.code})` : "");
+    }
+  } catch {
+    // Not JSON: quote the text.
+  }
+  const text = body.replace(/\s+/g, " ").trim();
+  return text.length > limit ? `${text.slice(0, limit)}…` : text;
+}
+
+function httpHint(status: number, target: RequestTarget): string {
+  if (status === 401 || status === 403) {
+    return target.envKey
+      ? `the API key from ${target.envKey} was rejected; check that it is valid for this provider`
+      : "the provider wants credentials; set env_key in its [model_providers] table";
+  }
+  if (status === 404) return "check the provider's base_url and the model name";
+  if (status === 429) return "the provider is rate limiting or out of quota";
+  if (status >= 500) return "the provider had a server error; try again later";
+  return "the provider rejected the request";
+}
+
+/** The server answered with a non-2xx status. `body` has any echoed credential redacted. */
 export class ResponsesHttpError extends Error {
   constructor(
     readonly status: number,
+    readonly statusText: string,
     readonly body: string,
-    readonly url: string,
+    readonly target: RequestTarget,
     readonly retryAfterMs?: number,
   ) {
-    super(`responses request to ${url} failed with status ${status}: ${body.slice(0, 500)}`);
+    const excerpt = bodyExcerpt(body);
+    super(
+      `HTTP ${status}${statusText ? ` ${statusText}` : ""} from ${at(target)}` +
+        `${excerpt ? `: ${excerpt}` : ""} — ${httpHint(status, target)}`,
+    );
     this.name = "ResponsesHttpError";
   }
 }
 
-/** The connection failed, broke, went idle, or ended before a terminal event. */
+export type StreamFailure = "connect" | "broken" | "idle" | "closed" | "malformed";
+
+/** The connection failed, broke, went idle, ended before a terminal event, or sent garbage. */
 export class ResponsesStreamError extends Error {
-  constructor(message: string, options?: { cause?: unknown }) {
-    super(message, options);
+  constructor(
+    readonly failure: StreamFailure,
+    detail: string,
+    readonly target: RequestTarget,
+    options?: { cause?: unknown },
+  ) {
+    super(`${at(target)}: ${detail}`, options);
     this.name = "ResponsesStreamError";
   }
 }
 
-/** The server sent `response.failed` (or an `error` event). */
+const FAILURE_HINTS: Record<string, string> = {
+  insufficient_quota: "check the account's plan and billing",
+  usage_not_included: "the account's plan does not include this usage",
+  invalid_prompt: "the prompt was rejected; rephrase it",
+  model_output_invalid: "the model produced output the server rejected; try again",
+};
+
+/** The server sent `response.failed` or an `error` event. */
 export class ResponseFailedError extends Error {
-  constructor(readonly code: string | undefined, message: string) {
-    super(code ? `${message} (${code})` : message);
+  constructor(
+    readonly code: string | undefined,
+    readonly detail: string,
+    readonly target: RequestTarget,
+  ) {
+    const hint = code && FAILURE_HINTS[code] ? ` — ${FAILURE_HINTS[code]}` : "";
+    super(`${at(target)} failed the response: ${detail}${code ? ` (${code})` : ""}${hint}`);
     this.name = "ResponseFailedError";
   }
 }
 
+const CONTEXT_OVERFLOW =
+  /context_length_exceeded|maximum context length|exceeds the context window|exceeded the context window/i;
+
+/** The conversation no longer fits the model's window; token counts when the server gave them. */
+export class ContextWindowExceededError extends Error {
+  readonly requestedTokens?: number;
+  readonly maxTokens?: number;
+
+  constructor(readonly detail: string, readonly target: RequestTarget) {
+    const max = /maximum context length is (\d+)/i.exec(detail)?.[1];
+    const requested = /(?:resulted in|requested) (\d+) tokens/i.exec(detail)?.[1];
+    const counts = requested && max ? ` (${requested} tokens requested, ${max} allowed)` : "";
+    super(
+      `the conversation no longer fits the model's context window${counts}; start a new ` +
+        `session or compact the history. ${at(target)} said: ${detail}`,
+    );
+    this.name = "ContextWindowExceededError";
+    this.maxTokens = max ? Number(max) : undefined;
+    this.requestedTokens = requested ? Number(requested) : undefined;
+  }
+}
+
+/** Whether a failure text or code means the context window overflowed. */
+export function isContextOverflow(code: string | undefined, text: string): boolean {
+  return code === "context_length_exceeded" || CONTEXT_OVERFLOW.test(text);
+}
+
 /** The server sent `response.incomplete`: output stopped early, e.g. at max_output_tokens. */
 export class ResponseIncompleteError extends Error {
-  constructor(readonly reason: string | undefined) {
+  constructor(readonly reason: string | undefined, readonly items: readonly unknown[] = []) {
     super(`the response was incomplete${reason ? `: ${reason}` : ""}`);
     this.name = "ResponseIncompleteError";
   }
@@ -45,46 +135,33 @@ export interface Classified {
   retryAfterMs?: number;
 }
 
-const CONTEXT_OVERFLOW =
-  /context_length_exceeded|maximum context length|exceeds the context window|exceeded the context window/i;
-const NON_RETRYABLE_CODES = new Set([
-  "insufficient_quota",
-  "invalid_prompt",
-  "model_output_invalid",
-  "usage_not_included",
-]);
+const QUOTA_CODES = new Set(["insufficient_quota", "usage_not_included"]);
+const FATAL_CODES = new Set(["invalid_prompt", "model_output_invalid"]);
 
 /** The server's hint in messages like "Please try again in 1.5s" or "in 300ms". */
 export function retryHintMs(message: string): number | undefined {
-  const match = /try again in\s*([\d.]+)\s*(ms|s|seconds?)\b/i.exec(message);
+  const match = /try again in\s*([\d.]+)\s*(ms|s|sec|seconds?)\b/i.exec(message);
   if (!match) return undefined;
   const value = Number(match[1]);
   return match[2].toLowerCase() === "ms" ? value : value * 1000;
 }
 
 export function classify(err: unknown): Classified {
+  if (err instanceof ContextWindowExceededError) return { kind: "context_overflow" };
   if (err instanceof ResponsesHttpError) {
-    if (CONTEXT_OVERFLOW.test(err.body)) return { kind: "context_overflow" };
     if (err.status === 401 || err.status === 403) return { kind: "auth" };
     if (err.status === 429) {
       if (/insufficient_quota/.test(err.body)) return { kind: "quota" };
       return { kind: "retryable", retryAfterMs: err.retryAfterMs ?? retryHintMs(err.body) };
     }
-    if (err.status >= 500 || err.status === 408 || err.status === 409) {
-      return { kind: "retryable", retryAfterMs: err.retryAfterMs };
-    }
+    if (err.status >= 500) return { kind: "retryable", retryAfterMs: err.retryAfterMs };
     return { kind: "fatal" };
   }
   if (err instanceof ResponseFailedError) {
-    if (err.code === "context_length_exceeded" || CONTEXT_OVERFLOW.test(err.message)) {
-      return { kind: "context_overflow" };
-    }
-    if (err.code === "insufficient_quota") return { kind: "quota" };
-    if (err.code && NON_RETRYABLE_CODES.has(err.code)) return { kind: "fatal" };
-    return { kind: "retryable", retryAfterMs: retryHintMs(err.message) };
+    if (err.code && QUOTA_CODES.has(err.code)) return { kind: "quota" };
+    if (err.code && FATAL_CODES.has(err.code)) return { kind: "fatal" };
+    return { kind: "retryable", retryAfterMs: retryHintMs(err.detail) };
   }
   if (err instanceof ResponsesStreamError) return { kind: "retryable" };
-  if (err instanceof ResponseIncompleteError) return { kind: "fatal" };
-  if (err instanceof TypeError) return { kind: "retryable" }; // fetch's network failures
   return { kind: "fatal" };
 }

@@ -1,12 +1,11 @@
-// One sampling request with retries: collects the output items, relays deltas as they arrive.
-import {
-  isKnownEvent,
-  type ResponseItem,
-  type ResponsesRequest,
-  type Usage,
-} from "../protocol/mod.ts";
+// One sampling request with stream-level retries: collects the output items and relays deltas as
+// they arrive. A retryable failure (broken, idle or garbled stream, exhausted request retries, 429)
+// re-sends the whole request up to `maxRetries` (stream_max_retries) times, announcing each retry.
+import { isKnownEvent, type ResponseItem, type Usage } from "../protocol/mod.ts";
 import type { ResponsesClient } from "./client.ts";
 import { classify, ResponseIncompleteError } from "./errors.ts";
+import type { BuiltRequest } from "./request.ts";
+import { retryDelayMs, wait } from "./retry.ts";
 
 export interface SampleResult {
   responseId?: string;
@@ -18,40 +17,27 @@ export type SampleEvent =
   | { type: "text_delta"; delta: string }
   | { type: "reasoning_delta"; delta: string; summary: boolean }
   | { type: "item_done"; item: ResponseItem }
+  /**
+   * The attempt failed and will be re-sent: deltas relayed since the last `item_done` belong to
+   * the abandoned attempt and must be dropped by whoever shows them.
+   */
   | { type: "retrying"; attempt: number; maxRetries: number; delayMs: number; error: string };
 
 export interface SampleOptions {
   signal?: AbortSignal;
-  headers?: Record<string, string>;
   maxRetries: number;
   onEvent?: (event: SampleEvent) => void;
 }
 
-/** Backoff before retry `attempt` (1-based): 200 ms doubling, capped, with ±10% jitter. */
-export function backoffMs(attempt: number): number {
-  const base = 200 * 2 ** Math.min(attempt - 1, 10);
-  return Math.round(base * (0.9 + Math.random() * 0.2));
-}
-
-function wait(ms: number, signal?: AbortSignal): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(resolve, ms);
-    signal?.addEventListener("abort", () => {
-      clearTimeout(timer);
-      reject(signal.reason);
-    }, { once: true });
-  });
-}
-
 export async function sample(
   client: ResponsesClient,
-  body: ResponsesRequest,
+  request: BuiltRequest,
   options: SampleOptions,
 ): Promise<SampleResult> {
   for (let attempt = 0;; attempt++) {
     const items: ResponseItem[] = [];
     try {
-      for await (const event of client.stream(body, options)) {
+      for await (const event of client.stream(request, options)) {
         if (!isKnownEvent(event)) continue;
         switch (event.type) {
           case "response.output_text.delta":
@@ -76,6 +62,7 @@ export async function sample(
           case "response.incomplete":
             throw new ResponseIncompleteError(
               event.response.incomplete_details?.reason ?? undefined,
+              items,
             );
         }
       }
@@ -83,7 +70,7 @@ export async function sample(
       if (options.signal?.aborted) throw err;
       const verdict = classify(err);
       if (verdict.kind !== "retryable" || attempt >= options.maxRetries) throw err;
-      const delayMs = verdict.retryAfterMs ?? backoffMs(attempt + 1);
+      const delayMs = retryDelayMs(attempt + 1, verdict.retryAfterMs);
       options.onEvent?.({
         type: "retrying",
         attempt: attempt + 1,

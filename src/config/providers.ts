@@ -1,0 +1,118 @@
+// Model providers: the built-in `openai` entry and the resolution of the selected
+// `[model_providers.<id>]` table into one endpoint with its credential, headers and retry limits.
+import { join } from "node:path";
+import { ConfigError } from "./errors.ts";
+import type { ProviderToml } from "./schema.ts";
+import { Secret } from "./secret.ts";
+
+export const PROVIDER_DEFAULTS = {
+  requestMaxRetries: 4,
+  streamMaxRetries: 5,
+  streamIdleTimeoutMs: 300_000,
+} as const;
+
+export interface ResolvedProvider {
+  id: string;
+  name: string;
+  /** Without a trailing slash; requests go to `${baseUrl}/responses`. */
+  baseUrl: string;
+  /** The variable the API key came from, for error messages that say what to fix. */
+  envKey?: string;
+  apiKey?: Secret;
+  /** `http_headers` plus the `env_http_headers` whose variables are set. */
+  headers: Record<string, string>;
+  queryParams: Record<string, string>;
+  /** Retries of a request that failed before its stream started (5xx, connection errors). */
+  requestMaxRetries: number;
+  /** Retries of a whole sampling attempt (broken or idle stream, exhausted request retries). */
+  streamMaxRetries: number;
+  streamIdleTimeoutMs: number;
+}
+
+function builtinOpenai(env: Record<string, string | undefined>, version?: string): ProviderToml {
+  return {
+    name: "OpenAI",
+    base_url: env.OPENAI_BASE_URL?.trim() || "https://api.openai.com/v1",
+    env_key: "OPENAI_API_KEY",
+    wire_api: "responses",
+    http_headers: version ? { version } : {},
+    env_http_headers: {
+      "OpenAI-Organization": "OPENAI_ORGANIZATION",
+      "OpenAI-Project": "OPENAI_PROJECT",
+    },
+  };
+}
+
+export interface ResolveContext {
+  env: Record<string, string | undefined>;
+  home: string;
+  file: string;
+  clientVersion?: string;
+}
+
+/** The endpoint for provider `id`; `table` is its `[model_providers.<id>]` entry, if any. */
+export function resolveProvider(
+  id: string,
+  table: ProviderToml | undefined,
+  context: ResolveContext,
+): ResolvedProvider {
+  const { env } = context;
+  const where = `model_providers.${id}`;
+  // A user's [model_providers.openai] adjusts the built-in entry rather than hiding it.
+  const entry = id === "openai"
+    ? { ...builtinOpenai(env, context.clientVersion), ...table }
+    : table;
+  if (!entry) {
+    throw new ConfigError(
+      `${context.file}: model_provider = "${id}" but there is no [${where}] table ` +
+        `(add one with base_url and env_key, or use the built-in "openai")`,
+    );
+  }
+  const wireApi = entry.wire_api ?? "responses";
+  if (wireApi === "chat") {
+    throw new ConfigError(
+      `${context.file}: ${where}.wire_api = "chat" is not supported; tscodex talks to the ` +
+        `Responses API only. Run \`tscodex serve\` in front of the chat-completions backend and ` +
+        `point base_url at it with wire_api = "responses".`,
+    );
+  }
+  if (wireApi !== "responses") {
+    throw new ConfigError(
+      `${context.file}: ${where}.wire_api = ${JSON.stringify(wireApi)}: expected "responses"`,
+    );
+  }
+  // Upstream falls back to api.openai.com, which would send this provider's key to OpenAI.
+  if (!entry.base_url) {
+    throw new ConfigError(`${context.file}: ${where}.base_url is missing`);
+  }
+  let apiKey: Secret | undefined;
+  if (entry.env_key) {
+    const value = env[entry.env_key]?.trim();
+    if (!value) {
+      const help = entry.env_key_instructions ? ` ${entry.env_key_instructions}` : "";
+      throw new ConfigError(
+        `the environment variable ${entry.env_key} is not set (or empty); provider "${id}" ` +
+          `reads its API key from it (${where}.env_key). Export it or add it to ` +
+          `${join(context.home, ".env")}.${help}`,
+      );
+    }
+    apiKey = new Secret(value);
+  }
+  const headers: Record<string, string> = { ...entry.http_headers };
+  for (const [header, variable] of Object.entries(entry.env_http_headers ?? {})) {
+    const value = env[variable]?.trim();
+    if (value) headers[header] = value;
+  }
+  return {
+    id,
+    name: entry.name ?? id,
+    baseUrl: entry.base_url.replace(/\/+$/, ""),
+    envKey: entry.env_key,
+    apiKey,
+    headers,
+    queryParams: { ...entry.query_params },
+    requestMaxRetries: entry.request_max_retries ?? PROVIDER_DEFAULTS.requestMaxRetries,
+    streamMaxRetries: entry.stream_max_retries ?? PROVIDER_DEFAULTS.streamMaxRetries,
+    streamIdleTimeoutMs: entry.stream_idle_timeout_ms ?? PROVIDER_DEFAULTS.streamIdleTimeoutMs,
+  };
+}

@@ -1,0 +1,68 @@
+// The config.toml keys tscodex reads, as zod schemas. Tables are loose: real Codex configs carry
+// many keys we do not use (MCP servers, TUI settings, …) and must keep loading. No defaults here:
+// they are applied once, after file, profile and -c layers are merged (see load.ts), so a layer
+// never masks another with a default it did not write.
+import { z } from "zod";
+
+export const ReasoningEffort = z.enum(["none", "minimal", "low", "medium", "high", "xhigh"]);
+export type ReasoningEffort = z.infer<typeof ReasoningEffort>;
+export const ReasoningSummary = z.enum(["auto", "concise", "detailed", "none"]);
+export type ReasoningSummary = z.infer<typeof ReasoningSummary>;
+export const Verbosity = z.enum(["low", "medium", "high"]);
+export type Verbosity = z.infer<typeof Verbosity>;
+export const ApprovalPolicy = z.enum(["untrusted", "on-failure", "on-request", "never"]);
+export type ApprovalPolicy = z.infer<typeof ApprovalPolicy>;
+export const SandboxMode = z.enum(["read-only", "workspace-write", "danger-full-access"]);
+export type SandboxMode = z.infer<typeof SandboxMode>;
+
+const StringMap = z.record(z.string(), z.string());
+// Upstream rejects retry counts above 100.
+const RetryCount = z.number().int().min(0).max(100);
+
+export const ProviderToml = z.looseObject({
+  name: z.string().optional(),
+  base_url: z.url({ protocol: /^https?$/ }).optional(),
+  env_key: z.string().min(1).optional(),
+  /** Extra help appended to the "variable is not set" error. */
+  env_key_instructions: z.string().optional(),
+  /** Checked when the provider is selected, so a "chat" entry kept for `tscodex serve` still loads. */
+  wire_api: z.string().optional(),
+  query_params: StringMap.optional(),
+  http_headers: StringMap.optional(),
+  /** Header name → environment variable holding its value; unset variables send no header. */
+  env_http_headers: StringMap.optional(),
+  request_max_retries: RetryCount.optional(),
+  stream_max_retries: RetryCount.optional(),
+  stream_idle_timeout_ms: z.number().int().min(1).optional(),
+});
+export type ProviderToml = z.infer<typeof ProviderToml>;
+
+/** Keys a profile may set; the same keys at the top level are the defaults profiles override. */
+const ProfileKeys = {
+  model: z.string().min(1).optional(),
+  model_provider: z.string().min(1).optional(),
+  model_reasoning_effort: ReasoningEffort.optional(),
+  model_reasoning_summary: ReasoningSummary.optional(),
+  model_verbosity: Verbosity.optional(),
+  /** Forces `reasoning` on (or off) for a model the catalog does not know. */
+  model_supports_reasoning_summaries: z.boolean().optional(),
+  model_context_window: z.number().int().positive().optional(),
+  model_auto_compact_token_limit: z.number().int().optional(),
+  base_instructions: z.string().optional(),
+  model_instructions_file: z.string().min(1).optional(),
+  developer_instructions: z.string().optional(),
+  approval_policy: ApprovalPolicy.optional(),
+  sandbox_mode: SandboxMode.optional(),
+  features: z.record(z.string(), z.boolean()).optional(),
+};
+
+export const ProfileToml = z.looseObject(ProfileKeys);
+export type ProfileToml = z.infer<typeof ProfileToml>;
+
+export const ConfigToml = z.looseObject({
+  ...ProfileKeys,
+  profile: z.string().min(1).optional(),
+  profiles: z.record(z.string(), ProfileToml).optional(),
+  model_providers: z.record(z.string(), ProviderToml).optional(),
+});
+export type ConfigToml = z.infer<typeof ConfigToml>;

@@ -1,0 +1,70 @@
+// What upstream Codex 0.115.0 knows about each model, as far as it shapes a request: whether it
+// sends `reasoning` (and its defaults), `text.verbosity`, and `parallel_tool_calls`. Capabilities
+// only, taken from the catalog built into that release; a slug matches its longest catalog prefix
+// (`gpt-5.1-codex-2025-11-01` is `gpt-5.1-codex`), anything else gets the fallback, which sends no
+// reasoning at all — exactly as upstream does for a model it does not know.
+import type { ReasoningEffort, ReasoningSummary, Verbosity } from "../config/mod.ts";
+
+export interface ModelInfo {
+  slug: string;
+  supportsReasoningSummaries: boolean;
+  defaultReasoningEffort?: ReasoningEffort;
+  defaultReasoningSummary: ReasoningSummary;
+  supportsVerbosity: boolean;
+  defaultVerbosity?: Verbosity;
+  supportsParallelToolCalls: boolean;
+  contextWindow: number;
+}
+
+type Row = [
+  slug: string,
+  summary: ReasoningSummary,
+  verbosity: Verbosity | null | false,
+  parallel: boolean,
+  contextWindow: number,
+];
+
+// verbosity: false = not supported, null = supported without a default.
+const ROWS: Row[] = [
+  ["gpt-5.4", "none", "low", true, 272_000],
+  ["gpt-5.3-codex", "none", "low", true, 272_000],
+  ["gpt-5.2-codex", "auto", false, true, 272_000],
+  ["gpt-5.2", "auto", "low", true, 272_000],
+  ["gpt-5.1-codex-max", "auto", false, false, 272_000],
+  ["gpt-5.1-codex-mini", "auto", false, false, 272_000],
+  ["gpt-5.1-codex", "auto", false, false, 272_000],
+  ["gpt-5.1", "auto", "low", true, 272_000],
+  ["gpt-5-codex-mini", "auto", false, false, 272_000],
+  ["gpt-5-codex", "auto", false, false, 272_000],
+  ["gpt-5", "auto", null, false, 272_000],
+  ["gpt-oss-120b", "auto", null, false, 128_000],
+  ["gpt-oss-20b", "auto", null, false, 128_000],
+];
+
+const CATALOG: ModelInfo[] = ROWS.map(([slug, summary, verbosity, parallel, contextWindow]) => ({
+  slug,
+  supportsReasoningSummaries: true,
+  defaultReasoningEffort: "medium",
+  defaultReasoningSummary: summary,
+  supportsVerbosity: verbosity !== false,
+  defaultVerbosity: verbosity || undefined,
+  supportsParallelToolCalls: parallel,
+  contextWindow,
+}));
+
+const FALLBACK: Omit<ModelInfo, "slug"> = {
+  supportsReasoningSummaries: false,
+  defaultReasoningSummary: "auto",
+  supportsVerbosity: false,
+  supportsParallelToolCalls: false,
+  contextWindow: 272_000,
+};
+
+/** The catalog entry for `slug` (longest prefix match), or the fallback for unknown models. */
+export function modelInfo(slug: string): ModelInfo & { known: boolean } {
+  let best: ModelInfo | undefined;
+  for (const info of CATALOG) {
+    if (slug.startsWith(info.slug) && info.slug.length > (best?.slug.length ?? -1)) best = info;
+  }
+  return best ? { ...best, known: true } : { ...FALLBACK, slug, known: false };
+}
