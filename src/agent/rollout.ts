@@ -89,8 +89,9 @@ export function rolloutListener(options: RolloutListenerOptions): (event: AgentE
       case "steer_inserted":
         return recorder.recordEvent(userMessage(event.texts.join("\n")));
       case "model_called":
-        // Upstream counts tokens when each response stream opens, before any output.
+        // Settings always precede a request, even if the turn's message went unrecognised.
         recordTurnContext();
+        // Upstream counts tokens when each response stream opens, before any output.
         return recorder.recordEvent(tokenCount(info));
       case "token_count":
         info = addUsage(info, event.usage, window);

@@ -13,7 +13,8 @@ import { gitWorkspace, tempDir } from "../session/testdata/workspace.ts";
 import { fakeServer, LIST_FILES, startRecordedAgent } from "./testdata/recorded_agent.ts";
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
-const FIXTURES = join(ROOT, "fixtures", "upstream", "0.115.0");
+/** Conformance recordings of upstream 0.115.0, one folder per scenario. */
+const UPSTREAM = join(ROOT, "fixtures", "upstream", "0.115.0");
 const DENO = join(ROOT, "node_modules", ".bin", "deno");
 
 type Line = { type: string; payload: Record<string, unknown> };
@@ -47,7 +48,7 @@ Deno.test("rollout: a recorded turn has upstream's lines and reads back as the a
     const result = await run.agent.runTurn(["List files"]);
     assert.equal(result.lastMessage, "All done.");
     const ours = await lines(run.path);
-    const upstream = await lines(join(FIXTURES, "rollouts", "b-exec-command.jsonl"));
+    const upstream = await lines(join(UPSTREAM, "exec-command", "rollouts", "1.jsonl"));
     assert.deepEqual(ours.map(shape), upstream.map(shape));
     // Same keys in the same order on every line, payloads included.
     for (const [i, line] of ours.entries()) {
@@ -60,7 +61,9 @@ Deno.test("rollout: a recorded turn has upstream's lines and reads back as the a
     const output = ours.find((l) => l.payload.type === "function_call_output")?.payload.output;
     assert.match(String(output), /^Command: .*\nOutput:\nhi\nREADME\.md\n$/s);
 
-    const rebuilt = rebuildSession(parseRollout(await readFile(run.path, "utf8")).entries);
+    const parsed = parseRollout(await readFile(run.path, "utf8"));
+    assert.deepEqual([parsed.invalid, parsed.ignored, parsed.truncated], [0, 0, false]);
+    const rebuilt = rebuildSession(parsed.entries);
     assert.deepEqual(rebuilt.history, run.agent.history);
     assert.equal(rebuilt.meta?.id, run.agent.sessionId);
     assert.deepEqual(rebuilt.userMessages, ["List files"]);
@@ -109,12 +112,12 @@ Deno.test("rollout: a resumed session appends to its file and its request replay
     // Token totals carry on across the resume instead of starting again.
     const totals = (ls: Line[]) =>
       ls.filter((l) => l.payload.type === "token_count").map((l) =>
-        (l.payload.info as { total_token_usage: { total_tokens: number } }).total_token_usage
-          .total_tokens
+        (l.payload.info as { total_token_usage: { total_tokens: number } } | null)
+          ?.total_token_usage.total_tokens
       );
     const [opening, closing] = totals(after.slice(before.length));
-    assert.equal(opening, totals(before.slice(1)).at(-1));
-    assert.ok(closing > opening);
+    assert.equal(opening, totals(before).at(-1));
+    assert.ok(opening! > 0 && closing! > opening!);
 
     const rebuilt = rebuildSession(parseRollout(await readFile(first.path, "utf8")).entries);
     assert.deepEqual(rebuilt.history, resumed.agent.history);
@@ -125,21 +128,113 @@ Deno.test("rollout: a resumed session appends to its file and its request replay
 });
 
 Deno.test("rollout: upstream's session resumes with the request upstream itself sent", async () => {
+  // The conformance recording has placeholders for the volatile values; real ones take their place.
   const home = await tempDir("rollout-home-");
+  const cwd = await tempDir("rollout-cwd-");
+  const id = "01a20d7c-d7d8-7560-be49-48a67f652ae7";
+  const real = (text: string) => text.replaceAll("<SESSION#1>", id).replaceAll("<CWD>", cwd);
+  const recorded = (await readFile(join(UPSTREAM, "resume", "rollouts", "1.jsonl"), "utf8"))
+    .split("\n");
+  // The file as upstream's first run left it: up to the second turn's task_started.
+  const secondTurn = recorded.findIndex((line, i) =>
+    i > 1 && line.includes('"type":"event_msg","payload":{"type":"task_started"')
+  );
   const sessions = join(home, "sessions", "2026", "11", "24");
   await mkdir(sessions, { recursive: true });
-  const fixture = await readFile(join(FIXTURES, "rollouts", "b-exec-command.jsonl"), "utf8");
-  const id = "01a20d7c-d7d8-7560-be49-48a67f652ae7";
-  await writeFile(join(sessions, `rollout-2026-11-24T12-16-55-${id}.jsonl`), fixture);
-  const fake = await fakeServer({ responses: [answer("Continuing.")] });
-  // Upstream's cwd for that session, as recorded: --last looks for sessions started there.
-  const run = await resume(home, "/tmp/codexwd.VqVH2Q", fake);
+  await writeFile(
+    join(sessions, `rollout-2026-11-24T12-16-55-${id}.jsonl`),
+    real(recorded.slice(0, secondTurn).join("\n") + "\n"),
+  );
+  const upstreamRequest = JSON.parse(
+    real(await readFile(join(UPSTREAM, "resume", "run-2", "requests", "001.json"), "utf8")),
+  );
+  const fake = await fakeServer({ responses: [answer("Continued.")] });
+  const run = await resume(home, cwd, fake);
   try {
+    assert.equal(run.agent.sessionId, id);
     await run.agent.runTurn(["continue"]);
-    const upstream = JSON.parse(
-      await readFile(join(FIXTURES, "requests", "f-resume-of-b.input.json"), "utf8"),
+    assert.deepEqual(inputOf(fake, 0), upstreamRequest.body.input);
+  } finally {
+    run.close();
+    await fake.close();
+  }
+});
+
+Deno.test("rollout: a compaction is recorded so that resuming gets the compacted history", async () => {
+  const usage = { input_tokens: 5_000, output_tokens: 10 };
+  const fake = await fakeServer({
+    responses: [
+      { ...answer("First answer."), usage },
+      answer("What happened so far."), // the summary the compaction asks for
+      answer("Second answer."),
+    ],
+  });
+  const home = await tempDir("rollout-home-");
+  const cwd = await gitWorkspace("rollout-cwd-");
+  const run = await startRecordedAgent({
+    codexHome: home,
+    cwd,
+    baseUrl: fake.baseUrl,
+    autoCompactTokenLimit: 1_000,
+  });
+  try {
+    await run.agent.runTurn(["one"]);
+    await run.agent.runTurn(["two"]);
+    const recorded = await lines(run.path);
+    const compacted = recorded.findIndex((l) => l.type === "compacted");
+    assert.ok(compacted > 0, "a compacted line");
+    assert.deepEqual(recorded.slice(compacted, compacted + 2).map(shape), [
+      "compacted",
+      "event_msg/context_compacted",
+    ]);
+    assert.deepEqual(Object.keys(recorded[compacted].payload), ["message", "replacement_history"]);
+    assert.match(String(recorded[compacted].payload.message), /What happened so far\.$/);
+    const rebuilt = rebuildSession(parseRollout(await readFile(run.path, "utf8")).entries);
+    assert.deepEqual(rebuilt.history, run.agent.history);
+    assert.ok(
+      !rebuilt.history.some((item) =>
+        item.type === "message" && item.role === "assistant" &&
+        JSON.stringify(item.content).includes("First answer.")
+      ),
     );
-    assert.deepEqual(inputOf(fake, 0), upstream);
+  } finally {
+    run.close();
+    await fake.close();
+  }
+});
+
+Deno.test("rollout: failed and interrupted turns end as upstream ends them", async () => {
+  const fake = await fakeServer({
+    responses: [
+      { status: "failed", error: { code: "invalid_prompt", message: "refused" } },
+      {
+        output: [{ type: "message", text: "never finished" }],
+        fault: { kind: "stall", after_events: 2 },
+      },
+    ],
+  });
+  const home = await tempDir("rollout-home-");
+  const cwd = await gitWorkspace("rollout-cwd-");
+  const abort = new AbortController();
+  const run = await startRecordedAgent({ codexHome: home, cwd, baseUrl: fake.baseUrl });
+  try {
+    await assert.rejects(run.agent.runTurn(["first"]), /refused/);
+    const failed = (await lines(run.path)).at(-1)!;
+    assert.deepEqual(failed.payload, {
+      type: "task_complete",
+      turn_id: failed.payload.turn_id,
+      last_agent_message: null,
+    });
+    // Interrupted while the second response stalls mid-stream.
+    fake.waitForRequests(2).then(() => abort.abort());
+    await assert.rejects(run.agent.runTurn(["second"], abort.signal));
+    const interrupted = (await lines(run.path)).at(-1)!;
+    assert.deepEqual(Object.keys(interrupted.payload), ["type", "turn_id", "reason"]);
+    assert.equal(interrupted.payload.type, "turn_aborted");
+    assert.equal(interrupted.payload.reason, "interrupted");
+    const rebuilt = rebuildSession(parseRollout(await readFile(run.path, "utf8")).entries);
+    assert.deepEqual(rebuilt.userMessages, ["first", "second"]);
+    assert.deepEqual(rebuilt.history, run.agent.history);
   } finally {
     run.close();
     await fake.close();

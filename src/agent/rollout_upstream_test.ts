@@ -76,8 +76,11 @@ Deno.test({
       assert.equal(theirs.requests.length, 1);
       const body = theirs.requests[0].body as { input: ResponseItem[]; instructions: string };
       const ownResume = JSON.parse(
-        await readFile(join(FIXTURES, "0.115.0", "requests", "f-resume-of-b.input.json"), "utf8"),
-      );
+        await readFile(
+          join(FIXTURES, "0.115.0", "resume", "run-2", "requests", "001.json"),
+          "utf8",
+        ),
+      ).body.input;
       assert.deepEqual(kinds(body.input), kinds(ownResume));
       assert.deepEqual(body.input.slice(0, -1), recorded.agent.history);
       assert.deepEqual(body.input[4], ourOutput);

@@ -81,7 +81,7 @@ Deno.test("usage errors exit 2 with a message", async () => {
   assert.match(version.stdout, /^tscodex \d+\.\d+\.\d+/);
 });
 
-Deno.test("exec against a configured provider; a failed turn exits 1 with Error:", async () => {
+Deno.test("exec against a configured provider; a failed turn exits 1 with ERROR:", async () => {
   const work = await tempDir("tscodex-provider-");
   await mkdir(join(work, ".git"));
   const server = new FakeResponsesServer(parseScenario({
@@ -107,7 +107,7 @@ Deno.test("exec against a configured provider; a failed turn exits 1 with Error:
 
     const failed = await runCli(["exec", "-"], { cwd: work, env, stdin: "from stdin\n" });
     assert.equal(failed.code, 1);
-    assert.match(failed.stderr, /^Error: .*the prompt was refused/m);
+    assert.match(failed.stderr, /^ERROR: .*the prompt was refused/m);
     const piped = server.requests[1].body as {
       input: Array<{ content?: Array<{ text?: string }> }>;
     };

@@ -84,15 +84,15 @@ export async function imageDataUrl(file: string): Promise<string> {
   }
 }
 
-/** The sandbox and approval policy the flags ask for, as upstream resolves them for exec. */
+/** The sandbox and approval policy the flags ask for; unset ones come from the config. */
 export function execPermissions(
   options: ExecOptions,
-): { sandbox: SandboxMode; approval: ApprovalPolicy } {
+): { sandbox?: SandboxMode; approval?: ApprovalPolicy } {
   if (options.dangerouslyBypassApprovalsAndSandbox) {
     return { sandbox: "danger-full-access", approval: "never" };
   }
   if (options.fullAuto) return { sandbox: options.sandbox ?? "workspace-write", approval: "never" };
-  return { sandbox: options.sandbox ?? "read-only", approval: "never" };
+  return { sandbox: options.sandbox };
 }
 
 function colorEnabled(choice: ExecOptions["color"]): boolean {
@@ -150,8 +150,8 @@ export async function runExec(
       workdir: cwd,
       model: agent.options.model,
       provider: session.config.provider.id,
-      approval: permissions.approval,
-      sandbox: permissions.sandbox,
+      approval: session.approvalPolicy,
+      sandbox: session.sandboxMode,
       reasoningEffort: session.config.reasoningEffort,
       reasoningSummary: session.config.reasoningSummary,
       sessionId: agent.sessionId,

@@ -1,4 +1,5 @@
 // What exec and the REPL share: configuration (or the offline demo), tools, and the agent.
+import { tmpdir } from "node:os";
 import process from "node:process";
 import {
   Agent,
@@ -38,6 +39,8 @@ export interface AgentSessionOptions {
 
 export interface AgentSession {
   agent: Agent;
+  sandboxMode: SandboxMode;
+  approvalPolicy: ApprovalPolicy;
   config: Config;
   home: string;
   offline: boolean;
@@ -86,6 +89,9 @@ export async function openAgentSession(options: AgentSessionOptions): Promise<Ag
   const processes = new ProcessManager();
   const sessionId = uuidv7();
   const { cwd } = options;
+  const sandboxMode = options.sandboxMode ?? config.sandboxMode ?? "read-only";
+  const approvalPolicy = options.approvalPolicy ?? config.approvalPolicy ?? "never";
+  const writableRoots = sandboxMode === "workspace-write" ? [cwd, tmpdir()] : [];
   const agent = new Agent({
     sessionId,
     client: new ResponsesClient(config.provider),
@@ -99,22 +105,26 @@ export async function openAgentSession(options: AgentSessionOptions): Promise<Ag
       .parallelToolCalls,
     initialContext: initialContext({
       environment: environmentFacts(cwd, defaultShell()),
-      sandboxMode: options.sandboxMode ?? "read-only",
-      approvalPolicy: options.approvalPolicy ?? "never",
+      sandboxMode,
+      approvalPolicy,
+      writableRoots,
       developerInstructions: config.developerInstructions,
       userInstructions: userInstructions(cwd, home),
     }),
     autoCompactTokenLimit: config.autoCompactTokenLimit,
+    sandbox: { mode: sandboxMode, writableRoots },
     headers: sessionHeaders({
       identity: clientIdentity(options.originator, VERSION, process.env),
       sessionId,
       cwd,
-      sandboxMode: options.sandboxMode,
+      sandboxMode,
     }),
     onEvent: options.onEvent,
   });
   return {
     agent,
+    sandboxMode,
+    approvalPolicy,
     config,
     home,
     offline: fake !== undefined,

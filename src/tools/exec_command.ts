@@ -1,62 +1,168 @@
-// exec_command and write_stdin: commands that may outlive one call, polled by session id.
+// exec_command and write_stdin (upstream's "unified exec"): a command that may outlive one call,
+// polled and fed by session id. Parameters, clamps, error texts and the reply framing follow
+// upstream 0.115.0 as recorded in captures (see the tests for the exact lines).
 import { randomBytes } from "node:crypto";
-import process from "node:process";
+import { resolve } from "node:path";
 import { z } from "zod";
-import type { Collected, ProcessManager } from "./processes.ts";
+import { describeFsError } from "./fs_errors.ts";
+import {
+  EXEC_ENV,
+  type ExecSession,
+  type ProcessManager,
+  resolveShell,
+  shellArgv,
+  workdirProblem,
+} from "./processes.ts";
 import { defineFunctionTool, type ToolDef } from "./registry.ts";
+import { shellJoin } from "./shell_words.ts";
 import { approxTokenCount, truncateMiddle } from "./truncate.ts";
 
+// The CLI shows commands and the user's shell as these tools run them.
+export { defaultShell, resolveShell, shellArgv } from "./processes.ts";
+
+export const DEFAULT_EXEC_YIELD_MS = 10_000;
+export const DEFAULT_WRITE_YIELD_MS = 250;
+export const MIN_YIELD_MS = 250;
+export const MAX_YIELD_MS = 30_000;
+/** An empty write_stdin is a poll for a background job: it waits at least this long. */
+export const MIN_EMPTY_POLL_MS = 5_000;
+export const MAX_EMPTY_POLL_MS = 300_000;
+export const DEFAULT_EXEC_MAX_OUTPUT_TOKENS = 10_000;
+/** A command that ends this soon after starting is reported as finished, with no session id. */
+const STARTUP_EXIT_WAIT_MS = 150;
+/** After writing to a PTY, the program gets this long to react before the clock starts. */
+const AFTER_WRITE_PAUSE_MS = 100;
+
 const EXEC_DESCRIPTION =
-  "Run a shell command in the workspace and return what it printed. The command runs through " +
-  "the user's shell; if it is still running when yield_time_ms elapses, the reply carries a " +
-  "session ID that write_stdin can use to send input or collect more output.";
+  "Start a shell command in the workspace and return what it prints within yield_time_ms. A " +
+  "command still running by then keeps going in the background: the reply gives its session " +
+  "ID, for write_stdin to poll or (with tty) to type into.";
 
 const WRITE_STDIN_DESCRIPTION =
-  "Send characters to the standard input of a command started by exec_command, then return " +
-  "the output it printed since the last read. Send an empty string to just poll for output.";
+  "Type characters into a command started by exec_command with tty, or send an empty string " +
+  "to wait for more of its output; returns what it printed meanwhile.";
 
-const ExecParams = z.object({
-  cmd: z.string().describe("The shell command to run."),
-  workdir: z.string().optional().describe(
-    "Directory to run in; defaults to the turn's working directory.",
-  ),
-  shell: z.string().optional().describe("Shell binary to use; defaults to the user's shell."),
-  login: z.boolean().optional().describe("Run as a login shell (-lc). Defaults to true."),
-  tty: z.boolean().optional().describe("Give the command a pseudo-terminal. Defaults to false."),
-  yield_time_ms: z.number().optional().describe("How long to wait for output before replying."),
-  max_output_tokens: z.number().optional().describe("Most tokens of output to return."),
+const MAX_OUTPUT_TOKENS_TEXT = "Cap on the tokens of output returned; the middle is cut beyond it.";
+const YIELD_TEXT = "Milliseconds to wait for output before replying.";
+
+/** Approval fields every command tool declares (upstream's names); accepted and not acted on. */
+export const justificationField = z.string().describe(
+  "With require_escalated only: a one-line question asking the user to approve the command.",
+).optional();
+export const prefixRuleField = z.array(z.string()).describe(
+  "With require_escalated only: a command prefix the user could approve for later calls.",
+).optional();
+export const sandboxPermissionsField = z.string().describe(
+  'Sandbox permissions: "use_default" (the default) or "require_escalated" to ask to run ' +
+    "outside the sandbox.",
+).optional();
+
+const ExecParams = z.strictObject({
+  cmd: z.string().describe("The command line to run."),
+  justification: justificationField,
+  login: z.boolean().describe("Start the shell as a login shell (-lc); true by default.")
+    .optional(),
+  max_output_tokens: z.number().describe(MAX_OUTPUT_TOKENS_TEXT).optional(),
+  prefix_rule: prefixRuleField,
+  sandbox_permissions: sandboxPermissionsField,
+  shell: z.string().describe("Shell program to run the command with; the user's by default.")
+    .optional(),
+  tty: z.boolean().describe(
+    "Run on a pseudo-terminal, so the program sees a terminal and write_stdin can type into " +
+      "it; false (plain pipes, no stdin) by default.",
+  ).optional(),
+  workdir: z.string().describe("Working directory; the turn's directory by default.").optional(),
+  yield_time_ms: z.number().describe(YIELD_TEXT).optional(),
 });
 
-const WriteStdinParams = z.object({
-  session_id: z.number().describe("The session ID returned by exec_command."),
-  chars: z.string().optional().describe("Characters to write; empty to poll."),
-  yield_time_ms: z.number().optional().describe("How long to wait for output before replying."),
-  max_output_tokens: z.number().optional().describe("Most tokens of output to return."),
+const WriteStdinParams = z.strictObject({
+  chars: z.string().describe("Characters to type; empty to just wait for output.").optional(),
+  max_output_tokens: z.number().describe(MAX_OUTPUT_TOKENS_TEXT).optional(),
+  session_id: z.number().describe("The session ID an exec_command reply gave."),
+  yield_time_ms: z.number().describe(YIELD_TEXT).optional(),
 });
 
-export function defaultShell(): string {
-  return process.env.SHELL || "/bin/bash";
+function createProcessError(display: string, reason: string): string {
+  const inner = `Rejected("Failed to create unified exec process: ${reason}")`;
+  return `exec_command failed for \`${display}\`: CreateProcess { message: ${
+    JSON.stringify(inner)
+  } }`;
 }
 
-/** The reply text: a header the model can parse, then the (possibly truncated) output. */
-export function formatExecOutput(
-  collected: Collected,
-  sessionId: number,
+export interface ExecReply {
+  /** The `Command:` line: the argv as upstream prints it. */
+  command: string;
+  output: Uint8Array;
+  wallMs: number;
+  /** Set while the process runs on. */
+  sessionId?: number;
+  /** Set once it has exited. */
+  exitCode?: number;
+  maxOutputTokens?: number;
+}
+
+/** The reply text, line for line as upstream 0.115.0 frames it. */
+export function formatExecOutput(reply: ExecReply): string {
+  const text = new TextDecoder().decode(reply.output);
+  const lines = [
+    `Command: ${reply.command}`,
+    `Chunk ID: ${randomBytes(3).toString("hex")}`,
+    `Wall time: ${(reply.wallMs / 1000).toFixed(4)} seconds`,
+  ];
+  if (reply.exitCode !== undefined) lines.push(`Process exited with code ${reply.exitCode}`);
+  if (reply.sessionId !== undefined) {
+    lines.push(`Process running with session ID ${reply.sessionId}`);
+  }
+  lines.push(`Original token count: ${approxTokenCount(text)}`, "Output:");
+  const body = truncateMiddle(text, reply.maxOutputTokens ?? DEFAULT_EXEC_MAX_OUTPUT_TOKENS);
+  return lines.join("\n") + "\n" + body;
+}
+
+function clamp(value: number, min: number, max: number): number {
+  return Math.min(max, Math.max(min, value));
+}
+
+function pause(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((done) => {
+    const timer = setTimeout(finish, ms);
+    signal.addEventListener("abort", finish, { once: true });
+    function finish() {
+      clearTimeout(timer);
+      signal.removeEventListener("abort", finish);
+      done();
+    }
+  });
+}
+
+/**
+ * Reads what the session prints until `yieldMs` has passed from now or it exits, then frames the
+ * reply. An interrupt (before or during the wait) ends the wait at once, kills the process group
+ * and surfaces as an abort, which the registry reports to the model.
+ */
+async function replyAfterYield(
+  processes: ProcessManager,
+  session: ExecSession,
+  yieldMs: number,
   maxOutputTokens: number | undefined,
-  command?: string,
-): string {
-  const lines: string[] = [];
-  if (command !== undefined) lines.push(`Command: ${command}`);
-  lines.push(`Chunk ID: ${randomBytes(3).toString("hex")}`);
-  lines.push(`Wall time: ${(collected.wallMs / 1000).toFixed(4)} seconds`);
-  lines.push(
-    collected.running
-      ? `Process running with session ID ${sessionId}`
-      : `Process exited with code ${collected.exitCode ?? -1}`,
-  );
-  lines.push(`Original token count: ${approxTokenCount(collected.output)}`);
-  lines.push("Output:");
-  return lines.join("\n") + "\n" + truncateMiddle(collected.output, maxOutputTokens ?? 10_000);
+  signal: AbortSignal,
+): Promise<string> {
+  const started = performance.now();
+  const output = await session.collect(started + yieldMs, signal);
+  const wallMs = performance.now() - started;
+  if (signal.aborted) {
+    session.kill();
+    await session.exited;
+    processes.release(session);
+    throw signal.reason ?? new Error("aborted");
+  }
+  processes.release(session);
+  return formatExecOutput({
+    command: shellJoin(session.command),
+    output,
+    wallMs,
+    maxOutputTokens,
+    ...(session.hasExited ? { exitCode: session.exitCode ?? -1 } : { sessionId: session.id }),
+  });
 }
 
 export function execCommandTools(processes: ProcessManager): ToolDef[] {
@@ -67,21 +173,33 @@ export function execCommandTools(processes: ProcessManager): ToolDef[] {
       description: EXEC_DESCRIPTION,
       parameters: ExecParams,
       async execute(args, ctx) {
-        const session = processes.start({
-          command: args.cmd,
-          shell: args.shell ?? defaultShell(),
-          login: args.login ?? true,
-          cwd: args.workdir ?? ctx.cwd,
-        });
-        const onAbort = () => session.kill();
-        ctx.signal.addEventListener("abort", onAbort, { once: true });
+        const argv = shellArgv(resolveShell(args.shell), args.login ?? true, args.cmd);
+        const display = shellJoin(argv);
+        const cwd = resolve(ctx.cwd, args.workdir ?? ".");
+        const problem = workdirProblem(cwd);
+        if (problem) return createProcessError(display, describeFsError({ code: problem }));
+        let session: ExecSession;
         try {
-          const collected = await session.collect(args.yield_time_ms ?? 10_000, ctx.signal);
-          processes.release(session);
-          return formatExecOutput(collected, session.id, args.max_output_tokens, args.cmd);
-        } finally {
-          ctx.signal.removeEventListener("abort", onAbort);
+          session = processes.start({
+            argv,
+            cwd,
+            env: processes.environment(EXEC_ENV),
+            tty: args.tty ?? false,
+          });
+        } catch (err) {
+          return createProcessError(display, (err as Error).message);
         }
+        await session.settle(STARTUP_EXIT_WAIT_MS, ctx.signal);
+        if (session.failure) {
+          processes.release(session);
+          return createProcessError(display, describeFsError(session.failure));
+        }
+        const yieldMs = clamp(
+          args.yield_time_ms ?? DEFAULT_EXEC_YIELD_MS,
+          MIN_YIELD_MS,
+          MAX_YIELD_MS,
+        );
+        return replyAfterYield(processes, session, yieldMs, args.max_output_tokens, ctx.signal);
       },
     }),
     defineFunctionTool({
@@ -91,11 +209,21 @@ export function execCommandTools(processes: ProcessManager): ToolDef[] {
       parameters: WriteStdinParams,
       async execute(args, ctx) {
         const session = processes.get(args.session_id);
-        if (!session) return `Error: session_id ${args.session_id} is not running.`;
-        if (args.chars) session.write(args.chars);
-        const collected = await session.collect(args.yield_time_ms ?? 250, ctx.signal);
-        processes.release(session);
-        return formatExecOutput(collected, session.id, args.max_output_tokens);
+        if (!session) return `write_stdin failed: Unknown process id ${args.session_id}`;
+        const chars = args.chars ?? "";
+        if (chars !== "") {
+          if (!session.tty) {
+            return "write_stdin failed: stdin is closed for this session; rerun exec_command " +
+              "with tty=true to keep stdin open";
+          }
+          session.write(chars);
+          await pause(AFTER_WRITE_PAUSE_MS, ctx.signal);
+        }
+        const requested = Math.max(args.yield_time_ms ?? DEFAULT_WRITE_YIELD_MS, MIN_YIELD_MS);
+        const yieldMs = chars === ""
+          ? clamp(requested, MIN_EMPTY_POLL_MS, MAX_EMPTY_POLL_MS)
+          : Math.min(requested, MAX_YIELD_MS);
+        return replyAfterYield(processes, session, yieldMs, args.max_output_tokens, ctx.signal);
       },
     }),
   ];

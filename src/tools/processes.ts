@@ -1,182 +1,410 @@
-// Long-lived command sessions behind exec_command / write_stdin: spawn through the user's shell,
-// buffer unread output (head and tail kept past a cap), poll with a yield time, kill the whole
-// process group on interrupt and at exit.
+// The processes behind exec_command / write_stdin and shell / shell_command: spawned in their own
+// process group (on a PTY when asked), output buffered with a cap that keeps head and tail, read
+// with upstream's collection rules, and killed as a group on interrupt and at exit.
 import { type ChildProcess, spawn } from "node:child_process";
+import { statSync } from "node:fs";
 import process from "node:process";
+import { describeFsError } from "./fs_errors.ts";
+import { findScript, isExecutable, type Launch, ptyCommandGroup, ptyLaunch } from "./pty.ts";
 
-/** Unread output kept per session; past it the middle is dropped, head and tail kept. */
+/** Unread output kept per process; past it the middle is dropped, head and tail kept. */
 export const UNREAD_CAP_BYTES = 1024 * 1024;
 
-export interface StartOptions {
-  command: string;
-  shell: string;
-  login: boolean;
-  cwd: string;
-  env?: Record<string, string>;
+/** Sessions kept at once by default; the next start prunes one (upstream's limit). */
+export const MAX_SESSIONS = 64;
+/** The most recently used sessions are never pruned. */
+const PROTECTED_RECENT_SESSIONS = 8;
+
+/** After the process exits, how long to wait for output still in flight in the pipes. */
+const POST_EXIT_OUTPUT_WAIT_MS = 50;
+
+/**
+ * What unified exec adds to the environment, as upstream 0.115.0 does (observed with `env`):
+ * no colours or pagers that would block on a pipe, a UTF-8 locale, and a marker for scripts.
+ */
+export const EXEC_ENV: Record<string, string> = {
+  NO_COLOR: "1",
+  LANG: "C.UTF-8",
+  LC_CTYPE: "C.UTF-8",
+  LC_ALL: "C.UTF-8",
+  COLORTERM: "",
+  PAGER: "cat",
+  GIT_PAGER: "cat",
+  GH_PAGER: "cat",
+  CODEX_CI: "1",
+};
+
+/** The shell a command runs with: the one asked for if it exists, else like upstream /bin/sh. */
+export function resolveShell(requested?: string): string {
+  const shell = requested ?? defaultShell();
+  return isExecutable(shell) ? shell : "/bin/sh";
 }
 
-export interface Collected {
-  output: string;
-  exitCode: number | null;
-  running: boolean;
-  wallMs: number;
+export function defaultShell(): string {
+  return process.env.SHELL || "/bin/bash";
 }
 
-class OutputBuffer {
+/** The argv of a command run through `shell`: `-lc` for a login shell, else `-c`. */
+export function shellArgv(shell: string, login: boolean, command: string): string[] {
+  return [shell, login ? "-lc" : "-c", command];
+}
+
+/** Rust's `io::ErrorKind` names for the errors a spawn can meet; upstream prints them. */
+const ERROR_KINDS: Record<string, string> = {
+  ENOENT: "NotFound",
+  EACCES: "PermissionDenied",
+  ENOTDIR: "NotADirectory",
+};
+
+/** An errno name as Rust reports it: `{ errno: 2, kind: "NotFound", text: "No such file…" }`. */
+export function osError(code: string): { errno: number; kind: string; text: string } {
+  const described = describeFsError({ code });
+  const match = /^(.*) \(os error (\d+)\)$/.exec(described);
+  return {
+    errno: match ? Number(match[2]) : 0,
+    kind: ERROR_KINDS[code] ?? "Uncategorized",
+    text: match ? match[1] : described,
+  };
+}
+
+/** Why `dir` cannot be a working directory (as an errno name), or undefined when it can. */
+export function workdirProblem(dir: string): string | undefined {
+  try {
+    return statSync(dir).isDirectory() ? undefined : "ENOTDIR";
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code ?? "ENOENT";
+  }
+}
+
+/** Output bytes not yet read: the first half of the cap, then a rolling tail of the rest. */
+export class OutputBuffer {
   #head: Uint8Array[] = [];
   #headBytes = 0;
   #tail: Uint8Array[] = [];
   #tailBytes = 0;
-  #dropped = 0;
-  #waiters: Array<() => void> = [];
+  readonly #half: number;
+
+  constructor(capBytes = UNREAD_CAP_BYTES) {
+    this.#half = Math.floor(capBytes / 2);
+  }
 
   push(chunk: Uint8Array): void {
-    const half = UNREAD_CAP_BYTES / 2;
-    if (this.#headBytes < half) {
-      const take = chunk.subarray(0, half - this.#headBytes);
+    if (this.#headBytes < this.#half) {
+      const take = chunk.subarray(0, this.#half - this.#headBytes);
       this.#head.push(take);
       this.#headBytes += take.length;
       chunk = chunk.subarray(take.length);
     }
-    if (chunk.length > 0) {
-      this.#tail.push(chunk);
-      this.#tailBytes += chunk.length;
-      while (this.#tailBytes > half && this.#tail.length > 0) {
-        const excess = this.#tailBytes - half;
-        const first = this.#tail[0];
-        if (first.length <= excess) {
-          this.#tail.shift();
-          this.#tailBytes -= first.length;
-          this.#dropped += first.length;
-        } else {
-          this.#tail[0] = first.subarray(excess);
-          this.#tailBytes -= excess;
-          this.#dropped += excess;
-        }
+    if (chunk.length === 0) return;
+    this.#tail.push(chunk);
+    this.#tailBytes += chunk.length;
+    while (this.#tailBytes > this.#half) {
+      const excess = this.#tailBytes - this.#half;
+      const first = this.#tail[0];
+      if (first.length <= excess) {
+        this.#tail.shift();
+        this.#tailBytes -= first.length;
+      } else {
+        this.#tail[0] = first.subarray(excess);
+        this.#tailBytes -= excess;
       }
     }
-    for (const wake of this.#waiters.splice(0)) wake();
   }
 
   get size(): number {
     return this.#headBytes + this.#tailBytes;
   }
 
-  /** Resolves at the next chunk. */
-  next(): Promise<void> {
-    return new Promise((resolve) => this.#waiters.push(resolve));
-  }
-
-  drain(): string {
-    const decoder = new TextDecoder();
-    let text = this.#head.map((c) => decoder.decode(c, { stream: true })).join("");
-    if (this.#dropped > 0) text += `\n…${this.#dropped} bytes of output dropped…\n`;
-    text += this.#tail.map((c) => decoder.decode(c, { stream: true })).join("") + decoder.decode();
+  /** Everything kept, head then tail. Like upstream, no marker where the middle was dropped. */
+  drain(): Uint8Array[] {
+    const chunks = [...this.#head, ...this.#tail];
     this.#head = [];
     this.#tail = [];
-    this.#headBytes = this.#tailBytes = this.#dropped = 0;
-    return text;
+    this.#headBytes = this.#tailBytes = 0;
+    return chunks;
   }
 }
 
-export class ExecSession {
-  readonly #buffer = new OutputBuffer();
-  readonly closed: Promise<number | null>;
-  exitCode: number | null = null;
-  done = false;
+export function concatBytes(chunks: Uint8Array[]): Uint8Array {
+  const out = new Uint8Array(chunks.reduce((n, c) => n + c.length, 0));
+  let at = 0;
+  for (const chunk of chunks) {
+    out.set(chunk, at);
+    at += chunk.length;
+  }
+  return out;
+}
 
-  constructor(readonly id: number, readonly child: ChildProcess, readonly command: string) {
-    child.stdout?.on("data", (chunk: Uint8Array) => this.#buffer.push(chunk));
-    child.stderr?.on("data", (chunk: Uint8Array) => this.#buffer.push(chunk));
-    this.closed = new Promise((resolve) => {
-      child.on("error", (err) => {
-        this.#buffer.push(new TextEncoder().encode(`failed to start: ${err.message}\n`));
-        this.exitCode = 127;
-        this.done = true;
-        resolve(127);
-      });
-      child.on("close", (code, signal) => {
-        this.exitCode = code ?? (signal ? 128 + (signalNumber(signal) ?? 0) : null);
-        this.done = true;
-        resolve(this.exitCode);
-      });
+export interface SpawnOptions {
+  argv: string[];
+  cwd: string;
+  env: Record<string, string | undefined>;
+  tty: boolean;
+}
+
+/** The message when a PTY was asked for and this machine cannot make one. */
+const NO_PTY_MESSAGE = "tty=true needs util-linux `script` on PATH (Linux only)";
+
+/** One spawned process: its output buffer, its exit, and how to stop its whole tree. */
+export class ManagedProcess {
+  readonly #buffer = new OutputBuffer();
+  readonly #wakers = new Set<() => void>();
+  readonly child: ChildProcess;
+  readonly tty: boolean;
+  readonly exited: Promise<void>;
+  /** Resolves once the process has exited and every holder of its output pipes let go. */
+  readonly closed: Promise<void>;
+  /** Exit status once known; -1 when a signal ended a pipe-mode process. */
+  exitCode: number | null = null;
+  /** The signal that ended it, if one did. */
+  exitSignal: NodeJS.Signals | null = null;
+  /** Spawning failed (program or directory missing); the error that said so. */
+  failure: NodeJS.ErrnoException | undefined;
+  outputClosed = false;
+
+  constructor(options: SpawnOptions) {
+    this.tty = options.tty;
+    let launch: Launch = { file: options.argv[0], args: options.argv.slice(1), env: options.env };
+    if (options.tty) {
+      const script = findScript();
+      if (!script) throw new Error(NO_PTY_MESSAGE);
+      launch = ptyLaunch(script, options.argv, options.env);
+    }
+    // detached: a new session and process group, so one kill(-pgid) reaches every descendant
+    // that stayed in it, and the agent's terminal signals never reach the command.
+    this.child = spawn(launch.file, launch.args, {
+      cwd: options.cwd,
+      env: launch.env as Record<string, string>,
+      stdio: [options.tty ? "pipe" : "ignore", "pipe", "pipe"],
+      detached: true,
     });
+    const onData = (chunk: Uint8Array) => {
+      this.#buffer.push(chunk);
+      this.#wake();
+    };
+    this.child.stdout?.on("data", onData);
+    this.child.stderr?.on("data", onData);
+    // A PTY whose reader is gone reports EPIPE on write; the exit that follows says the rest.
+    this.child.stdin?.on("error", () => {});
+    let markExited!: () => void;
+    let markClosed!: () => void;
+    this.exited = new Promise((resolve) => (markExited = resolve));
+    this.closed = new Promise((resolve) => (markClosed = resolve));
+    const onClosed = () => {
+      this.outputClosed = true;
+      markClosed();
+      this.#wake();
+    };
+    this.child.once("exit", (code, signal) => {
+      this.exitCode = code ?? -1;
+      this.exitSignal = signal;
+      markExited();
+      this.#wake();
+    });
+    this.child.once("close", onClosed);
+    this.child.once("error", (err: NodeJS.ErrnoException) => {
+      this.failure = err;
+      this.exitCode = -1;
+      markExited();
+      onClosed();
+    });
+  }
+
+  get hasExited(): boolean {
+    return this.exitCode !== null;
   }
 
   write(chars: string): void {
     this.child.stdin?.write(chars);
   }
 
-  /** Waits until the process ends or `yieldMs` passes (or the signal fires), then drains output. */
-  async collect(yieldMs: number, signal?: AbortSignal): Promise<Collected> {
-    const started = performance.now();
-    let timer: ReturnType<typeof setTimeout> | undefined;
-    const deadline = new Promise<void>((resolve) => {
-      timer = setTimeout(resolve, yieldMs);
-      signal?.addEventListener("abort", () => resolve(), { once: true });
-    });
-    await Promise.race([this.closed, deadline]);
-    clearTimeout(timer);
-    return {
-      output: this.#buffer.drain(),
-      exitCode: this.exitCode,
-      running: !this.done,
-      wallMs: performance.now() - started,
-    };
-  }
-
-  kill(): void {
-    if (this.done || this.child.pid === undefined) return;
-    try {
-      process.kill(-this.child.pid, "SIGKILL");
-    } catch {
-      this.child.kill("SIGKILL");
+  /** Waits for the process to exit, at most `ms`, or until the signal fires. */
+  async settle(ms: number, signal?: AbortSignal): Promise<void> {
+    const deadline = performance.now() + ms;
+    while (!this.hasExited && !signal?.aborted && performance.now() < deadline) {
+      await this.#changed(deadline, signal);
     }
   }
-}
 
-function signalNumber(name: string): number | undefined {
-  const numbers: Record<string, number> = {
-    SIGHUP: 1,
-    SIGINT: 2,
-    SIGQUIT: 3,
-    SIGKILL: 9,
-    SIGTERM: 15,
-  };
-  return numbers[name];
-}
-
-export class ProcessManager {
-  readonly #sessions = new Map<number, ExecSession>();
-  #nextId = 1000;
-
-  constructor() {
-    process.once("exit", () => this.killAll());
+  /**
+   * Reads output until the process has exited and its pipes closed, or `deadline` passes, or
+   * the signal fires. Upstream's rules: keep draining while output flows, and after the exit
+   * give late output (a background child may still hold the pipe) a grace period.
+   */
+  async collect(
+    deadline: number,
+    signal?: AbortSignal,
+    graceMs = POST_EXIT_OUTPUT_WAIT_MS,
+  ): Promise<Uint8Array> {
+    const chunks: Uint8Array[] = [];
+    let graceUntil: number | undefined;
+    for (;;) {
+      chunks.push(...this.#buffer.drain());
+      if (signal?.aborted || (this.hasExited && this.outputClosed)) break;
+      const now = performance.now();
+      if (now >= deadline) break;
+      let until = deadline;
+      if (this.hasExited) {
+        graceUntil ??= now + Math.min(deadline - now, graceMs);
+        if (now >= graceUntil) break;
+        until = graceUntil;
+      }
+      await this.#changed(until, signal);
+    }
+    return concatBytes(chunks);
   }
 
-  start(options: StartOptions): ExecSession {
-    const child = spawn(options.shell, [options.login ? "-lc" : "-c", options.command], {
-      cwd: options.cwd,
-      env: { ...process.env, ...options.env },
-      stdio: ["pipe", "pipe", "pipe"],
-      detached: true,
+  /**
+   * SIGKILL to the process group (and, on a PTY, to the command's own group under `script`).
+   * Still sent after the exit while the pipes are open: whoever holds them is in the group.
+   */
+  kill(): void {
+    const pid = this.child.pid;
+    if (pid === undefined || (this.hasExited && this.outputClosed)) return;
+    const groups = [pid];
+    if (this.tty) {
+      const commandGroup = ptyCommandGroup(pid);
+      if (commandGroup !== undefined) groups.unshift(commandGroup);
+    }
+    for (const group of groups) {
+      try {
+        process.kill(-group, "SIGKILL");
+      } catch {
+        // Already gone.
+      }
+    }
+  }
+
+  #wake(): void {
+    for (const wake of this.#wakers) wake();
+  }
+
+  /** Resolves at the next output, exit or pipe close, at `until`, or when the signal fires. */
+  #changed(until: number, signal?: AbortSignal): Promise<void> {
+    return new Promise((resolve) => {
+      const done = () => {
+        clearTimeout(timer);
+        this.#wakers.delete(done);
+        signal?.removeEventListener("abort", done);
+        resolve();
+      };
+      const timer = setTimeout(done, Math.max(0, until - performance.now()));
+      this.#wakers.add(done);
+      signal?.addEventListener("abort", done, { once: true });
     });
-    const session = new ExecSession(this.#nextId++, child, options.command);
+  }
+}
+
+/** A process kept between calls, addressed by the model through its session id. */
+export class ExecSession extends ManagedProcess {
+  readonly command: string[];
+  /** When the model last started or addressed it, on the manager's use counter. */
+  lastUsed = 0;
+
+  constructor(readonly id: number, options: SpawnOptions) {
+    super(options);
+    this.command = options.argv;
+  }
+}
+
+/** Managers with processes that may still run; the exit hook kills theirs. */
+const liveManagers = new Set<ProcessManager>();
+let exitHookInstalled = false;
+
+function track(manager: ProcessManager): void {
+  liveManagers.add(manager);
+  if (exitHookInstalled) return;
+  exitHookInstalled = true;
+  process.once("exit", () => {
+    for (const live of liveManagers) live.killAll();
+  });
+}
+
+export interface ProcessManagerOptions {
+  /** Variables added to every command's environment (e.g. CODEX_THREAD_ID). */
+  env?: Record<string, string>;
+  /** Sessions kept at once; upstream's 64 by default. */
+  maxSessions?: number;
+}
+
+/** The live processes of one agent session; all of them die with it. */
+export class ProcessManager {
+  readonly #sessions = new Map<number, ExecSession>();
+  readonly #oneShots = new Set<ManagedProcess>();
+  readonly #env: Record<string, string>;
+  readonly #maxSessions: number;
+  #uses = 0;
+
+  constructor(options: ProcessManagerOptions = {}) {
+    this.#env = options.env ?? {};
+    this.#maxSessions = options.maxSessions ?? MAX_SESSIONS;
+  }
+
+  /** The environment a command sees: ours, the session's additions, then `extra` on top. */
+  environment(extra: Record<string, string> = {}): Record<string, string | undefined> {
+    return { ...process.env, ...this.#env, ...extra };
+  }
+
+  /** Starts a session the model can come back to; prunes one when the table is full. */
+  start(options: SpawnOptions): ExecSession {
+    if (this.#sessions.size >= this.#maxSessions) this.#prune();
+    track(this);
+    const session = new ExecSession(this.#freshId(), options);
+    session.lastUsed = ++this.#uses;
     this.#sessions.set(session.id, session);
     return session;
   }
 
-  get(id: number): ExecSession | undefined {
-    return this.#sessions.get(id);
+  /** Runs a process that lives for one call only, still killed if the agent exits first. */
+  spawnOnce(options: SpawnOptions): ManagedProcess {
+    track(this);
+    const proc = new ManagedProcess(options);
+    this.#oneShots.add(proc);
+    proc.exited.then(() => this.#oneShots.delete(proc));
+    return proc;
   }
 
-  /** Forgets a session whose process has ended and whose output has been read. */
+  get(id: number): ExecSession | undefined {
+    const session = this.#sessions.get(id);
+    if (session) session.lastUsed = ++this.#uses;
+    return session;
+  }
+
+  /** Forgets a session whose process has exited; its id is then unknown to write_stdin. */
   release(session: ExecSession): void {
-    if (session.done) this.#sessions.delete(session.id);
+    if (session.hasExited) this.#sessions.delete(session.id);
+  }
+
+  get size(): number {
+    return this.#sessions.size;
   }
 
   killAll(): void {
     for (const session of this.#sessions.values()) session.kill();
+    for (const proc of this.#oneShots) proc.kill();
     this.#sessions.clear();
+    this.#oneShots.clear();
+    liveManagers.delete(this);
+  }
+
+  /** Random ids in upstream's range, so the model never learns to guess a sequence. */
+  #freshId(): number {
+    for (;;) {
+      const id = 1000 + Math.floor(Math.random() * 99_000);
+      if (!this.#sessions.has(id)) return id;
+    }
+  }
+
+  /**
+   * Upstream's policy: spare the most recently used few; of the rest, drop the least recently used
+   * one that has exited, else the least recently used.
+   */
+  #prune(): void {
+    const byRecency = [...this.#sessions.values()].sort((a, b) => b.lastUsed - a.lastUsed);
+    const leastRecentFirst = byRecency.slice(PROTECTED_RECENT_SESSIONS).reverse();
+    const victim = leastRecentFirst.find((s) => s.hasExited) ?? leastRecentFirst[0];
+    if (!victim) return;
+    victim.kill();
+    this.#sessions.delete(victim.id);
   }
 }

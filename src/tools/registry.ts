@@ -1,41 +1,61 @@
 // The tool registry: declarations for the request, argument validation, execution with one
 // AbortSignal, model-readable errors, and output truncation — each done here once for all tools.
 import { z } from "zod";
+import type { SandboxMode } from "../config/mod.ts";
 import type {
+  ContentPart,
   CustomToolCallOutputItem,
   FunctionCallOutputItem,
   ToolCallItem,
   ToolOutput,
   ToolSpec,
 } from "../protocol/mod.ts";
-import { truncateMiddle } from "./truncate.ts";
+import { describeArgumentIssues } from "./argument_errors.ts";
+import { type JsonSchema, upstreamJsonSchema } from "./json_schema.ts";
+import { approxTokenCount, truncateText } from "./truncate.ts";
+
+export interface PlanStep {
+  step: string;
+  status: "pending" | "in_progress" | "completed";
+}
+
+export interface FileChange {
+  /** Absolute path; for a move, the destination. */
+  path: string;
+  kind: "add" | "delete" | "update";
+}
+
+/** What tools tell the UI (never the model): plan updates and applied file changes. */
+export type ToolEvent =
+  | { type: "plan_updated"; callId: string; explanation?: string; plan: PlanStep[] }
+  | { type: "patch_applied"; callId: string; changes: FileChange[] };
 
 export interface ToolContext {
   signal: AbortSignal;
   cwd: string;
   callId: string;
+  /** Where tools may write; absent means unrestricted (as `danger-full-access`). */
+  sandbox?: { mode: SandboxMode; writableRoots?: string[] };
+  onEvent?: (event: ToolEvent) => void;
 }
 
 export interface ToolResult {
   output: ToolOutput;
-  /** Reported to the model as `success` on function outputs when set. */
-  success?: boolean;
 }
 
 interface ToolBase {
   name: string;
+  /** Our own wording, sent to the model as the tool's description. */
   description: string;
   /** Calls of tools that allow it may run concurrently with their neighbours. */
   parallel?: boolean;
-  /** Tokens of output the model sees at most; the registry truncates the middle away. */
-  maxOutputTokens?: number;
 }
 
 export interface FunctionToolDef<P = unknown> extends ToolBase {
   kind: "function";
   parameters: z.ZodType<P>;
-  /** A hand-written JSON schema when the generated one cannot match upstream's shape. */
-  jsonSchema?: Record<string, unknown>;
+  /** A hand-written JSON schema for when the generated one cannot match upstream's shape. */
+  jsonSchema?: JsonSchema;
   execute(args: P, ctx: ToolContext): Promise<string | ToolResult>;
 }
 
@@ -45,36 +65,58 @@ export interface CustomToolDef extends ToolBase {
   execute(input: string, ctx: ToolContext): Promise<string | ToolResult>;
 }
 
-export type ToolDef = FunctionToolDef<never> | CustomToolDef;
+/** A tool the provider runs itself (web search): declared, never executed here. */
+export interface ProviderToolDef extends ToolBase {
+  kind: "provider";
+  spec: ToolSpec;
+}
 
-/** Helper that keeps the parameter type of a function tool checked against its zod schema. */
+export type ToolDef = FunctionToolDef<never> | CustomToolDef | ProviderToolDef;
+
+/** Keeps the parameter type of a function tool checked against its zod schema. */
 export function defineFunctionTool<P>(def: FunctionToolDef<P>): ToolDef {
   return def as unknown as ToolDef;
 }
 
-export const DEFAULT_MAX_OUTPUT_TOKENS = 10_000;
+/**
+ * Upstream's output budget for tool results (gpt-5.1-codex `truncation_policy`: 10 000 tokens),
+ * and the 20% headroom upstream grants on top when it records an output into the history.
+ */
+export const TOOL_OUTPUT_TOKEN_LIMIT = 10_000;
+const SERIALIZATION_HEADROOM = 1.2;
 
-function jsonSchemaOf(def: FunctionToolDef<never>): Record<string, unknown> {
-  if (def.jsonSchema) return def.jsonSchema;
-  const { $schema: _, ...schema } = z.toJSONSchema(def.parameters, { io: "input" }) as Record<
-    string,
-    unknown
-  >;
-  return schema;
-}
+/** Error texts upstream sends back for calls it cannot run; the model knows these phrasings. */
+const UNSUPPORTED_CALL = (name: string) => `unsupported call: ${name}`;
+const BAD_ARGUMENTS = (detail: string) => `failed to parse function arguments: ${detail}`;
 
-function describeIssues(error: z.ZodError): string {
-  return error.issues.map((issue) => `${issue.path.join(".") || "(arguments)"}: ${issue.message}`)
-    .join("; ");
+/** Shares the token budget across the text parts of a multimodal output; images pass through. */
+function truncateOutput(output: ToolOutput, maxTokens: number): ToolOutput {
+  if (typeof output === "string") return truncateText(output, maxTokens);
+  let remaining = maxTokens;
+  return output.map((part): ContentPart => {
+    if (part.type !== "input_text" || typeof part.text !== "string") return part;
+    const text = truncateText(part.text, remaining);
+    remaining = Math.max(0, remaining - approxTokenCount(part.text));
+    return { ...part, text };
+  });
 }
 
 export type ToolOutputItem = FunctionCallOutputItem | CustomToolCallOutputItem;
 
+export interface ToolRegistryOptions {
+  /** Token budget for one tool output before headroom; upstream's model default otherwise. */
+  outputTokenLimit?: number;
+}
+
 export class ToolRegistry {
   readonly #tools = new Map<string, ToolDef>();
+  readonly #outputTokens: number;
 
-  constructor(tools: ToolDef[] = []) {
+  constructor(tools: ToolDef[] = [], options: ToolRegistryOptions = {}) {
     for (const tool of tools) this.register(tool);
+    this.#outputTokens = Math.floor(
+      (options.outputTokenLimit ?? TOOL_OUTPUT_TOKEN_LIMIT) * SERIALIZATION_HEADROOM,
+    );
   }
 
   register(tool: ToolDef): void {
@@ -94,80 +136,75 @@ export class ToolRegistry {
     return this.#tools.get(name)?.parallel === true;
   }
 
-  /** The `tools` array of a Responses request. */
+  /** The `tools` array of a Responses request, in registration order. */
   specs(): ToolSpec[] {
-    return [...this.#tools.values()].map((tool): ToolSpec =>
-      tool.kind === "function"
-        ? {
-          type: "function",
-          name: tool.name,
-          description: tool.description,
-          strict: false,
-          parameters: jsonSchemaOf(tool),
-        }
-        : { type: "custom", name: tool.name, description: tool.description, format: tool.format }
-    );
+    return [...this.#tools.values()].map((tool): ToolSpec => {
+      switch (tool.kind) {
+        case "function":
+          return {
+            type: "function",
+            name: tool.name,
+            description: tool.description,
+            strict: false,
+            parameters: tool.jsonSchema ?? upstreamJsonSchema(tool.parameters),
+          };
+        case "custom":
+          return {
+            type: "custom",
+            name: tool.name,
+            description: tool.description,
+            format: tool.format,
+          };
+        case "provider":
+          return tool.spec;
+      }
+    });
   }
 
   /** Runs one call and always returns its output item, whatever happens inside the tool. */
   async run(call: ToolCallItem, ctx: ToolContext): Promise<ToolOutputItem> {
-    const result = await this.#execute(call, ctx);
-    const tool = this.#tools.get(call.name);
-    const maxTokens = tool?.maxOutputTokens ?? DEFAULT_MAX_OUTPUT_TOKENS;
-    const output = typeof result.output === "string"
-      ? truncateMiddle(result.output, maxTokens)
-      : result.output;
-    if (call.type === "custom_tool_call") {
-      return { type: "custom_tool_call_output", call_id: call.call_id, output };
-    }
-    return {
-      type: "function_call_output",
-      call_id: call.call_id,
-      output,
-      ...(result.success !== undefined ? { success: result.success } : {}),
-    };
+    const { output } = await this.#execute(call, ctx);
+    const truncated = truncateOutput(output, this.#outputTokens);
+    return call.type === "custom_tool_call"
+      ? { type: "custom_tool_call_output", call_id: call.call_id, output: truncated }
+      : { type: "function_call_output", call_id: call.call_id, output: truncated };
   }
 
   async #execute(call: ToolCallItem, ctx: ToolContext): Promise<ToolResult> {
     const tool = this.#tools.get(call.name);
-    if (!tool) return { output: `unsupported call: ${call.name}`, success: false };
-    if (ctx.signal.aborted) return { output: "aborted", success: false };
+    if (!tool) return { output: UNSUPPORTED_CALL(call.name) };
+    if (ctx.signal.aborted) return { output: "aborted" };
     try {
-      if (tool.kind === "custom") {
-        if (call.type !== "custom_tool_call") {
+      switch (tool.kind) {
+        case "provider":
           return {
-            output: `${call.name} is a freeform tool; send its input as plain text`,
-            success: false,
+            output: `${tool.name} runs on the model provider's side; it cannot be called locally.`,
           };
+        case "custom":
+          if (call.type !== "custom_tool_call") {
+            return { output: `${call.name} is a freeform tool; send its input as plain text` };
+          }
+          return normalise(await tool.execute(call.input, ctx));
+        case "function": {
+          if (call.type !== "function_call") {
+            return { output: `${call.name} expects JSON arguments as a function call` };
+          }
+          let raw: unknown;
+          try {
+            raw = call.arguments.trim() === "" ? {} : JSON.parse(call.arguments);
+          } catch (err) {
+            return { output: BAD_ARGUMENTS((err as Error).message) };
+          }
+          const parsed = tool.parameters.safeParse(raw, { reportInput: true });
+          if (!parsed.success) {
+            return { output: BAD_ARGUMENTS(describeArgumentIssues(parsed.error)) };
+          }
+          return normalise(await tool.execute(parsed.data, ctx));
         }
-        return normalise(await tool.execute(call.input, ctx));
       }
-      if (call.type !== "function_call") {
-        return { output: `${call.name} expects JSON arguments as a function call`, success: false };
-      }
-      let raw: unknown;
-      try {
-        raw = call.arguments.trim() === "" ? {} : JSON.parse(call.arguments);
-      } catch (err) {
-        return {
-          output: `failed to parse function arguments: ${(err as Error).message}`,
-          success: false,
-        };
-      }
-      const parsed = tool.parameters.safeParse(raw);
-      if (!parsed.success) {
-        return {
-          output: `invalid arguments for ${tool.name}: ${describeIssues(parsed.error)}`,
-          success: false,
-        };
-      }
-      return normalise(await tool.execute(parsed.data, ctx));
     } catch (err) {
-      if (ctx.signal.aborted) return { output: "aborted", success: false };
-      return {
-        output: `${tool.name} failed: ${(err as Error).message ?? String(err)}`,
-        success: false,
-      };
+      if (ctx.signal.aborted) return { output: "aborted" };
+      return { output: `${tool.name} failed: ${err instanceof Error ? err.message : String(err)}` };
     }
   }
 }

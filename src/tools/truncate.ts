@@ -1,4 +1,6 @@
-// Output budgets in tokens, approximated as 4 bytes of UTF-8 per token (as upstream does).
+// Output budgets in tokens, approximated as 4 bytes of UTF-8 per token, as upstream Codex does.
+// Truncation keeps the head and the tail and replaces the middle with upstream's marker
+// `…N tokens truncated…`, so the model reads the same shape it was trained on.
 
 const BYTES_PER_TOKEN = 4;
 const encoder = new TextEncoder();
@@ -8,20 +10,50 @@ export function approxTokenCount(text: string): number {
   return Math.ceil(encoder.encode(text).length / BYTES_PER_TOKEN);
 }
 
-/** Keeps the head and the tail of `text` within `maxTokens`, with a marker for what was cut. */
-export function truncateMiddle(text: string, maxTokens: number): string {
+/** Lines as Rust's `str::lines` counts them: a final newline does not start another line. */
+export function countLines(text: string): number {
+  if (text === "") return 0;
+  const breaks = text.split("\n").length - 1;
+  return text.endsWith("\n") ? breaks : breaks + 1;
+}
+
+/** The longest prefix of `text` within `maxBytes` of UTF-8 that does not split a character. */
+export function clipToBytes(text: string, maxBytes: number): string {
   const bytes = encoder.encode(text);
-  const budget = maxTokens * BYTES_PER_TOKEN;
+  if (bytes.length <= maxBytes) return text;
+  let end = maxBytes;
+  while (end > 0 && (bytes[end] & 0xc0) === 0x80) end--;
+  return decoder.decode(bytes.subarray(0, end));
+}
+
+function marker(removedBytes: number): string {
+  return `…${Math.ceil(removedBytes / BYTES_PER_TOKEN)} tokens truncated…`;
+}
+
+/**
+ * Keeps at most `maxTokens` worth of `text`: half the byte budget from the head, the rest from
+ * the tail, cut on character boundaries (a character straddling a cut is dropped), with the
+ * marker between. The count in the marker is the overflow (total minus budget), as upstream's.
+ */
+export function truncateText(text: string, maxTokens: number): string {
+  const bytes = encoder.encode(text);
+  const budget = Math.max(0, Math.floor(maxTokens)) * BYTES_PER_TOKEN;
   if (bytes.length <= budget) return text;
-  const half = Math.floor(budget / 2);
-  // A cut inside a multi-byte character would leave U+FFFD; the decoder drops partial bytes at
-  // the edges once we trim to a boundary.
-  let headEnd = half;
-  while (headEnd > 0 && (bytes[headEnd] & 0xc0) === 0x80) headEnd--;
-  let tailStart = bytes.length - half;
+  if (budget === 0) return marker(bytes.length);
+  const headBudget = Math.floor(budget / 2);
+  let tailStart = bytes.length - (budget - headBudget);
   while (tailStart < bytes.length && (bytes[tailStart] & 0xc0) === 0x80) tailStart++;
-  const removedTokens = Math.ceil((tailStart - headEnd) / BYTES_PER_TOKEN);
-  const totalLines = text.split("\n").length;
-  return `Total output lines: ${totalLines}\n\n` + decoder.decode(bytes.subarray(0, headEnd)) +
-    `…${removedTokens} tokens truncated…` + decoder.decode(bytes.subarray(tailStart));
+  return clipToBytes(text, headBudget) + marker(bytes.length - budget) +
+    decoder.decode(bytes.subarray(tailStart));
+}
+
+/**
+ * `truncateText` for command output: when anything is cut, the reply starts with
+ * `Total output lines: N` and a blank line, so the model knows how much it did not see.
+ */
+export function truncateMiddle(text: string, maxTokens: number): string {
+  if (encoder.encode(text).length <= Math.max(0, Math.floor(maxTokens)) * BYTES_PER_TOKEN) {
+    return text;
+  }
+  return `Total output lines: ${countLines(text)}\n\n${truncateText(text, maxTokens)}`;
 }

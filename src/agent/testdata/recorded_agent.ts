@@ -80,6 +80,8 @@ interface Start {
   /** Resume the most recent session of `cwd` instead of starting one. */
   resume?: boolean;
   onEvent?: (event: AgentEvent) => void;
+  /** Compact before a request once the last response used this many tokens. */
+  autoCompactTokenLimit?: number;
 }
 
 export async function startRecordedAgent(start: Start): Promise<RecordedAgent> {
@@ -129,6 +131,7 @@ export async function startRecordedAgent(start: Start): Promise<RecordedAgent> {
     sessionId: session.sessionId,
     maxRetries: 0,
     initialContext: contextItems(start.cwd),
+    autoCompactTokenLimit: start.autoCompactTokenLimit,
     onEvent: (event) => {
       listener(event);
       events.push(event);

@@ -1,0 +1,113 @@
+// Test support for the command tools: calls through the real registry, and a way to wait for a
+// process to die without polling — a FIFO whose only writer is that process reads EOF then.
+import { spawnSync } from "node:child_process";
+import { join } from "node:path";
+import { concatBytes, ProcessManager } from "./processes.ts";
+import { type ToolDef, ToolRegistry } from "./registry.ts";
+
+export interface CallOptions {
+  cwd: string;
+  signal?: AbortSignal;
+}
+
+/** Runs one function call through a registry of `tools` and returns the output text. */
+export async function callTool(
+  tools: ToolDef[],
+  name: string,
+  args: Record<string, unknown>,
+  options: CallOptions,
+): Promise<string> {
+  const registry = new ToolRegistry(tools);
+  const item = await registry.run(
+    { type: "function_call", call_id: "call_test", name, arguments: JSON.stringify(args) },
+    {
+      cwd: options.cwd,
+      callId: "call_test",
+      signal: options.signal ?? new AbortController().signal,
+    },
+  );
+  if (typeof item.output !== "string") throw new Error(`${name} returned content items`);
+  return item.output;
+}
+
+export interface Bench {
+  dir: string;
+  processes: ProcessManager;
+  call(name: string, args: Record<string, unknown>, signal?: AbortSignal): Promise<string>;
+}
+
+/**
+ * Runs `fn` with the tools `makeTools` builds, a temp dir as turn directory and as HOME (so no
+ * profile of the machine's user leaks into login shells), and every process killed afterwards.
+ */
+export async function withCommandBench(
+  makeTools: (processes: ProcessManager) => ToolDef[],
+  fn: (bench: Bench) => Promise<void>,
+): Promise<void> {
+  const dir = await Deno.realPath(await Deno.makeTempDir({ prefix: "tscodex-commands-" }));
+  const processes = new ProcessManager({ env: { HOME: dir } });
+  const tools = makeTools(processes);
+  try {
+    await fn({
+      dir,
+      processes,
+      call: (name, args, signal) => callTool(tools, name, args, { cwd: dir, signal }),
+    });
+  } finally {
+    processes.killAll();
+    await Deno.remove(dir, { recursive: true });
+  }
+}
+
+/** A new FIFO in `dir`. */
+export function makeFifo(dir: string, name = "fifo"): string {
+  const path = join(dir, name);
+  const result = spawnSync("mkfifo", [path]);
+  if (result.status !== 0) throw new Error(`mkfifo failed: ${result.stderr}`);
+  return path;
+}
+
+export interface FifoWatch {
+  /** Resolves when a writer has opened the FIFO: the process has started. */
+  opened: Promise<void>;
+  /** Resolves with everything written once the last writer has closed it (or died). */
+  closed: Promise<string>;
+}
+
+/** Reads `fifo` from its first writer to its last: a process's life, observed by events. */
+export function watchFifo(fifo: string): FifoWatch {
+  const file = Deno.open(fifo, { read: true });
+  const closed = file.then(async (f) => {
+    const chunks: Uint8Array[] = [];
+    const buffer = new Uint8Array(4096);
+    for (let n = await f.read(buffer); n !== null; n = await f.read(buffer)) {
+      chunks.push(buffer.slice(0, n));
+    }
+    f.close();
+    return new TextDecoder().decode(concatBytes(chunks));
+  });
+  return { opened: file.then(() => {}), closed };
+}
+
+/**
+ * `promise`, or a failure naming `what` if it has not settled after `ms`: turns a hang (a
+ * process that never starts or never dies) into a test failure. Not a synchronisation device.
+ */
+export async function within<T>(promise: Promise<T>, what: string, ms = 20_000): Promise<T> {
+  let guard: ReturnType<typeof setTimeout> | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    guard = setTimeout(() => reject(new Error(`still waiting for ${what} after ${ms} ms`)), ms);
+  });
+  try {
+    return await Promise.race([promise, timeout]);
+  } finally {
+    clearTimeout(guard);
+  }
+}
+
+/** The session id of a `Process running with session ID N` reply. */
+export function sessionIdOf(output: string): number {
+  const match = /Process running with session ID (\d+)/.exec(output);
+  if (!match) throw new Error(`no session id in:\n${output}`);
+  return Number(match[1]);
+}

@@ -1,0 +1,232 @@
+import assert from "node:assert/strict";
+import { z } from "zod";
+import type { ToolCallItem } from "../protocol/mod.ts";
+import { defaultTools } from "./defaults.ts";
+import { upstreamJsonSchema } from "./json_schema.ts";
+import { ProcessManager } from "./processes.ts";
+import {
+  defineFunctionTool,
+  type ToolContext,
+  type ToolDef,
+  type ToolOutputItem,
+  ToolRegistry,
+} from "./registry.ts";
+import { webSearchTool } from "./web_search.ts";
+
+const ctx = (signal = new AbortController().signal): ToolContext => ({
+  signal,
+  cwd: "/",
+  callId: "c1",
+});
+const fn = (name: string, args: string): ToolCallItem => ({
+  type: "function_call",
+  call_id: "c1",
+  name,
+  arguments: args,
+});
+
+function echoTool(body: (args: { text: string; count?: number }) => Promise<string>): ToolDef {
+  return defineFunctionTool({
+    kind: "function",
+    name: "echo",
+    description: "Echo.",
+    parameters: z.object({
+      text: z.string(),
+      count: z.number().int().nonnegative().optional(),
+      mode: z.enum(["a", "b"]).optional(),
+    }),
+    execute: (args) => body(args),
+  });
+}
+
+async function output(registry: ToolRegistry, call: ToolCallItem, context = ctx()) {
+  return (await registry.run(call, context)).output;
+}
+
+Deno.test("registry: calls it cannot run get upstream's replies", async () => {
+  const registry = new ToolRegistry([echoTool((a) => Promise.resolve(a.text))]);
+  assert.equal(await output(registry, fn("read_file", "{}")), "unsupported call: read_file");
+  assert.match(
+    String(await output(registry, fn("echo", "not json"))),
+    /^failed to parse function arguments: /,
+  );
+  assert.equal(
+    await output(registry, { type: "custom_tool_call", call_id: "c1", name: "echo", input: "x" }),
+    "echo expects JSON arguments as a function call",
+  );
+});
+
+Deno.test("registry: invalid arguments are described per field, serde-style", async () => {
+  let ran = false;
+  const registry = new ToolRegistry([echoTool(() => {
+    ran = true;
+    return Promise.resolve("ran");
+  })]);
+  const cases: Array<[unknown, string]> = [
+    [{}, "missing field `text`"],
+    [{ text: 5 }, "invalid type: integer `5`, expected a string at `text`"],
+    [
+      { text: "x", count: 1.5 },
+      "invalid type: floating point `1.5`, expected an integer at `count`",
+    ],
+    [{ text: "x", mode: "c" }, "unknown variant `c`, expected `a` or `b` at `mode`"],
+    [[], "invalid type: sequence, expected a map"],
+    [
+      { text: true, count: -1 },
+      "invalid type: boolean `true`, expected a string at `text`; " +
+      "invalid value: integer `-1`, too small: expected number to be >=0 at `count`",
+    ],
+  ];
+  for (const [args, detail] of cases) {
+    assert.equal(
+      await output(registry, fn("echo", JSON.stringify(args))),
+      `failed to parse function arguments: ${detail}`,
+    );
+  }
+  assert.equal(ran, false);
+  assert.equal(
+    await output(registry, fn("echo", "")),
+    "failed to parse function arguments: missing field `text`",
+  );
+  // Unknown fields are ignored, as upstream's decoder does.
+  assert.equal(await output(registry, fn("echo", '{"text":"hi","extra":1}')), "ran");
+});
+
+Deno.test("registry: exceptions and interrupts become outputs", async () => {
+  const failing = new ToolRegistry([echoTool(() => Promise.reject(new Error("boom")))]);
+  assert.equal(await output(failing, fn("echo", '{"text":"x"}')), "echo failed: boom");
+
+  const controller = new AbortController();
+  const interrupted = new ToolRegistry([echoTool(() => {
+    controller.abort();
+    return Promise.reject(new DOMException("stopped", "AbortError"));
+  })]);
+  assert.equal(
+    await output(interrupted, fn("echo", '{"text":"x"}'), ctx(controller.signal)),
+    "aborted",
+  );
+
+  let ran = false;
+  const idle = new ToolRegistry([echoTool(() => {
+    ran = true;
+    return Promise.resolve("ran");
+  })]);
+  assert.equal(await output(idle, fn("echo", '{"text":"x"}'), ctx(controller.signal)), "aborted");
+  assert.equal(ran, false);
+});
+
+Deno.test("registry: output items carry only type, call_id and output", async () => {
+  const registry = new ToolRegistry([echoTool(() => Promise.reject(new Error("boom")))]);
+  const item: ToolOutputItem = await registry.run(fn("echo", "{}"), ctx());
+  assert.deepEqual(Object.keys(item), ["type", "call_id", "output"]);
+});
+
+Deno.test("registry: outputs are truncated at 1.2 × the token limit, head and tail kept", async () => {
+  const sized = (bytes: number) => "h".repeat(bytes / 2) + "t".repeat(bytes - bytes / 2);
+  const registry = new ToolRegistry([echoTool((a) => Promise.resolve(sized(Number(a.text))))]);
+  // 10 000 tokens × 1.2 × 4 bytes = 48 000 bytes, as upstream records outputs into history.
+  assert.equal(await output(registry, fn("echo", '{"text":"48000"}')), sized(48000));
+  assert.equal(
+    await output(registry, fn("echo", '{"text":"48002"}')),
+    "h".repeat(24000) + "…1 tokens truncated…" + "t".repeat(24000),
+  );
+  const small = new ToolRegistry([echoTool(() => Promise.resolve("x".repeat(1000)))], {
+    outputTokenLimit: 100,
+  });
+  assert.equal(
+    await output(small, fn("echo", '{"text":""}')),
+    "x".repeat(240) + "…130 tokens truncated…" + "x".repeat(240),
+  );
+});
+
+Deno.test("registry: content items keep images and share the text budget", async () => {
+  const image = { type: "input_image", image_url: "data:image/png;base64,AAAA" };
+  const registry = new ToolRegistry([
+    defineFunctionTool({
+      kind: "function",
+      name: "shot",
+      description: "Shot.",
+      parameters: z.object({}),
+      execute: () =>
+        Promise.resolve({
+          output: [{ type: "input_text", text: "a".repeat(48) }, image, {
+            type: "input_text",
+            text: "b".repeat(48),
+          }],
+        }),
+    }),
+  ], { outputTokenLimit: 15 });
+  assert.deepEqual(await output(registry, fn("shot", "{}")), [
+    { type: "input_text", text: "a".repeat(48) },
+    image,
+    // 15 × 1.2 = 18 tokens: 12 go to the first text, 6 are left for the second.
+    { type: "input_text", text: "b".repeat(12) + "…6 tokens truncated…" + "b".repeat(12) },
+  ]);
+});
+
+Deno.test("registry: provider tools are declared as the provider's own and not run here", async () => {
+  const registry = new ToolRegistry([webSearchTool()]);
+  assert.deepEqual(registry.specs()[0], { type: "web_search", external_web_access: false });
+  assert.deepEqual(new ToolRegistry([webSearchTool({ externalWebAccess: true })]).specs(), [
+    { type: "web_search", external_web_access: true },
+  ]);
+  assert.match(String(await output(registry, fn("web_search", "{}"))), /provider's side/);
+});
+
+Deno.test("registry: declarations have upstream's key order", () => {
+  const specs = defaultTools(new ProcessManager()).specs();
+  const byName = new Map(specs.map((spec) => ["name" in spec ? spec.name : spec.type, spec]));
+  assert.deepEqual(Object.keys(byName.get("update_plan")!), [
+    "type",
+    "name",
+    "description",
+    "strict",
+    "parameters",
+  ]);
+  assert.deepEqual(Object.keys(byName.get("apply_patch")!), [
+    "type",
+    "name",
+    "description",
+    "format",
+  ]);
+  assert.throws(() =>
+    new ToolRegistry([echoTool(() => Promise.resolve("")), echoTool(() => Promise.resolve(""))])
+  );
+});
+
+Deno.test("registry: read-only inspection tools may run in parallel, the rest may not", () => {
+  const registry = defaultTools(new ProcessManager(), {
+    experimentalTools: ["grep_files", "read_file", "list_dir"],
+  });
+  const parallel = registry.names.filter((name) => registry.supportsParallel(name));
+  assert.deepEqual(parallel.sort(), ["grep_files", "list_dir", "read_file", "view_image"]);
+});
+
+Deno.test("upstreamJsonSchema: rewrites zod's schema into upstream's dialect", () => {
+  assert.deepEqual(
+    upstreamJsonSchema(z.object({
+      zeta: z.number().int().min(1).default(3).describe("z"),
+      alpha: z.enum(["x", "y"]).describe("a"),
+      list: z.array(z.object({ b: z.string(), a: z.boolean().optional() })),
+    })),
+    {
+      type: "object",
+      properties: {
+        alpha: { type: "string", description: "a" },
+        list: {
+          type: "array",
+          items: {
+            type: "object",
+            properties: { a: { type: "boolean" }, b: { type: "string" } },
+            required: ["b"],
+            additionalProperties: false,
+          },
+        },
+        zeta: { type: "number", description: "z" },
+      },
+      required: ["alpha", "list"],
+      additionalProperties: false,
+    },
+  );
+  assert.throws(() => upstreamJsonSchema(z.object({ u: z.union([z.string(), z.number()]) })));
+});

@@ -1,0 +1,84 @@
+// view_image: attaches a local image to the conversation. The output is a content item list with
+// one input_image whose URL is a base64 data URL, as upstream sends it; error texts are upstream's.
+import { Buffer } from "node:buffer";
+import { readFile, stat } from "node:fs/promises";
+import { extname, resolve } from "node:path";
+import { z } from "zod";
+import { describeFsError } from "./fs_errors.ts";
+import { defineFunctionTool, type ToolDef } from "./registry.ts";
+
+const DESCRIPTION = "Show a local image file (PNG, JPEG, GIF or WebP) to the model by attaching " +
+  "it to the conversation.";
+
+const ViewImageArgs = z.object({
+  path: z.string().describe("Path of the image file, absolute or relative to the workdir."),
+});
+
+/** MIME types by extension, for the error a non-image file gets. */
+const MIME_BY_EXTENSION: Record<string, string> = {
+  ".png": "image/png",
+  ".jpg": "image/jpeg",
+  ".jpeg": "image/jpeg",
+  ".gif": "image/gif",
+  ".webp": "image/webp",
+  ".bmp": "image/bmp",
+  ".tif": "image/tiff",
+  ".tiff": "image/tiff",
+  ".ico": "image/x-icon",
+  ".svg": "image/svg+xml",
+  ".avif": "image/avif",
+  ".heic": "image/heic",
+  ".txt": "text/plain",
+  ".md": "text/markdown",
+  ".html": "text/html",
+  ".css": "text/css",
+  ".csv": "text/csv",
+  ".js": "text/javascript",
+  ".json": "application/json",
+  ".pdf": "application/pdf",
+  ".zip": "application/zip",
+};
+
+/** The formats the model accepts, recognised by their leading bytes. */
+function sniffImage(bytes: Uint8Array): string | undefined {
+  const starts = (...sig: number[]) => sig.every((byte, i) => bytes[i] === byte);
+  if (starts(0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a)) return "image/png";
+  if (starts(0xff, 0xd8, 0xff)) return "image/jpeg";
+  if (starts(0x47, 0x49, 0x46, 0x38) && (bytes[4] === 0x37 || bytes[4] === 0x39)) {
+    return "image/gif";
+  }
+  if (starts(0x52, 0x49, 0x46, 0x46) && String.fromCharCode(...bytes.subarray(8, 12)) === "WEBP") {
+    return "image/webp";
+  }
+  return undefined;
+}
+
+export function viewImageTool(): ToolDef {
+  return defineFunctionTool({
+    kind: "function",
+    name: "view_image",
+    description: DESCRIPTION,
+    parameters: ViewImageArgs,
+    parallel: true,
+    async execute(args, ctx) {
+      const path = resolve(ctx.cwd, args.path);
+      try {
+        if (!(await stat(path)).isFile()) return `image path \`${path}\` is not a file`;
+      } catch (err) {
+        return `unable to locate image at \`${path}\`: ${describeFsError(err)}`;
+      }
+      const declared = MIME_BY_EXTENSION[extname(path).toLowerCase()] ??
+        "application/octet-stream";
+      if (!declared.startsWith("image/")) {
+        return `Codex could not read the local image at \`${path}\`: unsupported MIME type \`${declared}\``;
+      }
+      const bytes = await readFile(path);
+      const mime = sniffImage(bytes);
+      if (!mime) {
+        return `Codex cannot attach image at \`${path}\`: unsupported image format \`${declared}\`.`;
+      }
+      const base64 = Buffer.from(bytes).toString("base64");
+      return { output: [{ type: "input_image", image_url: `data:${mime};base64,${base64}` }] };
+    },
+  });
+}
