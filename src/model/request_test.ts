@@ -31,7 +31,7 @@ interface Scenario {
 
 const FIXTURE = JSON.parse(
   readFileSync(
-    new URL("../../fixtures/upstream/0.115.0/request-shape.json", import.meta.url),
+    new URL("../../fixtures/shapes/0.115.0/request-shape.json", import.meta.url),
     "utf8",
   ),
 ) as { scenarios: Record<string, Scenario> };

@@ -17,7 +17,7 @@ interface Fixture {
 
 const fixture: Fixture = JSON.parse(
   readFileSync(
-    new URL("../../fixtures/upstream/0.115.0/tools-schemas.json", import.meta.url),
+    new URL("../../fixtures/shapes/0.115.0/tools-schemas.json", import.meta.url),
     "utf8",
   ),
 );
