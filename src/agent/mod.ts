@@ -3,3 +3,4 @@ export * from "./history.ts";
 export * from "./context.ts";
 export * from "./queue.ts";
 export * from "./compact.ts";
+export * from "./rollout.ts";

@@ -1,11 +1,11 @@
 // The CLI as a user runs it: a real subprocess, real temp dirs, a real fake server.
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
-import { mkdir, mkdtemp, realpath, writeFile } from "node:fs/promises";
+import { mkdir, mkdtemp, readdir, readFile, realpath, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { FakeResponsesServer, parseScenario } from "../fake/mod.ts";
+import { FakeResponsesServer, parseScenario, requestInvariantViolations } from "../fake/mod.ts";
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
 const DENO = join(ROOT, "node_modules", ".bin", "deno");
@@ -34,6 +34,26 @@ function runCli(
     child.on("close", (code) => resolve({ code, stdout, stderr }));
     child.stdin.end(options.stdin ?? "");
   });
+}
+
+/** The text of every rollout under CODEX_HOME=`home`. */
+async function rolloutText(home: string): Promise<string> {
+  const found = await Array.fromAsync(walk(join(home, "sessions")));
+  return (await Promise.all(found.map((file) => readFile(file, "utf8")))).join("");
+}
+
+async function* walk(dir: string): AsyncGenerator<string> {
+  let entries;
+  try {
+    entries = await readdir(dir, { withFileTypes: true });
+  } catch {
+    return;
+  }
+  for (const entry of entries) {
+    const path = join(dir, entry.name);
+    if (entry.isDirectory()) yield* walk(path);
+    else yield path;
+  }
 }
 
 async function tempDir(prefix: string): Promise<string> {
@@ -113,6 +133,92 @@ Deno.test("exec against a configured provider; a failed turn exits 1 with ERROR:
     };
     assert.equal(piped.input.at(-1)?.content?.[0]?.text, "from stdin");
     assert.ok(!failed.stderr.includes("sk-local-secret"));
+  } finally {
+    await server.close();
+  }
+});
+
+Deno.test("kill -9 during a command, then exec resume --last continues with every call paired", async () => {
+  const work = await tempDir("tscodex-crash-");
+  await mkdir(join(work, ".git"));
+  const server = new FakeResponsesServer(parseScenario({
+    responses: [
+      {
+        output: [{
+          type: "function_call",
+          call_id: "long",
+          name: "exec_command",
+          arguments: { cmd: "sleep 30" },
+        }],
+      },
+      { output: [{ type: "message", text: "resumed fine" }] },
+    ],
+  }));
+  await server.start();
+  try {
+    await writeFile(
+      join(work, "config.toml"),
+      `model = "m1"\nmodel_provider = "local"\n[model_providers.local]\nname = "local"\n` +
+        `base_url = "${server.baseUrl}"\n`,
+    );
+    const env = { HOME: work, CODEX_HOME: work };
+    const child = spawn(DENO, ["run", "-A", join(ROOT, "main.ts"), "exec", "start the long job"], {
+      cwd: work,
+      env: { PATH: "/usr/bin:/bin", ...env },
+      stdio: "ignore",
+    });
+    // The call is recorded (and its command starting) once the rollout holds the function_call.
+    await server.waitForRequests(1);
+    while (!(await rolloutText(work)).includes('"type":"function_call"')) {
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+    const exited = new Promise((resolve) => child.on("close", resolve));
+    child.kill("SIGKILL");
+    await exited;
+    const resumed = await runCli(["exec", "resume", "--last", "continue"], { cwd: work, env });
+    assert.equal(resumed.code, 0, resumed.stderr);
+    assert.equal(resumed.stdout, "resumed fine\n");
+    const body = server.requests[1].body as { input: Array<Record<string, unknown>> };
+    const texts = JSON.stringify(body.input);
+    assert.ok(texts.includes("start the long job"), "the first prompt is kept");
+    assert.deepEqual(requestInvariantViolations(body), []);
+    const output = body.input.find((i) =>
+      i.type === "function_call_output" && i.call_id === "long"
+    );
+    assert.equal(output?.output, "aborted");
+    assert.match(JSON.stringify(body.input.at(-1)), /continue/);
+  } finally {
+    await server.close();
+  }
+});
+
+Deno.test("exec resume by id appends to the same rollout", async () => {
+  const work = await tempDir("tscodex-resume-");
+  await mkdir(join(work, ".git"));
+  const server = new FakeResponsesServer(parseScenario({
+    responses: [{ output: [{ type: "message", text: "one" }] }, {
+      output: [{ type: "message", text: "two" }],
+    }],
+  }));
+  await server.start();
+  try {
+    await writeFile(
+      join(work, "config.toml"),
+      `model_provider = "local"\n[model_providers.local]\nname = "local"\nbase_url = "${server.baseUrl}"\n`,
+    );
+    const env = { HOME: work, CODEX_HOME: work };
+    const first = await runCli(["exec", "--json", "first"], { cwd: work, env });
+    const threadId = JSON.parse(first.stdout.split("\n")[0]).thread_id;
+    const second = await runCli(["exec", "resume", threadId, "second"], { cwd: work, env });
+    assert.equal(second.code, 0, second.stderr);
+    assert.equal(second.stdout, "two\n");
+    assert.equal(server.requests[1].headers.session_id, threadId);
+    const missing = await runCli(["exec", "resume", "01234567-89ab-7cde-8f01-23456789abcd", "x"], {
+      cwd: work,
+      env,
+    });
+    assert.equal(missing.code, 1);
+    assert.match(missing.stderr, /no session with id/);
   } finally {
     await server.close();
   }

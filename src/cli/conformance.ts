@@ -10,9 +10,12 @@ import process from "node:process";
 import { fileURLToPath } from "node:url";
 import {
   cacheRoot,
+  compareWithBaseline,
   gradeProvider,
   passed,
+  preview,
   PRIMARY_UPSTREAM,
+  readBaseline,
   renderJson,
   renderMarkdown,
   renderProviderJson,
@@ -36,6 +39,7 @@ export interface ConformanceOptions {
   apiKeyEnv?: string;
   model?: string;
   out?: string;
+  baseline?: string;
 }
 
 /** The checkout this module belongs to, when running from source (not from a compiled binary). */
@@ -124,7 +128,13 @@ export async function runConformanceCommand(options: ConformanceOptions): Promis
     log,
   });
   await emit(options.report === "json" ? renderJson(report) : renderMarkdown(report), options.out);
-  return report.results.every(passed) ? EXIT_OK : EXIT_FAILED;
+  if (!options.baseline) return report.results.every(passed) ? EXIT_OK : EXIT_FAILED;
+  const { regressions, fixed } = compareWithBaseline(report, await readBaseline(options.baseline));
+  for (const d of regressions) {
+    log(`regression: ${d.scenario} ${d.category} ${d.field}: ${preview(d.actual)}`);
+  }
+  log(`against ${options.baseline}: ${regressions.length} regression(s), ${fixed.length} fixed`);
+  return regressions.length ? EXIT_FAILED : EXIT_OK;
 }
 
 function collect(value: string, previous: string[]): string[] {
@@ -158,6 +168,10 @@ export function registerConformance(program: Command, setExit: (code: number) =>
     .option("--scenarios <dir>", "scenario folder (default: conformance/scenarios/)")
     .option("--save <dir>", "also write our normalised runs here, laid out like the fixtures")
     .option("--keep", "keep each run's temporary CODEX_HOME and work dir")
+    .option(
+      "--baseline <file>",
+      "a saved --report json: exit 1 only on differences it does not list",
+    )
     .addOption(
       new Option(
         "--grade-provider <base_url>",

@@ -8,6 +8,7 @@ import process from "node:process";
 import { type ApprovalPolicy, type SandboxMode, TurnInterruptedError } from "../agent/mod.ts";
 import { ExecLog, palette } from "./exec_log.ts";
 import { ExecView, type ThreadEvent } from "./exec_view.ts";
+import type { SessionTarget } from "../session/mod.ts";
 import { openAgentSession } from "./setup.ts";
 import { VERSION } from "./version.ts";
 
@@ -26,6 +27,8 @@ export interface ExecOptions {
   /** `-c key=value` overrides of config.toml, in order. */
   config?: string[];
   profile?: string;
+  /** Continue a recorded session (`exec resume`). */
+  resume?: SessionTarget;
 }
 
 export class UsageError extends Error {
@@ -136,6 +139,8 @@ export async function runExec(
     configOverrides: options.config,
     profile: options.profile,
     originator: "codex_exec",
+    source: "exec",
+    resume: options.resume,
     sandboxMode: permissions.sandbox,
     approvalPolicy: permissions.approval,
     systemPrompt: options.systemPrompt,

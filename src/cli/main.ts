@@ -1,9 +1,11 @@
 // argv → subcommand. Usage errors exit 2, failed turns 1, interrupts 130.
 import { Command, CommanderError, InvalidArgumentError, Option } from "commander";
+import { resolve } from "node:path";
 import process from "node:process";
 import { AddressInUseError } from "../platform/mod.ts";
 import { ConfigError } from "../config/mod.ts";
 import { ScenarioError } from "../fake/mod.ts";
+import { RolloutReadError, SessionNotFoundError } from "../session/mod.ts";
 import { EXIT_FAILED, EXIT_USAGE, runExec, UsageError } from "./exec.ts";
 import { runDoctor } from "./doctor.ts";
 import { registerConformance } from "./conformance.ts";
@@ -20,19 +22,11 @@ function parsePort(value: string): string {
   return value;
 }
 
-function buildProgram(setExit: (code: number) => void, argvHasSeparator: boolean): Command {
-  const program = new Command()
-    .name("tscodex")
-    .description("A Codex-compatible coding agent in one binary.")
-    .version(`tscodex ${VERSION}`, "-V, --version", "print the version")
-    .exitOverride()
-    .showHelpAfterError("(run with --help for usage)")
-    .configureOutput({ writeErr: (text) => process.stderr.write(text) });
+const collect = (value: string, previous: string[] = []) => [...previous, value];
 
-  const collect = (value: string, previous: string[] = []) => [...previous, value];
-  program.command("exec")
-    .description("run one turn non-interactively; the final message goes to stdout")
-    .argument("[prompt]", "the prompt; `-` or omitted reads it from stdin")
+/** The flags `exec` and `exec resume` share, as upstream's exec takes them. */
+function withExecOptions(command: Command): Command {
+  return command
     .option("--skip-git-repo-check", "allow running outside a git repository")
     .option("-C, --cd <dir>", "work in this directory")
     .option("-m, --model <model>", "the model to use")
@@ -45,8 +39,7 @@ function buildProgram(setExit: (code: number) => void, argvHasSeparator: boolean
     .option("--json", "print the thread events as JSON lines on stdout")
     .option("-o, --output-last-message <file>", "also write the final message to this file")
     .addOption(
-      new Option("--color <when>", "colour the log on stderr").choices(["always", "never", "auto"])
-        .default("auto"),
+      new Option("--color <when>", "colour the log on stderr").choices(["always", "never", "auto"]),
     )
     .option("-i, --image <file>", "attach an image to the prompt (repeatable)", collect)
     .addOption(
@@ -58,10 +51,43 @@ function buildProgram(setExit: (code: number) => void, argvHasSeparator: boolean
       "--dangerously-bypass-approvals-and-sandbox",
       "run commands without a sandbox and without asking (only for already-isolated machines)",
     )
-    .option("--system-prompt <text>", "replace the base instructions")
-    .action(async (prompt: string | undefined, opts) => {
-      setExit(await runExec(prompt, opts));
-    });
+    .option("--system-prompt <text>", "replace the base instructions");
+}
+
+function buildProgram(setExit: (code: number) => void, argvHasSeparator: boolean): Command {
+  const program = new Command()
+    .name("tscodex")
+    .description("A Codex-compatible coding agent in one binary.")
+    .version(`tscodex ${VERSION}`, "-V, --version", "print the version")
+    .exitOverride()
+    .showHelpAfterError("(run with --help for usage)")
+    .configureOutput({ writeErr: (text) => process.stderr.write(text) });
+
+  const exec = withExecOptions(
+    program.command("exec")
+      .description("run one turn non-interactively; the final message goes to stdout")
+      .argument("[prompt]", "the prompt; `-` or omitted reads it from stdin"),
+  ).action(async (prompt: string | undefined, opts) => {
+    setExit(await runExec(prompt, opts));
+  });
+  withExecOptions(
+    exec.command("resume")
+      .description("continue a recorded session with one more turn")
+      .argument("[session]", "the session id (or thread name); with --last, the prompt")
+      .argument("[prompt]", "the prompt; `-` or omitted reads it from stdin")
+      .option("--last", "continue the most recent session started in this directory")
+      .option("--all", "with --last, consider sessions from every directory"),
+  ).action(async (session: string | undefined, prompt: string | undefined, opts, command) => {
+    // Flags may be given before `resume` (on exec) or after it.
+    const merged = { ...command.parent.opts(), ...opts };
+    if (!merged.last && !session) {
+      throw new UsageError("exec resume needs a session id or --last");
+    }
+    const resume = merged.last
+      ? { last: true as const, cwd: merged.all ? undefined : resolve(merged.cd ?? process.cwd()) }
+      : { id: session! };
+    setExit(await runExec(merged.last ? session ?? prompt : prompt, { ...merged, resume }));
+  });
 
   program.command("doctor")
     .description("check that the configured provider can be reached and answers")
@@ -106,6 +132,11 @@ function buildProgram(setExit: (code: number) => void, argvHasSeparator: boolean
 
 /** Runs the CLI and returns the process exit code. */
 export async function main(argv: string[]): Promise<number> {
+  // A reader that stops early (`| head`) closes our stdout; end quietly as shell tools do.
+  process.stdout.on("error", (err: NodeJS.ErrnoException) => {
+    if (err.code === "EPIPE") process.exit(0);
+    throw err;
+  });
   if (argv[0] === "--serve") argv = ["serve", ...argv.slice(1)];
   let exitCode = 0;
   const program = buildProgram((code) => (exitCode = code), argv.includes("--"));
@@ -122,7 +153,9 @@ export async function main(argv: string[]): Promise<number> {
       return EXIT_USAGE;
     }
     if (
-      err instanceof ConfigError || err instanceof ScenarioError || err instanceof AddressInUseError
+      err instanceof ConfigError || err instanceof ScenarioError ||
+      err instanceof AddressInUseError ||
+      err instanceof SessionNotFoundError || err instanceof RolloutReadError
     ) {
       process.stderr.write(`Error: ${err.message}\n`);
       return EXIT_FAILED;

@@ -113,6 +113,7 @@ export async function runRepl(
     cwd: process.cwd(),
     model: options.model,
     originator: "codex_cli_rs",
+    source: "cli",
     onEvent,
     notice: (text) => out.write(s.dim(text) + "\n"),
   });

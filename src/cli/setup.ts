@@ -8,13 +8,14 @@ import {
   BASE_INSTRUCTIONS,
   environmentFacts,
   initialContext,
+  rolloutListener,
   type SandboxMode,
   userInstructions,
 } from "../agent/mod.ts";
 import { codexHome, type Config, loadConfig } from "../config/mod.ts";
 import { DEMO_SCENARIO, FakeResponsesServer } from "../fake/mod.ts";
 import { clientIdentity, modelParameters, ResponsesClient, sessionHeaders } from "../model/mod.ts";
-import { uuidv7 } from "../protocol/mod.ts";
+import { createSession, openSession, type SessionTarget } from "../session/mod.ts";
 import { defaultTools, ProcessManager } from "../tools/mod.ts";
 import { defaultShell } from "../tools/exec_command.ts";
 import { VERSION } from "./version.ts";
@@ -32,6 +33,10 @@ export interface AgentSessionOptions {
   approvalPolicy?: ApprovalPolicy;
   /** Replaces the base instructions (`--system-prompt`). */
   systemPrompt?: string;
+  /** Continue a recorded session instead of starting one. */
+  resume?: SessionTarget;
+  /** `exec` or `cli`, recorded in the rollout's session_meta. */
+  source: "exec" | "cli";
   onEvent: (event: AgentEvent) => void;
   /** Where to say that the offline demo is in use. */
   notice: (text: string) => void;
@@ -39,12 +44,26 @@ export interface AgentSessionOptions {
 
 export interface AgentSession {
   agent: Agent;
+  /** The rollout file this session appends to. */
+  rolloutPath: string;
   sandboxMode: SandboxMode;
   approvalPolicy: ApprovalPolicy;
   config: Config;
   home: string;
   offline: boolean;
   close(): Promise<void>;
+}
+
+/** The sandbox as turn_context records it. */
+function sandboxPolicy(mode: SandboxMode, writableRoots: string[]): Record<string, unknown> {
+  if (mode !== "workspace-write") return { type: mode };
+  return {
+    type: mode,
+    writable_roots: writableRoots,
+    network_access: false,
+    exclude_tmpdir_env_var: false,
+    exclude_slash_tmp: false,
+  };
 }
 
 function demoConfig(home: string, baseUrl: string): Config {
@@ -87,16 +106,47 @@ export async function openAgentSession(options: AgentSessionOptions): Promise<Ag
     config = demoConfig(home, fake.baseUrl);
   }
   const processes = new ProcessManager();
-  const sessionId = uuidv7();
   const { cwd } = options;
   const sandboxMode = options.sandboxMode ?? config.sandboxMode ?? "read-only";
   const approvalPolicy = options.approvalPolicy ?? config.approvalPolicy ?? "never";
   const writableRoots = sandboxMode === "workspace-write" ? [cwd, tmpdir()] : [];
+  const model = options.model ?? config.model;
+  const environment = environmentFacts(cwd, defaultShell());
+  const agentsMd = userInstructions(cwd, home);
+  const resumed = options.resume ? await openSession(home, options.resume) : undefined;
+  // A resumed session keeps the instructions it was recorded with, as upstream does.
+  const baseInstructions = options.systemPrompt ?? resumed?.meta?.base_instructions?.text ??
+    config.baseInstructions ?? BASE_INSTRUCTIONS;
+  const rollout = resumed ?? await createSession({
+    codexHome: home,
+    cwd,
+    originator: options.originator,
+    cliVersion: VERSION,
+    source: options.source,
+    modelProvider: config.provider.id,
+    baseInstructions,
+  });
+  const sessionId = rollout.sessionId;
+  const record = rolloutListener({
+    recorder: rollout.recorder,
+    tokenInfo: resumed?.tokenInfo,
+    turnSettings: {
+      cwd,
+      currentDate: environment.currentDate,
+      timezone: environment.timezone,
+      approvalPolicy,
+      sandboxPolicy: sandboxPolicy(sandboxMode, writableRoots),
+      model,
+      effort: config.reasoningEffort ?? null,
+      summary: config.reasoningSummary ?? "auto",
+      userInstructions: agentsMd ?? null,
+    },
+  });
   const agent = new Agent({
     sessionId,
     client: new ResponsesClient(config.provider),
-    model: options.model ?? config.model,
-    baseInstructions: options.systemPrompt ?? config.baseInstructions ?? BASE_INSTRUCTIONS,
+    model,
+    baseInstructions,
     tools: defaultTools(processes),
     cwd,
     maxRetries: config.provider.streamMaxRetries,
@@ -104,12 +154,12 @@ export async function openAgentSession(options: AgentSessionOptions): Promise<Ag
     parallelToolCalls: modelParameters({ ...config, model: options.model ?? config.model })
       .parallelToolCalls,
     initialContext: initialContext({
-      environment: environmentFacts(cwd, defaultShell()),
+      environment,
       sandboxMode,
       approvalPolicy,
       writableRoots,
       developerInstructions: config.developerInstructions,
-      userInstructions: userInstructions(cwd, home),
+      userInstructions: agentsMd,
     }),
     autoCompactTokenLimit: config.autoCompactTokenLimit,
     sandbox: { mode: sandboxMode, writableRoots },
@@ -119,10 +169,15 @@ export async function openAgentSession(options: AgentSessionOptions): Promise<Ag
       cwd,
       sandboxMode,
     }),
-    onEvent: options.onEvent,
+    onEvent: (event) => {
+      record(event);
+      options.onEvent(event);
+    },
   });
+  if (resumed) agent.restoreHistory(resumed.history);
   return {
     agent,
+    rolloutPath: rollout.path,
     sandboxMode,
     approvalPolicy,
     config,
@@ -130,6 +185,7 @@ export async function openAgentSession(options: AgentSessionOptions): Promise<Ag
     offline: fake !== undefined,
     close: async () => {
       processes.killAll();
+      rollout.recorder.close();
       await fake?.close();
     },
   };

@@ -16,7 +16,10 @@ const ScriptedFunctionCall = z.strictObject({
   call_id: z.string().optional(),
   name: z.string().min(1),
   namespace: z.string().optional(),
-  /** A JSON object is serialised; a string is sent as written (it may be invalid JSON on purpose). */
+  /**
+   * A JSON object is serialised; a string is sent as written (it may be invalid JSON on purpose).
+   * Templates as in messages, plus `{{exec_session:CALL_ID}}`: the session id in that call's output.
+   */
   arguments: z.union([z.string(), z.record(z.string(), z.unknown())]),
 });
 

@@ -55,28 +55,48 @@ function splitChunks(text: string, count: number): string[] {
   return chunks;
 }
 
-/** The output text of `callId` in the request input: what follows `Output:` when framed. */
-function callOutputText(input: unknown, callId: string): string {
-  if (!Array.isArray(input)) return "";
+/** The raw output text of `callId` in the request input, or `undefined` when it is absent. */
+function callOutput(input: unknown, callId: string): string | undefined {
+  if (!Array.isArray(input)) return undefined;
   for (const item of input as Array<Record<string, unknown>>) {
     if (!String(item?.type).endsWith("_call_output") || item.call_id !== callId) continue;
     const output = item.output;
-    const text = typeof output === "string"
+    return typeof output === "string"
       ? output
       : Array.isArray(output)
       ? output.map((p) => (typeof p?.text === "string" ? p.text : "")).join("")
       : JSON.stringify(output);
-    const marker = text.indexOf("\nOutput:\n");
-    return (marker >= 0 ? text.slice(marker + "\nOutput:\n".length) : text).replace(/\n+$/, "");
   }
-  return `(no output for ${callId} in this request)`;
+  return undefined;
 }
 
+/** The output text of `callId`: what follows `Output:` when framed. */
+function callOutputText(input: unknown, callId: string): string {
+  const text = callOutput(input, callId);
+  if (text === undefined) return `(no output for ${callId} in this request)`;
+  const marker = text.indexOf("\nOutput:\n");
+  return (marker >= 0 ? text.slice(marker + "\nOutput:\n".length) : text).replace(/\n+$/, "");
+}
+
+/**
+ * The unified-exec session id announced in the output of `callId` (`Process running with session
+ * ID N`), or `null`. Real servers see ids the client picked at random, so a script cannot name one.
+ */
+function execSessionId(input: unknown, callId: string): string {
+  return /session ID (\d+)/.exec(callOutput(input, callId) ?? "")?.[1] ?? "null";
+}
+
+/**
+ * Fills `{{output:CALL_ID}}` and `{{exec_session:CALL_ID}}`. The latter also swallows the quotes
+ * around it, so `{"session_id": "{{exec_session:c1}}"}` in object arguments becomes a JSON number.
+ */
 function fillTemplate(text: string, input: unknown): string {
-  return text.replace(
-    /\{\{output:([^}]+)\}\}/g,
-    (_, callId: string) => callOutputText(input, callId),
-  );
+  return text
+    .replace(
+      /"?\{\{exec_session:([^}]+)\}\}"?/g,
+      (_, callId: string) => execSessionId(input, callId),
+    )
+    .replace(/\{\{output:([^}]+)\}\}/g, (_, callId: string) => callOutputText(input, callId));
 }
 
 function estimateTokens(value: unknown): number {

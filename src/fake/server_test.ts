@@ -204,26 +204,44 @@ Deno.test("a stalled stream without a time limit holds until the client leaves",
   });
 });
 
+/** The done items of a one-response script, answering a request that holds `c1`'s output. */
+async function answerTo(
+  output: ScenarioInput["responses"][number]["output"],
+  c1Output: string,
+): Promise<Array<Record<string, unknown>>> {
+  let items: Array<Record<string, unknown>> = [];
+  await withServer({ responses: [{ output }] }, async (server) => {
+    const input = [{ type: "function_call_output", call_id: "c1", output: c1Output }];
+    items = (await events(await post(server, { model: "m", input })))
+      .filter((e) => e.type === "response.output_item.done")
+      .map((e) => e.item as Record<string, unknown>);
+  });
+  return items;
+}
+
 Deno.test("templates quote the output of an earlier call from the request", async () => {
-  await withServer(
-    { responses: [{ output: [{ type: "message", text: "saw: {{output:c1}}" }] }] },
-    async (server) => {
-      const list = await events(
-        await post(server, {
-          model: "m",
-          input: [{
-            type: "function_call_output",
-            call_id: "c1",
-            output: "Exit code: 0\nOutput:\nREADME.md\n",
-          }],
-        }),
-      );
-      const done = list.find((e) => e.type === "response.output_item.done")!.item as {
-        content: Array<{ text: string }>;
-      };
-      assert.equal(done.content[0].text, "saw: README.md");
-    },
+  const [done] = await answerTo(
+    [{ type: "message", text: "saw: {{output:c1}}" }],
+    "Exit code: 0\nOutput:\nREADME.md\n",
   );
+  assert.equal((done.content as Array<{ text: string }>)[0].text, "saw: README.md");
+});
+
+Deno.test("exec_session templates fill in the session id announced by an earlier call", async () => {
+  const calls = await answerTo(
+    [
+      {
+        type: "function_call",
+        call_id: "poll",
+        name: "write_stdin",
+        arguments: { session_id: "{{exec_session:c1}}", chars: "" },
+      },
+      { type: "function_call", call_id: "none", name: "x", arguments: "{{exec_session:c2}}" },
+    ],
+    "Chunk ID: ab12cd\nProcess running with session ID 61932\nOutput:\n",
+  );
+  assert.deepEqual(JSON.parse(calls[0].arguments as string), { session_id: 61932, chars: "" });
+  assert.equal(calls[1].arguments, "null", "a call without a session id in its output gives null");
 });
 
 Deno.test("requests past the script fail loudly unless repeat_last", async () => {

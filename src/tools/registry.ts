@@ -25,10 +25,22 @@ export interface FileChange {
   kind: "add" | "delete" | "update";
 }
 
-/** What tools tell the UI (never the model): plan updates and applied file changes. */
+/** A sub-agent operation, shaped as upstream's `collab_tool_call` thread item. */
+export interface CollabCall {
+  tool: "spawn_agent" | "send_input" | "wait" | "close_agent";
+  senderThreadId: string;
+  receiverThreadIds: string[];
+  prompt: string | null;
+  /** Per receiver: its status word and, once completed or errored, its message. */
+  agentsStates: Record<string, { status: string; message: string | null }>;
+  status: "in_progress" | "completed" | "failed";
+}
+
+/** What tools tell the UI (never the model): plans, applied file changes, sub-agent calls. */
 export type ToolEvent =
   | { type: "plan_updated"; callId: string; explanation?: string; plan: PlanStep[] }
-  | { type: "patch_applied"; callId: string; changes: FileChange[] };
+  | { type: "patch_applied"; callId: string; changes: FileChange[] }
+  | { type: "collab_call"; callId: string; call: CollabCall };
 
 export interface ToolContext {
   signal: AbortSignal;

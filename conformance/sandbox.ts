@@ -1,0 +1,272 @@
+// Runs one scenario against a Codex-compatible CLI (upstream or tscodex) in a fixed environment:
+// a fresh CODEX_HOME and HOME, a work dir with a fixed name, a fixed locale, time zone, terminal and
+// shell, stdin from /dev/null, and the embedded fake server as the only model provider.
+import { Buffer } from "node:buffer";
+import { spawn } from "node:child_process";
+import { mkdir, mkdtemp, readdir, readFile, realpath, rm, writeFile } from "node:fs/promises";
+import { createHash } from "node:crypto";
+import { dirname, join, relative } from "node:path";
+import process from "node:process";
+import { stringify } from "smol-toml";
+import { FakeResponsesServer, parseScenario } from "../src/fake/mod.ts";
+import type { FileContent, RawRecording, RolloutRecord, Roots, RunRecord } from "./recording.ts";
+import type { ConformanceScenario } from "./scenario.ts";
+
+/** What to run: a command prefix the scenario's argv is appended to, and extra environment. */
+export interface Subject {
+  name: string;
+  command: string[];
+  env?: Record<string, string>;
+}
+
+/** The environment every run gets, whatever the parent process has. */
+export const FIXED_ENV: Readonly<Record<string, string>> = {
+  PATH: "/usr/local/bin:/usr/bin:/bin",
+  TZ: "UTC",
+  LANG: "C.UTF-8",
+  TERM: "xterm",
+  SHELL: "/bin/bash",
+  FAKE_API_KEY: "sk-conformance-not-a-secret",
+};
+
+export const WORKDIR_NAME = "project";
+
+/** Fixed so the commit hash of the work dir is the same on every machine and every run. */
+const GIT_ENV = {
+  GIT_AUTHOR_NAME: "Conformance",
+  GIT_AUTHOR_EMAIL: "conformance@example.invalid",
+  GIT_AUTHOR_DATE: "2001-02-03T04:05:06Z",
+  GIT_COMMITTER_NAME: "Conformance",
+  GIT_COMMITTER_EMAIL: "conformance@example.invalid",
+  GIT_COMMITTER_DATE: "2001-02-03T04:05:06Z",
+  GIT_CONFIG_NOSYSTEM: "1",
+};
+
+function baseConfig(baseUrl: string): Record<string, unknown> {
+  return {
+    model: "gpt-5.1-codex",
+    model_provider: "fake",
+    model_providers: {
+      fake: { name: "fake", base_url: baseUrl, wire_api: "responses", env_key: "FAKE_API_KEY" },
+    },
+  };
+}
+
+function isTable(value: unknown): value is Record<string, unknown> {
+  return value !== null && typeof value === "object" && !Array.isArray(value);
+}
+
+/** Tables merge key by key; anything else in `extra` replaces what `base` had. */
+export function mergeConfig(
+  base: Record<string, unknown>,
+  extra: Record<string, unknown>,
+): Record<string, unknown> {
+  const out: Record<string, unknown> = { ...base };
+  for (const [key, value] of Object.entries(extra)) {
+    out[key] = isTable(out[key]) && isTable(value) ? mergeConfig(out[key], value) : value;
+  }
+  return out;
+}
+
+export interface Exit {
+  /** `null` when the process was killed after `timeoutMs`. */
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+/** Runs a command to its end with stdin from /dev/null, collecting its output. */
+export function runProcess(
+  command: string[],
+  options: { cwd: string; env: Record<string, string>; timeoutMs: number },
+): Promise<Exit> {
+  return new Promise((resolve, reject) => {
+    // Own process group, so a timeout also ends the shells the agent started.
+    const child = spawn(command[0], command.slice(1), {
+      cwd: options.cwd,
+      env: options.env,
+      stdio: ["ignore", "pipe", "pipe"],
+      detached: true,
+    });
+    const out: Buffer[] = [];
+    const err: Buffer[] = [];
+    child.stdout!.on("data", (c: Buffer) => out.push(c));
+    child.stderr!.on("data", (c: Buffer) => err.push(c));
+    let timedOut = false;
+    const timer = setTimeout(() => {
+      timedOut = true;
+      try {
+        process.kill(-child.pid!, "SIGKILL");
+      } catch {
+        child.kill("SIGKILL");
+      }
+    }, options.timeoutMs);
+    child.on("error", (e) => {
+      clearTimeout(timer);
+      reject(new Error(`cannot run ${command[0]}: ${e.message}`));
+    });
+    child.on("close", (code) => {
+      clearTimeout(timer);
+      resolve({
+        code: timedOut ? null : code,
+        stdout: Buffer.concat(out).toString("utf8"),
+        stderr: Buffer.concat(err).toString("utf8") +
+          (timedOut ? `\n[conformance: killed after ${options.timeoutMs} ms]\n` : ""),
+      });
+    });
+  });
+}
+
+async function git(cwd: string, env: Record<string, string>, ...args: string[]): Promise<void> {
+  const result = await runProcess(["git", ...args], { cwd, env, timeoutMs: 30_000 });
+  if (result.code !== 0) throw new Error(`git ${args.join(" ")} failed: ${result.stderr}`);
+}
+
+async function listFiles(dir: string, skip: (rel: string) => boolean): Promise<string[]> {
+  const out: string[] = [];
+  async function walk(current: string): Promise<void> {
+    let entries;
+    try {
+      entries = await readdir(current, { withFileTypes: true });
+    } catch {
+      return;
+    }
+    for (const entry of entries) {
+      const full = join(current, entry.name);
+      const rel = relative(dir, full);
+      if (skip(rel)) continue;
+      if (entry.isDirectory()) await walk(full);
+      else if (entry.isFile()) out.push(rel);
+    }
+  }
+  await walk(dir);
+  return out.sort();
+}
+
+const strictUtf8 = new TextDecoder("utf-8", { fatal: true });
+
+function fileContent(bytes: Uint8Array): FileContent {
+  try {
+    return strictUtf8.decode(bytes);
+  } catch {
+    return { sha256: createHash("sha256").update(bytes).digest("hex"), bytes: bytes.length };
+  }
+}
+
+async function readRollouts(codexHome: string): Promise<RolloutRecord[]> {
+  const names = await listFiles(
+    codexHome,
+    (rel) => !/^(sessions|archived_sessions)(\/|$)/.test(rel),
+  );
+  const rollouts: RolloutRecord[] = [];
+  for (const name of names.filter((n) => n.endsWith(".jsonl"))) {
+    const text = await readFile(join(codexHome, name), "utf8");
+    const lines = text.split("\n").filter((line) => line.trim()).map((line) => {
+      try {
+        return JSON.parse(line);
+      } catch {
+        return line;
+      }
+    });
+    rollouts.push({ name, lines });
+  }
+  return rollouts;
+}
+
+export interface SandboxOptions {
+  /** Parent folder of the per-scenario folders; must not be under /tmp for upstream 0.115. */
+  workRoot: string;
+  /** Keep the scenario folder afterwards (for debugging). */
+  keep?: boolean;
+  log?: (line: string) => void;
+}
+
+/** Runs every run of `scenario` with `subject` and collects what it sent, printed and wrote. */
+export async function runScenario(
+  scenario: ConformanceScenario,
+  subject: Subject,
+  options: SandboxOptions,
+): Promise<RawRecording> {
+  await mkdir(options.workRoot, { recursive: true });
+  const root = await realpath(await mkdtemp(join(options.workRoot, `${scenario.name}-`)));
+  const roots: Roots = {
+    root,
+    cwd: join(root, WORKDIR_NAME),
+    codexHome: join(root, "codex-home"),
+    home: join(root, "home"),
+  };
+  for (const dir of [roots.cwd, roots.codexHome, roots.home]) await mkdir(dir, { recursive: true });
+  const env = {
+    ...FIXED_ENV,
+    HOME: roots.home,
+    CODEX_HOME: roots.codexHome,
+    ...subject.env,
+  };
+  const server = new FakeResponsesServer(
+    parseScenario({
+      name: scenario.name,
+      responses: scenario.responses,
+      after_last: scenario.after_last,
+    }),
+    { recordDir: join(root, "record") },
+  );
+  try {
+    for (const [path, content] of Object.entries(scenario.files)) {
+      const target = join(roots.cwd, path);
+      await mkdir(dirname(target), { recursive: true });
+      await writeFile(target, content);
+    }
+    if (scenario.git) {
+      const gitEnv = { ...FIXED_ENV, HOME: roots.home, ...GIT_ENV };
+      await git(roots.cwd, gitEnv, "-c", "init.defaultBranch=main", "init", "-q");
+      await git(roots.cwd, gitEnv, "add", "-A");
+      await git(roots.cwd, gitEnv, "commit", "-q", "--allow-empty", "-m", "init");
+    }
+    await server.start();
+    const config = mergeConfig(baseConfig(server.baseUrl), scenario.config);
+    await writeFile(join(roots.codexHome, "config.toml"), stringify(config) + "\n");
+
+    const runs: RunRecord[] = [];
+    const wallMs: number[] = [];
+    for (const [i, run] of scenario.runs.entries()) {
+      const before = server.requests.length;
+      options.log?.(`  run ${i + 1}: ${subject.name} ${run.argv.join(" ")}`);
+      const started = performance.now();
+      const exit = await runProcess([...subject.command, ...run.argv], {
+        cwd: roots.cwd,
+        env,
+        timeoutMs: run.timeout_ms,
+      });
+      wallMs.push(performance.now() - started);
+      runs.push({
+        argv: run.argv,
+        exit_code: exit.code,
+        stdout: exit.stdout,
+        stderr: exit.stderr,
+        requests: server.requests.slice(before).map((r) => ({
+          method: r.method,
+          path: r.path,
+          query: r.query,
+          headers: r.headers,
+          body: r.body,
+        })),
+      });
+    }
+    const files: Record<string, FileContent> = {};
+    for (const rel of await listFiles(roots.cwd, (r) => r === ".git")) {
+      files[rel] = fileContent(await readFile(join(roots.cwd, rel)));
+    }
+    return {
+      scenario: scenario.name,
+      runs,
+      rollouts: await readRollouts(roots.codexHome),
+      files,
+      roots,
+      wallMs,
+    };
+  } finally {
+    await server.close();
+    if (!options.keep) await rm(root, { recursive: true, force: true });
+    else options.log?.(`  kept ${root}`);
+  }
+}

@@ -1,0 +1,88 @@
+// Records upstream Codex CLI runs of every conformance scenario into fixtures/upstream/<version>/.
+// Usage: deno task record [--version 0.115.0]... [--scenario NAME]... [--out DIR] [--keep]
+// Installs each pinned @openai/codex with npm into the cache (~/.cache/tscodex/upstream/<version>)
+// on first use; the fake server runs in this process and is the only provider upstream talks to.
+import { dirname, join } from "node:path";
+import process from "node:process";
+import { fileURLToPath } from "node:url";
+import { parseArgs } from "node:util";
+import {
+  cacheRoot,
+  type ConformanceScenario,
+  fixtureDir,
+  installUpstream,
+  loadScenarios,
+  normaliseRecording,
+  RECORDED_UPSTREAMS,
+  type Recording,
+  runScenario,
+  scenarioDigest,
+  writeFixture,
+} from "../conformance/mod.ts";
+
+const root = join(dirname(fileURLToPath(import.meta.url)), "..");
+const { values } = parseArgs({
+  args: process.argv.slice(2),
+  options: {
+    version: { type: "string", multiple: true },
+    scenario: { type: "string", multiple: true },
+    out: { type: "string", default: join(root, "fixtures") },
+    keep: { type: "boolean", default: false },
+  },
+});
+
+const versions = values.version?.length ? values.version : RECORDED_UPSTREAMS;
+const scenarios = await loadScenarios(join(root, "conformance", "scenarios"), values.scenario);
+const log = (line: string) => console.error(line);
+
+/**
+ * Upstream gathers the git facts of `x-codex-turn-metadata` under a short time limit and leaves
+ * `workspaces` out when they come late, which happens on a busy machine. A fixture should hold
+ * what upstream sends when it is not starved, so such a recording is made again.
+ */
+function lateGitFacts(scenario: ConformanceScenario, recording: Recording): boolean {
+  if (!scenario.git) return false;
+  return recording.runs.some((run) =>
+    run.requests.some((request) =>
+      !/"workspaces"/.test(request.headers["x-codex-turn-metadata"] ?? '"workspaces"')
+    )
+  );
+}
+
+const ATTEMPTS = 4;
+
+async function record(binary: string, version: string, scenario: ConformanceScenario) {
+  for (let attempt = 1;; attempt++) {
+    const raw = await runScenario(
+      scenario,
+      { name: `codex ${version}`, command: [binary] },
+      { workRoot: join(cacheRoot(), "runs"), keep: values.keep, log },
+    );
+    const recording = normaliseRecording(raw);
+    if (!lateGitFacts(scenario, recording)) return recording;
+    if (attempt === ATTEMPTS) {
+      throw new Error(`${scenario.name}: git facts missing from every one of ${ATTEMPTS} attempts`);
+    }
+    log(`  git facts came late (attempt ${attempt}); recording again`);
+  }
+}
+
+for (const version of versions) {
+  const binary = await installUpstream(version, log);
+  log(`upstream ${version}: ${binary}`);
+  for (const scenario of scenarios) {
+    const started = performance.now();
+    log(`${version} ${scenario.name}`);
+    const recording = await record(binary, version, scenario);
+    await writeFixture(fixtureDir(values.out, version, scenario.name), recording, {
+      scenario_digest: scenarioDigest(scenario),
+      recorded_with: { program: "@openai/codex", version },
+    });
+    const requests = recording.runs.map((r) => r.requests.length).join("+");
+    const exits = recording.runs.map((r) => r.exit_code).join(",");
+    log(
+      `  exit ${exits}, ${requests} request(s), ${recording.rollouts.length} rollout(s), ` +
+        `${((performance.now() - started) / 1000).toFixed(1)} s`,
+    );
+  }
+}

@@ -1,0 +1,35 @@
+// How far a newer upstream release moved from the one tscodex targets: the conformance diff of one
+// set of upstream fixtures against another, scenario by scenario, as a Markdown table.
+// Usage: deno run -A scripts/upstream-distance.ts [--from 0.115.0] [--to 0.169.0]
+import { readdir } from "node:fs/promises";
+import { dirname, join } from "node:path";
+import process from "node:process";
+import { fileURLToPath } from "node:url";
+import { parseArgs } from "node:util";
+import {
+  compareRecordings,
+  fixtureDir,
+  PRIMARY_UPSTREAM,
+  readFixture,
+  RECORDED_UPSTREAMS,
+  renderMarkdown,
+} from "../conformance/mod.ts";
+
+const fixtures = join(dirname(fileURLToPath(import.meta.url)), "..", "fixtures");
+const { values } = parseArgs({
+  args: process.argv.slice(2),
+  options: {
+    from: { type: "string", default: PRIMARY_UPSTREAM },
+    to: { type: "string", default: RECORDED_UPSTREAMS.at(-1) },
+  },
+});
+const from = values.from!;
+const to = values.to!;
+const names = (await readdir(join(fixtures, "upstream", from))).sort();
+const results = [];
+for (const name of names) {
+  const older = await readFixture(fixtureDir(fixtures, from, name));
+  const newer = await readFixture(fixtureDir(fixtures, to, name));
+  results.push(compareRecordings(older.recording, newer.recording));
+}
+process.stdout.write(renderMarkdown({ upstream: from, subject: `upstream ${to}`, results }, 2));

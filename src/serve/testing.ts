@@ -1,0 +1,384 @@
+// Test support for the proxy: scripted chat-completions and Anthropic-messages backends over real
+// HTTP, and the proxy itself on a free port. Each backend answers request N with reply N,
+// captures every request, and rejects bodies that break its wire schema or leave a tool call
+// unanswered, as real backends do.
+import {
+  ChatRequest,
+  encodeSseFrame,
+  MessagesRequest,
+  type ResponseEvent,
+  type ResponsesRequest,
+} from "../protocol/mod.ts";
+import { type RunningServer, serveHttp } from "../platform/mod.ts";
+// Test support only: the proxy is driven by the project's own client, as the agent uses it.
+import { Secret } from "../config/mod.ts";
+import { ResponsesClient } from "../model/mod.ts";
+import { chatProfile } from "./providers.ts";
+import { type ProxyOptions, ResponsesProxy } from "./proxy.ts";
+import type { DownstreamApi } from "./downstream.ts";
+
+type Json = Record<string, unknown>;
+
+export type BackendReply =
+  /**
+   * SSE data payloads; `end` says how the stream stops: properly, a clean close, a reset, or
+   * not at all (open and silent until the client goes away).
+   */
+  | { chunks: unknown[]; end?: "done" | "close" | "break" | "stall" }
+  | { status: number; body: string };
+
+export interface CapturedRequest {
+  method: string;
+  path: string;
+  headers: Record<string, string>;
+  body: Json;
+}
+
+/** The wire's own complaint about an unanswered tool call, or undefined when all are paired. */
+function unpairedCalls(api: DownstreamApi, body: Json): string | undefined {
+  const messages = body.messages as Json[];
+  for (let i = 0; i < messages.length; i++) {
+    const message = messages[i];
+    if (api === "chat") {
+      const ids = ((message.tool_calls ?? []) as Json[]).map((c) => c.id);
+      const following = messages.slice(i + 1, i + 1 + ids.length);
+      if (ids.some((id, k) => following[k]?.role !== "tool" || following[k]?.tool_call_id !== id)) {
+        return `messages[${i}]: an assistant message with 'tool_calls' must be followed by tool messages responding to each 'tool_call_id'`;
+      }
+      if (message.role === "tool") {
+        const before = messages.slice(0, i).reverse().find((m) => m.role !== "tool");
+        const calls = (before?.tool_calls ?? []) as Json[];
+        if (!calls.some((c) => c.id === message.tool_call_id)) {
+          return `messages[${i}]: tool message for unknown tool_call_id ${message.tool_call_id}`;
+        }
+      }
+    } else {
+      const content = message.content as Json[];
+      const uses = content.filter((b) => b.type === "tool_use").map((b) => b.id);
+      const next = (messages[i + 1]?.content ?? []) as Json[];
+      const results = next.filter((b) => b.type === "tool_result").map((b) => b.tool_use_id);
+      if (uses.some((id) => !results.includes(id))) {
+        return `messages.${i}: tool_use ids were found without tool_result blocks immediately after`;
+      }
+    }
+  }
+  return undefined;
+}
+
+export class ScriptedBackend {
+  readonly requests: CapturedRequest[] = [];
+  #server?: RunningServer;
+  #hungUp = Promise.withResolvers<void>();
+
+  /** Resolves when a client drops a stream before it ended. */
+  get hungUp(): Promise<void> {
+    return this.#hungUp.promise;
+  }
+
+  constructor(readonly api: DownstreamApi, readonly replies: BackendReply[]) {}
+
+  async start(): Promise<this> {
+    this.#server = await serveHttp({ port: 0, hostname: "127.0.0.1" }, (r) => this.#handle(r));
+    return this;
+  }
+
+  get url(): string {
+    return `${this.#server!.url}/v1`;
+  }
+
+  /** The captured bodies of the POSTs, in order. */
+  get bodies(): Json[] {
+    return this.requests.filter((r) => r.method === "POST").map((r) => r.body);
+  }
+
+  close(): Promise<void> {
+    return this.#server?.close() ?? Promise.resolve();
+  }
+
+  async #handle(request: Request): Promise<Response> {
+    const path = new URL(request.url).pathname;
+    const headers = Object.fromEntries(request.headers);
+    if (request.method === "GET" && path === "/v1/models") {
+      this.requests.push({ method: "GET", path, headers, body: {} });
+      return Response.json({ object: "list", data: [{ id: "backend-model", object: "model" }] });
+    }
+    const body = await request.json() as Json;
+    this.requests.push({ method: request.method, path, headers, body });
+    const expected = this.api === "chat" ? "/v1/chat/completions" : "/v1/messages";
+    if (path !== expected) return new Response(`no route ${path}`, { status: 404 });
+    const schema = this.api === "chat" ? ChatRequest : MessagesRequest;
+    const parsed = schema.safeParse(body);
+    if (!parsed.success) {
+      const issue = parsed.error.issues[0];
+      return new Response(`schema: ${issue.path.join(".")}: ${issue.message}`, { status: 422 });
+    }
+    const unpaired = unpairedCalls(this.api, body);
+    if (unpaired) return new Response(unpaired, { status: 400 });
+    const reply = this.replies[this.bodies.length - 1];
+    if (!reply) return new Response("scripted backend: no reply left", { status: 500 });
+    if ("status" in reply) return new Response(reply.body, { status: reply.status });
+    return this.#stream(reply.chunks, reply.end ?? "done");
+  }
+
+  #stream(chunks: unknown[], end: "done" | "close" | "break" | "stall"): Response {
+    const encoder = new TextEncoder();
+    // A string chunk is sent as it is, to script malformed data.
+    const frames = chunks.map((chunk) => {
+      if (typeof chunk === "string") return encodeSseFrame({ data: chunk });
+      const type = (chunk as Json).type;
+      return encodeSseFrame({
+        ...(this.api === "messages" && typeof type === "string" ? { event: type } : {}),
+        data: JSON.stringify(chunk),
+      });
+    });
+    if (end === "done" && this.api === "chat") frames.push(encodeSseFrame({ data: "[DONE]" }));
+    const hungUp = this.#hungUp;
+    const body = new ReadableStream<Uint8Array>({
+      start(controller) {
+        for (const frame of frames) controller.enqueue(encoder.encode(frame));
+        if (end === "break") controller.error(new Error("scripted connection reset"));
+        else if (end !== "stall") controller.close();
+      },
+      cancel() {
+        hungUp.resolve();
+      },
+    });
+    return new Response(body, { headers: { "content-type": "text/event-stream" } });
+  }
+}
+
+/** Chat-completions chunks. */
+export const chat = {
+  delta(delta: Json, finish?: string): Json {
+    return {
+      object: "chat.completion.chunk",
+      choices: [{ index: 0, delta, finish_reason: finish ?? null }],
+    };
+  },
+  text(...pieces: string[]): Json[] {
+    return pieces.map((content) => chat.delta({ content }));
+  },
+  toolCall(index: number, id: string, name: string, ...argPieces: string[]): Json[] {
+    return [
+      chat.delta({
+        tool_calls: [{ index, id, type: "function", function: { name, arguments: "" } }],
+      }),
+      ...argPieces.map((args) =>
+        chat.delta({ tool_calls: [{ index, function: { arguments: args } }] })
+      ),
+    ];
+  },
+  finish(reason: string): Json {
+    return chat.delta({}, reason);
+  },
+  usage(prompt: number, completion: number, cached = 0, reasoning = 0): Json {
+    return {
+      object: "chat.completion.chunk",
+      choices: [],
+      usage: {
+        prompt_tokens: prompt,
+        completion_tokens: completion,
+        total_tokens: prompt + completion,
+        prompt_tokens_details: { cached_tokens: cached },
+        completion_tokens_details: { reasoning_tokens: reasoning },
+      },
+    };
+  },
+};
+
+/** Anthropic-messages stream events. */
+export const anthropic = {
+  start(input: number, cacheRead = 0, cacheWrite = 0): Json {
+    return {
+      type: "message_start",
+      message: {
+        id: "msg_backend",
+        type: "message",
+        role: "assistant",
+        content: [],
+        usage: {
+          input_tokens: input,
+          output_tokens: 1,
+          cache_read_input_tokens: cacheRead,
+          cache_creation_input_tokens: cacheWrite,
+        },
+      },
+    };
+  },
+  text(index: number, ...pieces: string[]): Json[] {
+    return [
+      { type: "content_block_start", index, content_block: { type: "text", text: "" } },
+      ...pieces.map((text) => ({
+        type: "content_block_delta",
+        index,
+        delta: { type: "text_delta", text },
+      })),
+      { type: "content_block_stop", index },
+    ];
+  },
+  thinking(index: number, thinking: string, signature: string): Json[] {
+    return [
+      {
+        type: "content_block_start",
+        index,
+        content_block: { type: "thinking", thinking: "", signature: "" },
+      },
+      { type: "content_block_delta", index, delta: { type: "thinking_delta", thinking } },
+      { type: "content_block_delta", index, delta: { type: "signature_delta", signature } },
+      { type: "content_block_stop", index },
+    ];
+  },
+  toolUse(index: number, id: string, name: string, ...jsonPieces: string[]): Json[] {
+    return [
+      {
+        type: "content_block_start",
+        index,
+        content_block: { type: "tool_use", id, name, input: {} },
+      },
+      ...jsonPieces.map((partial_json) => ({
+        type: "content_block_delta",
+        index,
+        delta: { type: "input_json_delta", partial_json },
+      })),
+      { type: "content_block_stop", index },
+    ];
+  },
+  stop(reason: string, outputTokens: number): Json[] {
+    return [
+      {
+        type: "message_delta",
+        delta: { stop_reason: reason },
+        usage: { output_tokens: outputTokens },
+      },
+      { type: "message_stop" },
+    ];
+  },
+};
+
+export interface RunningProxy {
+  proxy: ResponsesProxy;
+  /** Base URL with `/v1`, as a provider's base_url. */
+  url: string;
+  close(): Promise<void>;
+}
+
+export async function startProxy(
+  backend: ScriptedBackend,
+  options: ProxyTestOptions = {},
+): Promise<RunningProxy> {
+  const proxy = new ResponsesProxy({
+    storeSize: 16,
+    ...options,
+    downstream: {
+      url: backend.url,
+      api: backend.api,
+      profile: chatProfile(options.provider),
+      apiKey: options.downstreamKey,
+      idleTimeoutMs: options.idleTimeoutMs ?? 10_000,
+    },
+  });
+  const server = await serveHttp({ port: 0, hostname: "127.0.0.1" }, proxy.handle);
+  return { proxy, url: `${server.url}/v1`, close: () => server.close() };
+}
+
+export interface Outcome {
+  events: ResponseEvent[];
+  error?: Error & { code?: string };
+}
+
+/** Streams one request through the proxy with the project's own Responses client. */
+export async function drive(url: string, body: Json, apiKey?: string): Promise<Outcome> {
+  const client = new ResponsesClient({
+    id: "serve-under-test",
+    baseUrl: url,
+    apiKey: apiKey === undefined ? undefined : new Secret(apiKey),
+    requestMaxRetries: 0,
+    streamIdleTimeoutMs: 10_000,
+  });
+  const events: ResponseEvent[] = [];
+  try {
+    const request = { model: "test-model", input: [], stream: true, ...body } as ResponsesRequest;
+    for await (const event of client.stream({ body: request, headers: {} })) events.push(event);
+    return { events };
+  } catch (err) {
+    return { events, error: err as Error };
+  }
+}
+
+export type ProxyTestOptions = Partial<Omit<ProxyOptions, "downstream">> & {
+  provider?: string;
+  downstreamKey?: string;
+  idleTimeoutMs?: number;
+};
+
+/**
+ * Sends `requests` one after another through a fresh backend (answering with `replies`) and
+ * proxy, checks every stream's invariants, and returns what the client and the backend saw.
+ */
+export async function runThrough(
+  api: DownstreamApi,
+  replies: BackendReply[],
+  requests: Json[],
+  options: ProxyTestOptions = {},
+): Promise<{ outcomes: Outcome[]; bodies: Json[]; backend: ScriptedBackend }> {
+  const backend = await new ScriptedBackend(api, replies).start();
+  const proxy = await startProxy(backend, options);
+  try {
+    const outcomes: Outcome[] = [];
+    for (const request of requests) {
+      const outcome = await drive(proxy.url, request);
+      assertConsistentStream(outcome.events);
+      outcomes.push(outcome);
+    }
+    return { outcomes, bodies: backend.bodies, backend };
+  } finally {
+    await proxy.close();
+    await backend.close();
+  }
+}
+
+export function userText(text: string): Json {
+  return { type: "message", role: "user", content: [{ type: "input_text", text }] };
+}
+
+/**
+ * The invariants every stream from the proxy must hold: one terminal event, last; every delta
+ * names an announced item; every announced item is closed once, with the same id and call id;
+ * and the terminal response's output is exactly the closed items, in output order.
+ */
+export function assertConsistentStream(events: readonly ResponseEvent[]): void {
+  const fail = (message: string) => {
+    throw new Error(`inconsistent stream: ${message}\n${JSON.stringify(events, null, 1)}`);
+  };
+  const terminal = events.filter((e) =>
+    ["response.completed", "response.incomplete", "response.failed"].includes(e.type)
+  );
+  if (terminal.length > 1 || (terminal.length === 1 && terminal[0] !== events.at(-1))) {
+    fail("terminal event is not single and last");
+  }
+  const added = new Map<string, Json>();
+  const done = new Map<number, Json>();
+  events.forEach((event, position) => {
+    if (typeof event.sequence_number === "number" && event.sequence_number !== position) {
+      fail(`sequence_number ${event.sequence_number} at position ${position}`);
+    }
+    const e = event as Json;
+    const item = e.item as Json | undefined;
+    if (event.type === "response.output_item.added") added.set(String(item!.id), item!);
+    else if (event.type === "response.output_item.done") {
+      const first = added.get(String(item!.id));
+      if (!first) fail(`done without added: ${item!.id}`);
+      if (first!.call_id !== item!.call_id) fail(`call_id changed for ${item!.id}`);
+      if (done.has(e.output_index as number)) fail(`output_index ${e.output_index} closed twice`);
+      done.set(e.output_index as number, item!);
+    } else if (typeof e.item_id === "string" && !added.has(e.item_id)) {
+      fail(`${event.type} for unannounced item ${e.item_id}`);
+    }
+  });
+  if (terminal.length === 1 && terminal[0].type !== "response.failed") {
+    const output = ((terminal[0] as Json).response as Json).output as Json[];
+    const expected = [...done.entries()].sort((a, b) => a[0] - b[0]).map(([, item]) => item);
+    if (JSON.stringify(output) !== JSON.stringify(expected)) fail("terminal output != done items");
+    if (done.size !== added.size) fail("an announced item was never closed");
+  }
+}
