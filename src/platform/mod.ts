@@ -2,11 +2,13 @@
 // APIs and `node:` built-ins, so the same sources run under Deno (tests, `deno compile`) and Bun
 // (`bun build --compile`, the offline single binary).
 import process from "node:process";
+import { fileURLToPath } from "node:url";
 
 export type Runtime = "deno" | "bun" | "node";
 
 interface DenoLike {
   args: string[];
+  execPath(): string;
   serve(
     options: {
       port: number;
@@ -121,4 +123,19 @@ export function serveHttp(
 
 export function exit(code: number): never {
   process.exit(code);
+}
+
+/**
+ * The argv that runs `script` (a module among the sources) in a new process of this runtime. A
+ * compiled binary has no sources to point at, so it runs itself with `subcommand` instead, which
+ * must lead to the same code. Under Deno the script gets no permissions: whatever it needs from
+ * outside, it asks its parent for over stdio.
+ */
+export function scriptCommand(script: URL, subcommand: string): string[] {
+  const executable = globals.Deno ? globals.Deno.execPath() : process.execPath;
+  const name = executable.split(/[\\/]/).pop() ?? "";
+  if (!/^(deno|bun|node)(\.exe)?$/i.test(name)) return [executable, subcommand];
+  const path = fileURLToPath(script);
+  if (globals.Deno) return [executable, "run", "--no-config", "--no-prompt", "--quiet", path];
+  return [executable, path];
 }

@@ -188,7 +188,9 @@ async function agentInput(
       const mime = IMAGE_TYPES[extname(path).toLowerCase()];
       if (!mime) return `unsupported image type for \`${path}\``;
       try {
-        input.images.push(`data:${mime};base64,${Buffer.from(await readFile(path)).toString("base64")}`);
+        input.images.push(
+          `data:${mime};base64,${Buffer.from(await readFile(path)).toString("base64")}`,
+        );
       } catch (err) {
         return `unable to read image at \`${path}\`: ${(err as Error).message}`;
       }
