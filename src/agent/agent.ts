@@ -34,6 +34,8 @@ export type AgentEvent =
   /** Items entered the history (context, user messages, model output, tool outputs), in order. */
   | { type: "history_appended"; turnId: string; items: ResponseItem[] }
   | { type: "model_called"; turnId: string; iteration: number }
+  /** A response stream began; retries of the same request open again. */
+  | { type: "stream_opened"; turnId: string }
   | { type: "text_delta"; turnId: string; delta: string }
   | { type: "reasoning_delta"; turnId: string; delta: string }
   | { type: "item_completed"; turnId: string; item: ResponseItem }
@@ -186,6 +188,8 @@ export class Agent {
             return this.#emit({ type: "item_completed", turnId, item: event.item });
           case "retrying":
             return this.#emit({ ...event, type: "reconnecting", turnId });
+          case "stream_opened":
+            return this.#emit({ type: "stream_opened", turnId });
         }
       },
     });
@@ -269,8 +273,9 @@ export class Agent {
     }
   }
 
+  /** Only model output and tool results can be summarised away; context and prompts cannot. */
   #compactable(): boolean {
-    return this.history.some((item) => item.type !== "message" || item.role !== "developer");
+    return this.history.some((item) => item.type !== "message" || item.role === "assistant");
   }
 
   async #maybeAutoCompact(turnId: string, signal: AbortSignal): Promise<void> {

@@ -50,8 +50,9 @@ export function toHistoryItem(item: ResponseItem): ResponseItem {
       } as ResponseItem;
     }
     case "custom_tool_call": {
-      const { id: _id, status: _status, type, call_id, name, input, ...rest } = raw;
-      return { type, call_id, name, input, ...rest } as ResponseItem;
+      // Upstream keeps the status of custom calls (and only of those) when it replays them.
+      const { id: _id, status, type, call_id, name, input, ...rest } = raw;
+      return { type, ...(status ? { status } : {}), call_id, name, input, ...rest } as ResponseItem;
     }
     default: {
       const { id: _id, ...rest } = raw;

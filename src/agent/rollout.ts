@@ -90,7 +90,8 @@ export function rolloutListener(options: RolloutListenerOptions): (event: AgentE
         return recorder.recordEvent(userMessage(event.texts.join("\n")));
       case "model_called":
         // Settings always precede a request, even if the turn's message went unrecognised.
-        recordTurnContext();
+        return recordTurnContext();
+      case "stream_opened":
         // Upstream counts tokens when each response stream opens, before any output.
         return recorder.recordEvent(tokenCount(info));
       case "token_count":

@@ -1,7 +1,6 @@
 // Who is calling: the `originator` and `user-agent` headers. The user agent follows upstream's
 // format — `<name>/<version> (<os> <os version>; <arch>) <terminal> (<client>; <version>)` — with
-// our own name and version, e.g. `tscodex_exec/0.1.0 (Debian 12.0.0; x86_64) xterm (tscodex-exec;
-// 0.1.0)`.
+// our own version, e.g. `codex_exec/0.1.0 (Debian 12.0.0; x86_64) xterm (codex-exec; 0.1.0)`.
 import { readFileSync } from "node:fs";
 import { machine, platform, release } from "node:os";
 
@@ -88,8 +87,9 @@ export function userAgent(
 }
 
 /**
- * The identity a surface presents: upstream's originator (`codex_exec` for exec), and a user agent
- * naming tscodex and the surface (`tscodex_exec/… (tscodex-exec; …)`).
+ * The identity a surface presents, in upstream's exact form so that providers which key on it
+ * treat tscodex as the Codex client it replaces: originator `codex_exec` for exec, and the user
+ * agent `codex_exec/<our version> (…) <terminal> (codex-exec; <our version>)`.
  */
 export function clientIdentity(
   originator: string,
@@ -99,10 +99,6 @@ export function clientIdentity(
   const surface = originator === "codex_exec" ? "exec" : "tui";
   return {
     originator,
-    userAgent: userAgent({
-      name: originator.replace(/^codex/, "tscodex"),
-      client: `tscodex-${surface}`,
-      version,
-    }, env),
+    userAgent: userAgent({ name: originator, client: `codex-${surface}`, version }, env),
   };
 }

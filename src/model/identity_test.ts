@@ -6,7 +6,7 @@ Deno.test("user agent: upstream's format with our name and version", () => {
   assert.equal(identity.originator, "codex_exec");
   assert.match(
     identity.userAgent,
-    /^tscodex_exec\/0\.1\.0 \([^;()]+ (\d+\.\d+\.\d+|Unknown); [\w-]+\) xterm-256color \(tscodex-exec; 0\.1\.0\)$/,
+    /^codex_exec\/0\.1\.0 \([^;()]+ (\d+\.\d+\.\d+|Unknown); [\w-]+\) xterm-256color \(codex-exec; 0\.1\.0\)$/,
   );
 });
 

@@ -127,7 +127,7 @@ for (const [name, scenario] of Object.entries(FIXTURE.scenarios)) {
         } else if (header === "user-agent") {
           assert.match(String(value), USER_AGENT);
           assert.match(actual, USER_AGENT);
-          assert.match(actual, /^tscodex_exec\/0\.1\.0 .* xterm \(tscodex-exec; 0\.1\.0\)$/);
+          assert.match(actual, /^codex_exec\/0\.1\.0 .* xterm \(codex-exec; 0\.1\.0\)$/);
         } else if (header === "authorization") {
           assert.equal(actual, "Bearer <redacted>"); // the fake server redacts it on record
         } else if (value === "{session_id}") {

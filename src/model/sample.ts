@@ -21,7 +21,9 @@ export type SampleEvent =
    * The attempt failed and will be re-sent: deltas relayed since the last `item_done` belong to
    * the abandoned attempt and must be dropped by whoever shows them.
    */
-  | { type: "retrying"; attempt: number; maxRetries: number; delayMs: number; error: string };
+  | { type: "retrying"; attempt: number; maxRetries: number; delayMs: number; error: string }
+  /** The server accepted the request and its stream began (once per attempt). */
+  | { type: "stream_opened" };
 
 export interface SampleOptions {
   signal?: AbortSignal;
@@ -36,8 +38,13 @@ export async function sample(
 ): Promise<SampleResult> {
   for (let attempt = 0;; attempt++) {
     const items: ResponseItem[] = [];
+    let opened = false;
     try {
       for await (const event of client.stream(request, options)) {
+        if (!opened) {
+          opened = true;
+          options.onEvent?.({ type: "stream_opened" });
+        }
         if (!isKnownEvent(event)) continue;
         switch (event.type) {
           case "response.output_text.delta":

@@ -128,14 +128,17 @@ export function exit(code: number): never {
 /**
  * The argv that runs `script` (a module among the sources) in a new process of this runtime. A
  * compiled binary has no sources to point at, so it runs itself with `subcommand` instead, which
- * must lead to the same code. Under Deno the script gets no permissions: whatever it needs from
- * outside, it asks its parent for over stdio.
+ * must lead to the same code. Under Deno the script is denied every permission: whatever it needs
+ * from outside, it asks its parent for over stdio.
  */
 export function scriptCommand(script: URL, subcommand: string): string[] {
   const executable = globals.Deno ? globals.Deno.execPath() : process.execPath;
   const name = executable.split(/[\\/]/).pop() ?? "";
   if (!/^(deno|bun|node)(\.exe)?$/i.test(name)) return [executable, subcommand];
   const path = fileURLToPath(script);
-  if (globals.Deno) return [executable, "run", "--no-config", "--no-prompt", "--quiet", path];
+  // Explicit denials: Deno's node:child_process grants all permissions to a child that is
+  // Deno itself unless told otherwise, and a denial outranks any grant.
+  const denied = ["read", "write", "net", "env", "run", "ffi", "sys"].map((p) => `--deny-${p}`);
+  if (globals.Deno) return [executable, "run", "--no-config", "--no-prompt", "--quiet", ...denied, path];
   return [executable, path];
 }

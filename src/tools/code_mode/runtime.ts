@@ -53,12 +53,23 @@ function render(value: unknown): string {
   return String(value);
 }
 
-/** The error and the script's own stack frames; frames inside this runtime say nothing useful. */
+/**
+ * Lines the engine puts before the script's first line: the async function's header (two) and
+ * the "use strict" directive (one).
+ */
+const PRELUDE_LINES = 3;
+
+/**
+ * The error and where in the script it happened, as `at cell:LINE:COLUMN` frames; frames inside
+ * this runtime would only show its own paths.
+ */
 function describeError(err: unknown): string {
   if (!(err instanceof Error)) return `Uncaught ${render(err)}`;
-  const lines = (err.stack ?? `${err.name}: ${err.message}`).split("\n");
-  const kept = lines.filter((line) => !/^\s+at /.test(line) || line.includes("<anonymous>"));
-  return kept.join("\n");
+  const frames = (err.stack ?? "").split("\n").flatMap((line) => {
+    const at = /<anonymous>:(\d+):(\d+)\)?$/.exec(line);
+    return at ? [`    at cell:${Number(at[1]) - PRELUDE_LINES}:${at[2]}`] : [];
+  });
+  return [`${err.name}: ${err.message}`, ...frames].join("\n");
 }
 
 /** A tool name as a property a script can write without quotes. */
