@@ -19,7 +19,7 @@ import {
   type SampleResult,
 } from "../model/mod.ts";
 import type { SandboxMode } from "../config/mod.ts";
-import type { ToolEvent, ToolOutputItem, ToolRegistry } from "../tools/mod.ts";
+import type { PermissionGrants, ToolEvent, ToolOutputItem, ToolRegistry } from "../tools/mod.ts";
 import {
   abortedOutputs,
   pairDanglingCalls,
@@ -84,6 +84,8 @@ export interface AgentOptions {
   headers?: (context: RequestContext) => Record<string, string> | Promise<Record<string, string>>;
   /** Where tools may write; absent means unrestricted. */
   sandbox?: { mode: SandboxMode; writableRoots?: string[] };
+  /** What the user granted through request_permissions; turn grants end with each turn. */
+  permissionGrants?: PermissionGrants;
   /** Compact before sampling once the last response used this many tokens. */
   autoCompactTokenLimit?: number;
   onEvent?: (event: AgentEvent) => void;
@@ -121,6 +123,7 @@ export class Agent {
 
   #contextRecorded = false;
   #running?: { turnId: string; steer: string[] };
+  #pendingInput: ResponseItem[] = [];
 
   constructor(readonly options: AgentOptions) {
     this.sessionId = options.sessionId ?? uuidv7();
@@ -134,6 +137,15 @@ export class Agent {
   restoreHistory(items: ResponseItem[]): void {
     this.history.splice(0, this.history.length, ...items);
     this.#contextRecorded = true;
+  }
+
+  /**
+   * Adds items that come from outside the conversation (a sub-agent's notification, a change of
+   * collaboration mode). A running turn takes them at its next boundary, as it takes steer input,
+   * and samples again for them; otherwise they open the next turn, before its user message.
+   */
+  enqueueInput(items: ResponseItem[]): void {
+    this.#pendingInput.push(...items);
   }
 
   /**
@@ -215,6 +227,7 @@ export class Agent {
       // A crash or interrupt may have left calls unanswered; answer them before anything else.
       this.#append(turnId, abortedOutputs(this.history));
       await this.#maybeAutoCompact(turnId, signal);
+      this.#append(turnId, this.#pendingInput.splice(0));
       this.#append(turnId, [userMessage(texts, images)]);
       for (let iteration = 1;; iteration++) {
         if (signal.aborted) throw new TurnInterruptedError();
@@ -234,12 +247,15 @@ export class Agent {
         const calls = result.items.filter(isToolCall);
         if (calls.length > 0) await this.#runCalls(turnId, calls, signal);
         if (signal.aborted) throw new TurnInterruptedError();
+        const injected = this.#pendingInput.splice(0);
+        this.#append(turnId, injected);
         const steered = running.steer.splice(0);
         if (steered.length > 0) {
           this.#append(turnId, [userMessage(steered)]);
           this.#emit({ type: "steer_inserted", turnId, texts: steered });
           continue;
         }
+        if (injected.length > 0) continue;
         if (calls.length === 0) {
           this.#emit({ type: "turn_completed", turnId, lastMessage });
           return { turnId, lastMessage, iterations: iteration };
@@ -255,6 +271,7 @@ export class Agent {
       throw err;
     } finally {
       this.#running = undefined;
+      this.options.permissionGrants?.endTurn();
     }
   }
 
@@ -346,7 +363,8 @@ export class Agent {
         signal,
         cwd: this.options.cwd,
         callId: call.call_id,
-        sandbox: this.options.sandbox,
+        sandbox: this.options.permissionGrants?.sandbox(this.options.sandbox) ??
+          this.options.sandbox,
         onEvent: (event) => this.#emit({ type: "tool_event", turnId, call, event }),
       });
       this.#emit({ type: "tool_completed", turnId, call, output });

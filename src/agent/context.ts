@@ -6,6 +6,7 @@ import { dirname, join, resolve } from "node:path";
 import type { ApprovalPolicy, SandboxMode } from "../config/mod.ts";
 import type { ResponseItem } from "../protocol/mod.ts";
 import { BASE_INSTRUCTIONS, permissionsText } from "./prompts.ts";
+import { type Skill, skillsText } from "./skills.ts";
 
 export { BASE_INSTRUCTIONS };
 
@@ -95,6 +96,7 @@ export interface ContextOptions {
   networkAccess?: boolean;
   developerInstructions?: string;
   userInstructions?: string;
+  skills?: Skill[];
 }
 
 /** The context messages that open a new session's history. */
@@ -107,6 +109,7 @@ export function initialContext(options: ContextOptions): ResponseItem[] {
       options.networkAccess ?? false,
     ),
     ...(options.developerInstructions ? [options.developerInstructions] : []),
+    ...(options.skills?.length ? [skillsText(options.skills)] : []),
   ];
   const user = [
     ...(options.userInstructions

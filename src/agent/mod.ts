@@ -4,3 +4,4 @@ export * from "./context.ts";
 export * from "./queue.ts";
 export * from "./compact.ts";
 export * from "./rollout.ts";
+export * from "./skills.ts";

@@ -6,6 +6,7 @@ import {
   type AgentEvent,
   type ApprovalPolicy,
   BASE_INSTRUCTIONS,
+  discoverSkills,
   environmentFacts,
   initialContext,
   rolloutListener,
@@ -14,7 +15,13 @@ import {
 } from "../agent/mod.ts";
 import { codexHome, type Config, loadConfig } from "../config/mod.ts";
 import { DEMO_SCENARIO, FakeResponsesServer } from "../fake/mod.ts";
-import { clientIdentity, modelParameters, ResponsesClient, sessionHeaders } from "../model/mod.ts";
+import {
+  clientIdentity,
+  modelInfo,
+  modelParameters,
+  ResponsesClient,
+  sessionHeaders,
+} from "../model/mod.ts";
 import { createSession, openSession, type SessionTarget } from "../session/mod.ts";
 import { defaultTools, ProcessManager } from "../tools/mod.ts";
 import { defaultShell } from "../tools/exec_command.ts";
@@ -127,8 +134,11 @@ export async function openAgentSession(options: AgentSessionOptions): Promise<Ag
     baseInstructions,
   });
   const sessionId = rollout.sessionId;
+  // Upstream reports 95% of the model's window as usable, and records it with every turn.
+  const contextWindow = Math.floor((config.contextWindow ?? modelInfo(model).contextWindow) * 0.95);
   const record = rolloutListener({
     recorder: rollout.recorder,
+    modelContextWindow: contextWindow,
     tokenInfo: resumed?.tokenInfo,
     turnSettings: {
       cwd,
@@ -160,6 +170,7 @@ export async function openAgentSession(options: AgentSessionOptions): Promise<Ag
       writableRoots,
       developerInstructions: config.developerInstructions,
       userInstructions: agentsMd,
+      skills: discoverSkills(home),
     }),
     autoCompactTokenLimit: config.autoCompactTokenLimit,
     sandbox: { mode: sandboxMode, writableRoots },

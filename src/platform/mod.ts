@@ -139,6 +139,8 @@ export function scriptCommand(script: URL, subcommand: string): string[] {
   // Explicit denials: Deno's node:child_process grants all permissions to a child that is
   // Deno itself unless told otherwise, and a denial outranks any grant.
   const denied = ["read", "write", "net", "env", "run", "ffi", "sys"].map((p) => `--deny-${p}`);
-  if (globals.Deno) return [executable, "run", "--no-config", "--no-prompt", "--quiet", ...denied, path];
+  if (globals.Deno) {
+    return [executable, "run", "--no-config", "--no-prompt", "--quiet", ...denied, path];
+  }
   return [executable, path];
 }

@@ -12,3 +12,7 @@ export { updatePlanTool } from "./update_plan.ts";
 export { webSearchTool } from "./web_search.ts";
 export { upstreamJsonSchema } from "./json_schema.ts";
 export { defaultTools, type DefaultToolsOptions, type ExperimentalTool } from "./defaults.ts";
+export * from "./request_user_input.ts";
+export * from "./request_permissions.ts";
+export * from "./agent_tools.ts";
+export { CODE_CELL_SUBCOMMAND, CodeCells, codeModeTools, runCodeCell } from "./code_mode/mod.ts";
