@@ -89,6 +89,22 @@ function buildProgram(setExit: (code: number) => void, argvHasSeparator: boolean
     setExit(await runExec(merged.last ? session ?? prompt : prompt, { ...merged, resume }));
   });
 
+  program.command("resume")
+    .description("continue a recorded session interactively")
+    .argument("[session]", "the session id (or thread name)")
+    .option("--last", "the most recent session started in this directory")
+    .option("--all", "with --last, consider sessions from every directory")
+    .option("-m, --model <model>", "the model to use")
+    .option("-c, --config <key=value>", "override a config.toml key (repeatable)", collect)
+    .option("-p, --profile <name>", "use the [profiles.<name>] table of config.toml")
+    .action(async (session: string | undefined, opts) => {
+      if (!opts.last && !session) throw new UsageError("resume needs a session id or --last");
+      const resume = opts.last
+        ? { last: true as const, cwd: opts.all ? undefined : process.cwd() }
+        : { id: session! };
+      setExit(await runRepl(undefined, { ...opts, resume }));
+    });
+
   program.command("doctor")
     .description("check that the configured provider can be reached and answers")
     .option("--json", "print the checks as JSON")
@@ -118,6 +134,8 @@ function buildProgram(setExit: (code: number) => void, argvHasSeparator: boolean
   program
     .argument("[prompt]", "start the interactive session with this prompt")
     .option("-m, --model <model>", "the model to use")
+    .option("-c, --config <key=value>", "override a config.toml key (repeatable)", collect)
+    .option("-p, --profile <name>", "use the [profiles.<name>] table of config.toml")
     .action(async (prompt: string | undefined, opts) => {
       if (prompt !== undefined && /^[a-z][a-z-]*$/.test(prompt) && !argvHasSeparator) {
         throw new UsageError(
@@ -125,7 +143,7 @@ function buildProgram(setExit: (code: number) => void, argvHasSeparator: boolean
             `write: tscodex -- ${prompt}`,
         );
       }
-      setExit(await runRepl(prompt, { model: opts.model }));
+      setExit(await runRepl(prompt, opts));
     });
   return program;
 }

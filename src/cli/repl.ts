@@ -3,7 +3,13 @@
 // nothing runs.
 import process from "node:process";
 import { createInterface, type Interface } from "node:readline";
-import { type AgentEvent, SubmissionQueue, TurnInterruptedError } from "../agent/mod.ts";
+import {
+  type AgentEvent,
+  realUserTexts,
+  SubmissionQueue,
+  TurnInterruptedError,
+} from "../agent/mod.ts";
+import { listSessions, nameSession, type SessionTarget } from "../session/mod.ts";
 import { type MessageItem, messageText } from "../protocol/mod.ts";
 import { openAgentSession } from "./setup.ts";
 import { VERSION } from "./version.ts";
@@ -14,6 +20,9 @@ const HELP = [
   "  /interrupt        stop the running turn (Ctrl-C does the same)",
   "  /compact          summarise the conversation to free context",
   "  /history          show the conversation so far",
+  "  /new              start a new session",
+  "  /resume [n]       list recorded sessions, or switch to session n",
+  "  /title [name]     show or set this session's title",
   "  /model [name]     show or change the model",
   "  /exit, /quit      leave (Ctrl-D does the same)",
 ].join("\n");
@@ -47,13 +56,59 @@ function toolSummary(event: Extract<AgentEvent, { type: "tool_completed" }>): st
   return `[${call.name}] ${firstLine.slice(0, 96)}`;
 }
 
+/** Remaining context as a percentage, the way pycodex shows it: a fixed baseline is not counted. */
+export class ContextMeter {
+  static readonly BASELINE_TOKENS = 12_000;
+  #window = 0;
+  #percent?: number;
+
+  reset(window: number): void {
+    this.#window = window;
+    this.#percent = undefined;
+  }
+
+  update(totalTokens: number): void {
+    const effective = this.#window - ContextMeter.BASELINE_TOKENS;
+    if (effective <= 0) {
+      this.#percent = 0;
+      return;
+    }
+    const used = Math.max(totalTokens - ContextMeter.BASELINE_TOKENS, 0);
+    this.#percent = Math.round((100 * Math.max(effective - used, 0)) / effective);
+  }
+
+  prompt(): string {
+    return this.#percent === undefined ? "tscodex> " : `tscodex(${this.#percent}%)> `;
+  }
+}
+
+const SPINNER = ["⠋", "⠙", "⠹", "⠸", "⠼", "⠴", "⠦", "⠧", "⠇", "⠏"];
+
+export interface ReplOptions {
+  model?: string;
+  config?: string[];
+  profile?: string;
+  /** Start in a recorded session. */
+  resume?: SessionTarget;
+}
+
 export async function runRepl(
   initialPrompt: string | undefined,
-  options: { model?: string },
+  options: ReplOptions,
 ): Promise<number> {
   const out = process.stdout;
   const s = styles(out.isTTY === true && !process.env.NO_COLOR);
+  const meter = new ContextMeter();
+  let title: string | undefined;
   let streaming = false;
+  let status = "";
+  let spinnerFrame = 0;
+  let spinnerShown = false;
+  const clearSpinner = () => {
+    if (spinnerShown) out.write("\r\x1b[2K");
+    spinnerShown = false;
+  };
+
   const rl: Interface = createInterface({
     input: process.stdin,
     output: out,
@@ -65,7 +120,21 @@ export async function runRepl(
     streaming = false;
   };
   const onEvent = (event: AgentEvent) => {
+    clearSpinner();
     switch (event.type) {
+      case "turn_started":
+        status = "working";
+        break;
+      case "model_called":
+        status = "thinking";
+        break;
+      case "tool_started":
+        status = `running ${event.call.name}`;
+        break;
+      case "token_count":
+        meter.update(event.usage.total_tokens);
+        rl.setPrompt(meter.prompt());
+        break;
       case "text_delta":
         if (!streaming) out.write(s.bold("codex> "));
         streaming = true;
@@ -109,21 +178,70 @@ export async function runRepl(
         break;
     }
   };
-  const session = await openAgentSession({
-    cwd: process.cwd(),
-    model: options.model,
-    originator: "codex_cli_rs",
-    source: "cli",
-    onEvent,
-    notice: (text) => out.write(s.dim(text) + "\n"),
-  });
-  const queue = new SubmissionQueue(session.agent);
+  const open = (resume?: SessionTarget) =>
+    openAgentSession({
+      cwd: process.cwd(),
+      model: options.model,
+      configOverrides: options.config,
+      profile: options.profile,
+      originator: "codex_cli_rs",
+      source: "cli",
+      resume,
+      onEvent,
+      notice: (text) => out.write(s.dim(text) + "\n"),
+    });
+  let session = await open(options.resume);
+  let queue = new SubmissionQueue(session.agent);
+  /** Replaces the running session (for /new and /resume); refused while a turn runs. */
+  const switchTo = async (resume?: SessionTarget) => {
+    const next = await open(resume);
+    await queue.shutdown();
+    await session.close();
+    session = next;
+    queue = new SubmissionQueue(session.agent);
+    meter.reset(session.contextWindow);
+    rl.setPrompt(meter.prompt());
+  };
+  // The spinner shares the line with what the user types, so it only draws on an empty line.
+  const spinner = out.isTTY
+    ? setInterval(() => {
+      if (!queue.busy || streaming || rl.line !== "") return;
+      spinnerFrame = (spinnerFrame + 1) % SPINNER.length;
+      out.write(`\r\x1b[2K${s.dim(`${SPINNER[spinnerFrame]} ${status}`)}`);
+      spinnerShown = true;
+    }, 120)
+    : undefined;
+  meter.reset(session.contextWindow);
   out.write(
     `${s.bold(`tscodex ${VERSION}`)} ${
-      s.dim(`model ${session.agent.options.model}; /help for commands`)
+      s.dim(
+        `model ${session.agent.options.model}; session ${session.agent.sessionId}; /help for commands`,
+      )
     }\n`,
   );
+  if (options.resume) printHistory();
 
+  function printHistory(): void {
+    let shown = 0;
+    for (const item of session.agent.history) {
+      if (item.type !== "message") continue;
+      const message = item as MessageItem;
+      const text = messageText(message);
+      if (
+        message.role === "developer" ||
+        realUserTexts([message]).length === 0 && message.role === "user"
+      ) {
+        continue;
+      }
+      shown++;
+      out.write(`[${shown}]${message.role === "user" ? "U>" : "A>"} ${text.slice(0, 200)}\n`);
+    }
+    if (shown === 0) out.write("No history yet.\n");
+  }
+  const report = (err: unknown) => {
+    out.write(s.red(`Error: ${(err as Error).message}`) + "\n");
+    rl.prompt();
+  };
   const submit = (text: string, mode: "steer" | "queue") => {
     queue.submit(text, mode).catch((err) => {
       if (!(err instanceof TurnInterruptedError)) return; // turn_failed already said it
@@ -155,14 +273,53 @@ export async function runRepl(
         out.write(`Current model: ${session.agent.options.model}\n`);
         return true;
       case "/history":
-        for (const item of session.agent.history) {
-          if (item.type !== "message") continue;
-          const message = item as MessageItem;
-          if (message.role === "developer") continue;
-          out.write(
-            `${message.role === "user" ? "U>" : "A>"} ${messageText(message).slice(0, 200)}\n`,
-          );
+        printHistory();
+        return true;
+      case "/new":
+        if (queue.busy) out.write("A turn is running; start a new session when it ends.\n");
+        else {
+          switchTo().then(() => {
+            out.write(`New session ${session.agent.sessionId}\n`);
+            rl.prompt();
+          }, report);
         }
+        return true;
+      case "/title":
+        if (!argument) {
+          out.write(`Session: ${title ?? "untitled"}\n`);
+          return true;
+        }
+        title = argument;
+        nameSession(session.home, session.agent.sessionId, argument).then(
+          () => out.write(`Session: ${argument}\n`),
+          report,
+        );
+        return true;
+      case "/resume":
+        if (queue.busy) {
+          out.write("A turn is running; resume another session when it ends.\n");
+          return true;
+        }
+        listSessions(session.home).then(async (sessions) => {
+          const others = sessions.filter((entry) => entry.sessionId !== session.agent.sessionId);
+          if (!argument) {
+            if (others.length === 0) out.write("No resumable sessions found.\n");
+            else out.write("Available sessions:\n");
+            others.forEach((entry, i) => out.write(`[${i + 1}] ${entry.title}\n`));
+            out.write(others.length ? "Use /resume <number>.\n" : "");
+            return rl.prompt();
+          }
+          const chosen = others[Number(argument) - 1];
+          if (!/^\d+$/.test(argument) || !chosen) {
+            out.write(`Session not found: ${argument}\n`);
+            return rl.prompt();
+          }
+          await switchTo({ id: chosen.sessionId });
+          title = chosen.title;
+          out.write(`Resumed session: ${chosen.title}\n`);
+          printHistory();
+          rl.prompt();
+        }).catch(report);
         return true;
       case "/compact":
         if (queue.busy) {
@@ -209,6 +366,8 @@ export async function runRepl(
   });
   // End of input (a pipe, Ctrl-D) lets the submitted turns finish; /exit and Ctrl-C do not.
   if (!leaving) await queue.idle();
+  clearInterval(spinner);
+  clearSpinner();
   await queue.shutdown();
   await session.close();
   return 0;

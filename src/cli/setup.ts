@@ -51,6 +51,8 @@ export interface AgentSessionOptions {
 
 export interface AgentSession {
   agent: Agent;
+  /** The usable context window in tokens, as the rollout records it. */
+  contextWindow: number;
   /** The rollout file this session appends to. */
   rolloutPath: string;
   sandboxMode: SandboxMode;
@@ -188,6 +190,7 @@ export async function openAgentSession(options: AgentSessionOptions): Promise<Ag
   if (resumed) agent.restoreHistory(resumed.history);
   return {
     agent,
+    contextWindow,
     rolloutPath: rollout.path,
     sandboxMode,
     approvalPolicy,
