@@ -163,8 +163,10 @@ export async function runExec(
     }, prompt);
   }
   const abort = new AbortController();
+  // Ctrl-C and a polite kill both end the turn cleanly: commands are killed, the rollout closed.
   const onSigint = () => abort.abort();
   process.on("SIGINT", onSigint);
+  process.on("SIGTERM", onSigint);
   try {
     const result = await agent.runTurn([prompt], abort.signal, images);
     if (options.outputLastMessage) {
@@ -180,6 +182,7 @@ export async function runExec(
     return EXIT_FAILED;
   } finally {
     process.off("SIGINT", onSigint);
+    process.off("SIGTERM", onSigint);
     await session.close();
   }
 }

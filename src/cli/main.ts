@@ -6,6 +6,7 @@ import { AddressInUseError } from "../platform/mod.ts";
 import { ConfigError } from "../config/mod.ts";
 import { ScenarioError } from "../fake/mod.ts";
 import { RolloutReadError, SessionNotFoundError } from "../session/mod.ts";
+import { CODE_CELL_SUBCOMMAND, runCodeCell } from "../tools/mod.ts";
 import { EXIT_FAILED, EXIT_USAGE, runExec, UsageError } from "./exec.ts";
 import { runDoctor } from "./doctor.ts";
 import { registerConformance } from "./conformance.ts";
@@ -59,6 +60,8 @@ function buildProgram(setExit: (code: number) => void, argvHasSeparator: boolean
     .name("tscodex")
     .description("A Codex-compatible coding agent in one binary.")
     .version(`tscodex ${VERSION}`, "-V, --version", "print the version")
+    // The REPL's own -m/-c/-p apply before a subcommand only, so `exec -m …` reaches exec.
+    .enablePositionalOptions()
     .exitOverride()
     .showHelpAfterError("(run with --help for usage)")
     .configureOutput({ writeErr: (text) => process.stderr.write(text) });
@@ -150,6 +153,11 @@ function buildProgram(setExit: (code: number) => void, argvHasSeparator: boolean
 
 /** Runs the CLI and returns the process exit code. */
 export async function main(argv: string[]): Promise<number> {
+  // How a compiled binary runs a code-mode cell in a child process of itself; not for users.
+  if (argv[0] === CODE_CELL_SUBCOMMAND) {
+    await runCodeCell();
+    return 0;
+  }
   // A reader that stops early (`| head`) closes our stdout; end quietly as shell tools do.
   process.stdout.on("error", (err: NodeJS.ErrnoException) => {
     if (err.code === "EPIPE") process.exit(0);
