@@ -313,6 +313,8 @@ export class Agent {
     this.#emit({ type: "compaction_started", turnId, reason });
     try {
       const result = await this.#sampleSummary(turnId, signal);
+      // The summary's tokens count towards the session, not towards the next compaction check.
+      if (result.usage) this.#emit({ type: "token_count", turnId, usage: result.usage });
       const summary = result.items.filter((i): i is MessageItem =>
         i.type === "message" && i.role === "assistant"
       )

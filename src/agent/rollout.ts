@@ -103,6 +103,9 @@ export function rolloutListener(options: RolloutListenerOptions): (event: AgentE
           ? messageText(summary as MessageItem)
           : event.summary;
         recorder.recordCompacted(message, event.history);
+        // Upstream restates the turn's settings and the token totals after the replacement.
+        if (turn) recorder.record("turn_context", turnContextPayload(turn.id, settings()));
+        recorder.recordEvent(tokenCount(info));
         return recorder.recordEvent(contextCompacted());
       }
       case "turn_completed":
