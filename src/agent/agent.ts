@@ -18,8 +18,14 @@ import {
   sample,
   type SampleResult,
 } from "../model/mod.ts";
-import type { SandboxMode } from "../config/mod.ts";
-import type { PermissionGrants, ToolEvent, ToolOutputItem, ToolRegistry } from "../tools/mod.ts";
+import type {
+  CommandApprovals,
+  PermissionGrants,
+  SandboxPolicy,
+  ToolEvent,
+  ToolOutputItem,
+  ToolRegistry,
+} from "../tools/mod.ts";
 import {
   abortedOutputs,
   pairDanglingCalls,
@@ -83,7 +89,9 @@ export interface AgentOptions {
   /** Headers for each request; the turn id lets them carry turn metadata. */
   headers?: (context: RequestContext) => Record<string, string> | Promise<Record<string, string>>;
   /** Where tools may write; absent means unrestricted. */
-  sandbox?: { mode: SandboxMode; writableRoots?: string[] };
+  sandbox?: SandboxPolicy;
+  /** The approval policy for commands and who to ask; absent means `never`. */
+  approvals?: CommandApprovals;
   /** What the user granted through request_permissions; turn grants end with each turn. */
   permissionGrants?: PermissionGrants;
   /** Compact before sampling once the last response used this many tokens. */
@@ -367,6 +375,7 @@ export class Agent {
         callId: call.call_id,
         sandbox: this.options.permissionGrants?.sandbox(this.options.sandbox) ??
           this.options.sandbox,
+        approvals: this.options.approvals,
         onEvent: (event) => this.#emit({ type: "tool_event", turnId, call, event }),
       });
       this.#emit({ type: "tool_completed", turnId, call, output });

@@ -84,7 +84,10 @@ export class CollaborationMode {
   }
 
   /** request_user_input's view of the mode. */
-  readonly userInputMode = () => ({ name: this.spec.name, allowsUserInput: this.spec.allowsUserInput });
+  readonly userInputMode = () => ({
+    name: this.spec.name,
+    allowsUserInput: this.spec.allowsUserInput,
+  });
 
   /**
    * Switches mode; the agent is told at its next turn. Returns false when already in `kind`.

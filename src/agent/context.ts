@@ -95,6 +95,8 @@ export interface ContextOptions {
   writableRoots?: string[];
   networkAccess?: boolean;
   developerInstructions?: string;
+  /** The `<collaboration_mode>` section, when the surface works in modes (the REPL). */
+  collaborationMode?: string;
   userInstructions?: string;
   skills?: Skill[];
 }
@@ -109,6 +111,7 @@ export function initialContext(options: ContextOptions): ResponseItem[] {
       options.networkAccess ?? false,
     ),
     ...(options.developerInstructions ? [options.developerInstructions] : []),
+    ...(options.collaborationMode ? [options.collaborationMode] : []),
     ...(options.skills?.length ? [skillsText(options.skills)] : []),
   ];
   const user = [

@@ -10,10 +10,11 @@ command output; if a tool fails, report the failure and what you tried.`;
 const SANDBOX_TEXT: Record<string, (roots: string[], network: boolean) => string> = {
   "read-only": () =>
     "Commands you run are sandboxed as `read-only`: they can read any file but cannot write " +
-    "anywhere or use the network.",
+    "anywhere except a private scratch directory in `$TMPDIR`, and cannot use the network.",
   "workspace-write": (roots, network) =>
     "Commands you run are sandboxed as `workspace-write`: they can read any file and write " +
-    `only inside the writable roots; network access is ${network ? "enabled" : "restricted"}.` +
+    "only inside the writable roots (where `.git` and `.codex` stay read-only); network " +
+    `access is ${network ? "enabled" : "restricted"}.` +
     (roots.length ? `\nWritable roots: ${roots.map((r) => `\`${r}\``).join(", ")}.` : ""),
   "danger-full-access": () =>
     "Commands you run are not sandboxed (`danger-full-access`): files and network are open to " +

@@ -6,10 +6,11 @@ import { connect as tcpConnect } from "node:net";
 import { join } from "node:path";
 import process from "node:process";
 import { connect as tlsConnect } from "node:tls";
-import { type Config, loadConfig } from "../config/mod.ts";
+import { type Config, loadConfig, type SandboxMode } from "../config/mod.ts";
 import { ResponsesClient, sample } from "../model/mod.ts";
 import { type MessageItem, messageText } from "../protocol/mod.ts";
 import { codexHome } from "../config/home.ts";
+import { sandboxSupport } from "../tools/mod.ts";
 
 export interface Check {
   name: string;
@@ -85,6 +86,36 @@ async function liveRequest(config: Config, timeoutMs: number): Promise<string> {
 
 /** Runs every check; later checks that depend on a failed one report why they were not run. */
 export async function runChecks(options: DoctorOptions = {}): Promise<Check[]> {
+  return [...await providerChecks(options), sandboxCheck()];
+}
+
+/**
+ * Whether model commands can run in the configured sandbox: bubblewrap present and able to
+ * create its namespaces. Without it every command fails (never runs unsandboxed), so it fails
+ * here too, unless the configured mode needs no sandbox.
+ */
+function sandboxCheck(): Check {
+  let mode: SandboxMode = "read-only";
+  try {
+    mode = loadConfig({ home: codexHome() })?.sandboxMode ?? mode;
+  } catch {
+    // The provider check reports a broken config.
+  }
+  const support = sandboxSupport();
+  if (mode === "danger-full-access") {
+    const note = support.ok ? `bubblewrap at ${support.bwrap}` : support.problem;
+    return { name: "sandbox", ok: true, detail: `off (sandbox_mode = ${mode}); ${note}` };
+  }
+  if (!support.ok) return { name: "sandbox", ok: false, detail: support.problem };
+  const proc = support.mountProc ? "" : ", without a private /proc";
+  return {
+    name: "sandbox",
+    ok: true,
+    detail: `${mode} with bubblewrap at ${support.bwrap}${proc}`,
+  };
+}
+
+async function providerChecks(options: DoctorOptions): Promise<Check[]> {
   const timeoutMs = options.timeoutMs ?? 10_000;
   const checks: Check[] = [];
   const add = (name: string, ok: boolean, detail: string) => checks.push({ name, ok, detail });

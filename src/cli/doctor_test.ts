@@ -5,6 +5,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import process from "node:process";
 import { FakeResponsesServer, parseScenario } from "../fake/mod.ts";
+import { sandboxMissing } from "../tools/command_testing.ts";
 import { runChecks } from "./doctor.ts";
 
 async function withHome<T>(
@@ -34,8 +35,9 @@ Deno.test("doctor: every check passes against the fake server, including a live 
   );
   await server.start();
   try {
+    // No sandbox to need, so every check can pass whether or not bubblewrap is installed.
     const checks = await withHome(
-      providerToml(server.baseUrl),
+      'sandbox_mode = "danger-full-access"\n' + providerToml(server.baseUrl),
       { DOCTOR_TEST_KEY: "sk-doctor" },
       () => runChecks(),
     );
@@ -47,9 +49,10 @@ Deno.test("doctor: every check passes against the fake server, including a live 
       "dns",
       "transport",
       "live",
+      "sandbox",
     ]);
     assert.ok(checks.every((c) => c.ok), JSON.stringify(checks));
-    assert.match(checks.at(-1)!.detail, /"OK"/);
+    assert.match(checks.find((c) => c.name === "live")!.detail, /"OK"/);
     assert.equal(server.requests.length, 1);
     assert.ok(!JSON.stringify(checks).includes("sk-doctor"));
   } finally {
@@ -84,4 +87,31 @@ Deno.test("doctor: a missing API key is reported, not thrown", async () => {
   const provider = checks.find((c) => c.name === "provider")!;
   assert.equal(provider.ok, false);
   assert.match(provider.detail, /DOCTOR_TEST_KEY/);
+});
+
+Deno.test("doctor: the sandbox check names the fix when bubblewrap is missing", async () => {
+  const checks = await withHome(
+    providerToml("http://127.0.0.1:9/v1"),
+    { PATH: "/nonexistent" },
+    () => runChecks({ skipLive: true }),
+  );
+  const sandbox = checks.find((c) => c.name === "sandbox")!;
+  assert.equal(sandbox.ok, false);
+  assert.match(sandbox.detail, /apt-get install bubblewrap/);
+  assert.match(sandbox.detail, /-s danger-full-access/);
+});
+
+Deno.test({
+  name: "doctor: the sandbox check passes where bubblewrap works",
+  ignore: sandboxMissing("the doctor test that needs bubblewrap"),
+  fn: async () => {
+    const checks = await withHome(
+      providerToml("http://127.0.0.1:9/v1"),
+      {},
+      () => runChecks({ skipLive: true }),
+    );
+    const sandbox = checks.find((c) => c.name === "sandbox")!;
+    assert.equal(sandbox.ok, true, sandbox.detail);
+    assert.match(sandbox.detail, /^read-only with bubblewrap at \//);
+  },
 });

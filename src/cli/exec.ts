@@ -87,15 +87,19 @@ export async function imageDataUrl(file: string): Promise<string> {
   }
 }
 
-/** The sandbox and approval policy the flags ask for; unset ones come from the config. */
+/**
+ * The sandbox and approval policy the flags ask for; an unset sandbox comes from the config. The
+ * policy is always `never`, whatever the config says, as in upstream's exec: nobody is there to
+ * approve, so a command asking to leave the sandbox is refused and the model is told why.
+ */
 export function execPermissions(
   options: ExecOptions,
-): { sandbox?: SandboxMode; approval?: ApprovalPolicy } {
+): { sandbox?: SandboxMode; approval: ApprovalPolicy } {
   if (options.dangerouslyBypassApprovalsAndSandbox) {
     return { sandbox: "danger-full-access", approval: "never" };
   }
   if (options.fullAuto) return { sandbox: options.sandbox ?? "workspace-write", approval: "never" };
-  return { sandbox: options.sandbox };
+  return { sandbox: options.sandbox, approval: "never" };
 }
 
 function colorEnabled(choice: ExecOptions["color"]): boolean {

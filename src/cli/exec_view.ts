@@ -3,7 +3,7 @@
 // built from this one view.
 import type { AgentEvent } from "../agent/mod.ts";
 import { type MessageItem, messageText, type ToolCallItem, type Usage } from "../protocol/mod.ts";
-import type { ToolEvent } from "../tools/mod.ts";
+import type { CollabCall, ToolEvent } from "../tools/mod.ts";
 import { resolveShell, shellArgv } from "../tools/exec_command.ts";
 import { shellJoin } from "../tools/shell_words.ts";
 
@@ -25,6 +25,16 @@ export type ThreadItem =
     status: "completed" | "failed";
   }
   | { id: string; type: "todo_list"; items: Array<{ text: string; completed: boolean }> }
+  | {
+    id: string;
+    type: "collab_tool_call";
+    tool: CollabCall["tool"];
+    sender_thread_id: string;
+    receiver_thread_ids: string[];
+    prompt: string | null;
+    agents_states: CollabCall["agentsStates"];
+    status: CollabCall["status"];
+  }
   | { id: string; type: "web_search"; query: string }
   | { id: string; type: "error"; message: string };
 
@@ -74,6 +84,8 @@ export class ExecView {
   #openCommands = new Map<string, Extract<ThreadItem, { type: "command_execution" }>>();
   #commandsByCall = new Map<string, Extract<ThreadItem, { type: "command_execution" }>>();
   #plan?: Extract<ThreadItem, { type: "todo_list" }>;
+  /** Item ids of the sub-agent calls begun and not yet ended, by call id. */
+  #collabCalls = new Map<string, string>();
   #usage = { input_tokens: 0, cached_input_tokens: 0, output_tokens: 0 };
   lastMessage: string | null = null;
 
@@ -190,6 +202,26 @@ export class ExecView {
       } else {
         this.#plan = { id: this.#id(), type: "todo_list", items };
         this.emit({ type: "item.started", item: this.#plan });
+      }
+    } else if (event.type === "collab_call") {
+      const { call } = event;
+      const begun = this.#collabCalls.get(event.callId);
+      const item: ThreadItem = {
+        id: begun ?? this.#id(),
+        type: "collab_tool_call",
+        tool: call.tool,
+        sender_thread_id: call.senderThreadId,
+        receiver_thread_ids: call.receiverThreadIds,
+        prompt: call.prompt,
+        agents_states: call.agentsStates,
+        status: call.status,
+      };
+      if (call.status === "in_progress") {
+        this.#collabCalls.set(event.callId, item.id);
+        this.emit({ type: "item.started", item });
+      } else {
+        this.#collabCalls.delete(event.callId);
+        this.emit({ type: "item.completed", item });
       }
     } else if (event.type === "patch_applied") {
       this.emit({

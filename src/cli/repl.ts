@@ -5,6 +5,7 @@ import process from "node:process";
 import { createInterface, type Interface } from "node:readline";
 import {
   type AgentEvent,
+  CollaborationMode,
   realUserTexts,
   SubmissionQueue,
   TurnInterruptedError,
@@ -12,6 +13,13 @@ import {
 import { listSessions, nameSession, type SessionTarget } from "../session/mod.ts";
 import { type MessageItem, messageText } from "../protocol/mod.ts";
 import { openAgentSession } from "./setup.ts";
+import { approvalPrompt } from "./approval_prompt.ts";
+import {
+  LinePrompter,
+  permissionsPrompt,
+  subAgentLine,
+  userInputPrompt,
+} from "./collab_prompts.ts";
 import { VERSION } from "./version.ts";
 
 const HELP = [
@@ -24,6 +32,7 @@ const HELP = [
   "  /resume [n]       list recorded sessions, or switch to session n",
   "  /title [name]     show or set this session's title",
   "  /model [name]     show or change the model",
+  "  /plan [off]       enter Plan mode (explore and propose, ask questions), or leave it",
   "  /exit, /quit      leave (Ctrl-D does the same)",
 ].join("\n");
 
@@ -119,6 +128,13 @@ export async function runRepl(
     if (streaming) out.write("\n");
     streaming = false;
   };
+  // Questions from the tools take the next typed line instead of steering the turn.
+  const prompter = new LinePrompter((question) => {
+    endStream();
+    clearSpinner();
+    out.write(s.yellow(question));
+  });
+  const collaboration = new CollaborationMode();
   const onEvent = (event: AgentEvent) => {
     clearSpinner();
     switch (event.type) {
@@ -189,6 +205,16 @@ export async function runRepl(
       resume,
       onEvent,
       notice: (text) => out.write(s.dim(text) + "\n"),
+      collaboration,
+      askUser: userInputPrompt((question, signal) => prompter.ask(question, signal)),
+      askPermissions: permissionsPrompt((question, signal) => prompter.ask(question, signal)),
+      askApproval: approvalPrompt((question, signal) => prompter.ask(question, signal)),
+      onSubAgentEvent: (child, event) => {
+        const line = subAgentLine(child, event);
+        if (!line) return;
+        clearSpinner();
+        out.write(s.dim(line) + "\n");
+      },
     });
   let session = await open(options.resume);
   let queue = new SubmissionQueue(session.agent);
@@ -248,6 +274,7 @@ export async function runRepl(
     });
   };
   const handle = (line: string): boolean => {
+    if (prompter.offer(line)) return true;
     const text = line.trim();
     if (!text) return true;
     const [command, ...rest] = text.split(/\s+/);
@@ -275,6 +302,13 @@ export async function runRepl(
       case "/history":
         printHistory();
         return true;
+      case "/plan": {
+        const kind = argument === "off" ? "default" : "plan";
+        if (queue.busy) out.write("A turn is running; change the mode when it ends.\n");
+        else collaboration.switchTo(kind, session.agent);
+        out.write(`Mode: ${collaboration.spec.name}\n`);
+        return true;
+      }
       case "/new":
         if (queue.busy) out.write("A turn is running; start a new session when it ends.\n");
         else {

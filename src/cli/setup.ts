@@ -1,16 +1,20 @@
 // What exec and the REPL share: configuration (or the offline demo), tools, and the agent.
-import { tmpdir } from "node:os";
+import { resolve } from "node:path";
 import process from "node:process";
 import {
   Agent,
   type AgentEvent,
   type ApprovalPolicy,
   BASE_INSTRUCTIONS,
+  type CollaborationMode,
+  collaborationModeText,
   discoverSkills,
   environmentFacts,
   initialContext,
   rolloutListener,
   type SandboxMode,
+  SubAgentManager,
+  type SubAgentManagerOptions,
   userInstructions,
 } from "../agent/mod.ts";
 import { codexHome, type Config, loadConfig } from "../config/mod.ts";
@@ -23,7 +27,19 @@ import {
   sessionHeaders,
 } from "../model/mod.ts";
 import { createSession, openSession, type SessionTarget } from "../session/mod.ts";
-import { defaultTools, ProcessManager } from "../tools/mod.ts";
+import {
+  type ApprovalHandler,
+  CodeCells,
+  CommandApprovals,
+  defaultTools,
+  PermissionGrants,
+  type PermissionsHandler,
+  ProcessManager,
+  type SandboxPolicy,
+  sandboxSupport,
+  type UserInputHandler,
+  writableRoots as sandboxWritableRoots,
+} from "../tools/mod.ts";
 import { defaultShell } from "../tools/exec_command.ts";
 import { VERSION } from "./version.ts";
 
@@ -47,6 +63,15 @@ export interface AgentSessionOptions {
   onEvent: (event: AgentEvent) => void;
   /** Where to say that the offline demo is in use. */
   notice: (text: string) => void;
+  /** The session's collaboration mode, for surfaces that have modes (the REPL). */
+  collaboration?: CollaborationMode;
+  /** Who answers request_user_input and request_permissions; exec has nobody to ask. */
+  askUser?: UserInputHandler;
+  askPermissions?: PermissionsHandler;
+  /** Who approves commands the approval policy asks about; without one the answer is no. */
+  askApproval?: ApprovalHandler;
+  /** Events of the sub-agents, for the UI. */
+  onSubAgentEvent?: SubAgentManagerOptions["onChildEvent"];
 }
 
 export interface AgentSession {
@@ -60,18 +85,32 @@ export interface AgentSession {
   config: Config;
   home: string;
   offline: boolean;
+  subAgents: SubAgentManager;
   close(): Promise<void>;
 }
 
-/** The sandbox as turn_context records it. */
-function sandboxPolicy(mode: SandboxMode, writableRoots: string[]): Record<string, unknown> {
-  if (mode !== "workspace-write") return { type: mode };
+/** The sandbox for `mode`; `[sandbox_workspace_write]` only shapes workspace-write. */
+function sandboxFor(mode: SandboxMode, config: Config, cwd: string): SandboxPolicy {
+  const table = config.table.sandbox_workspace_write;
+  if (mode !== "workspace-write") return { mode };
   return {
-    type: mode,
-    writable_roots: writableRoots,
-    network_access: false,
-    exclude_tmpdir_env_var: false,
-    exclude_slash_tmp: false,
+    mode,
+    writableRoots: (table?.writable_roots ?? []).map((root) => resolve(cwd, root)),
+    networkAccess: table?.network_access ?? false,
+    excludeTmpdirEnvVar: table?.exclude_tmpdir_env_var ?? false,
+    excludeSlashTmp: table?.exclude_slash_tmp ?? false,
+  };
+}
+
+/** The sandbox as turn_context records it (the working directory and temp dirs are implied). */
+function sandboxPolicy(sandbox: SandboxPolicy): Record<string, unknown> {
+  if (sandbox.mode !== "workspace-write") return { type: sandbox.mode };
+  return {
+    type: sandbox.mode,
+    writable_roots: sandbox.writableRoots ?? [],
+    network_access: sandbox.networkAccess ?? false,
+    exclude_tmpdir_env_var: sandbox.excludeTmpdirEnvVar ?? false,
+    exclude_slash_tmp: sandbox.excludeSlashTmp ?? false,
   };
 }
 
@@ -118,7 +157,11 @@ export async function openAgentSession(options: AgentSessionOptions): Promise<Ag
   const { cwd } = options;
   const sandboxMode = options.sandboxMode ?? config.sandboxMode ?? "read-only";
   const approvalPolicy = options.approvalPolicy ?? config.approvalPolicy ?? "never";
-  const writableRoots = sandboxMode === "workspace-write" ? [cwd, tmpdir()] : [];
+  const sandbox = sandboxFor(sandboxMode, config, cwd);
+  const writableRoots = sandboxWritableRoots(sandbox, cwd) ?? [];
+  // Commands will fail rather than run unsandboxed; say so before the first one does.
+  const support = sandboxMode === "danger-full-access" ? undefined : sandboxSupport();
+  if (support && !support.ok) options.notice(`tscodex: warning: ${support.problem}`);
   const model = options.model ?? config.model;
   const environment = environmentFacts(cwd, defaultShell());
   const agentsMd = userInstructions(cwd, home);
@@ -142,24 +185,47 @@ export async function openAgentSession(options: AgentSessionOptions): Promise<Ag
     recorder: rollout.recorder,
     modelContextWindow: contextWindow,
     tokenInfo: resumed?.tokenInfo,
-    turnSettings: {
+    turnSettings: () => ({
+      collaborationMode: options.collaboration?.kind,
       cwd,
       currentDate: environment.currentDate,
       timezone: environment.timezone,
       approvalPolicy,
-      sandboxPolicy: sandboxPolicy(sandboxMode, writableRoots),
+      sandboxPolicy: sandboxPolicy(sandbox),
       model,
       effort: config.reasoningEffort ?? null,
       summary: config.reasoningSummary ?? "auto",
       userInstructions: agentsMd ?? null,
-    },
+    }),
   });
+  const identity = clientIdentity(options.originator, VERSION, process.env);
+  const headersFor = (id: string) => sessionHeaders({ identity, sessionId: id, cwd, sandboxMode });
+  // Upstream's feature flags: sub-agents are on unless disabled, the others opt-in.
+  const { features } = config;
+  const codeCells = features.code_mode ? new CodeCells() : undefined;
+  const permissionGrants = new PermissionGrants();
+  const collaboration = options.collaboration;
+  const tools = defaultTools(processes, {
+    ...(collaboration
+      ? { userInput: { mode: collaboration.userInputMode, handler: options.askUser } }
+      : {}),
+    ...(features.request_permissions_tool
+      ? { requestPermissions: { handler: options.askPermissions, grants: permissionGrants } }
+      : {}),
+    ...(codeCells ? { codeMode: codeCells } : {}),
+  });
+  const subAgents = new SubAgentManager({
+    childTools: () => defaultTools(processes, { userInput: false }),
+    childHeaders: headersFor,
+    onChildEvent: options.onSubAgentEvent,
+  });
+  if (features.multi_agent !== false) subAgents.register(tools);
   const agent = new Agent({
     sessionId,
     client: new ResponsesClient(config.provider),
     model,
     baseInstructions,
-    tools: defaultTools(processes),
+    tools,
     cwd,
     maxRetries: config.provider.streamMaxRetries,
     modelSettings: config,
@@ -170,24 +236,24 @@ export async function openAgentSession(options: AgentSessionOptions): Promise<Ag
       sandboxMode,
       approvalPolicy,
       writableRoots,
+      networkAccess: sandbox.networkAccess,
       developerInstructions: config.developerInstructions,
+      collaborationMode: collaboration && collaborationModeText(collaboration.kind),
       userInstructions: agentsMd,
       skills: discoverSkills(home),
     }),
     autoCompactTokenLimit: config.autoCompactTokenLimit,
-    sandbox: { mode: sandboxMode, writableRoots },
-    headers: sessionHeaders({
-      identity: clientIdentity(options.originator, VERSION, process.env),
-      sessionId,
-      cwd,
-      sandboxMode,
-    }),
+    sandbox,
+    approvals: new CommandApprovals(approvalPolicy, options.askApproval),
+    permissionGrants,
+    headers: headersFor(sessionId),
     onEvent: (event) => {
       record(event);
       options.onEvent(event);
     },
   });
   if (resumed) agent.restoreHistory(resumed.history);
+  subAgents.attach(agent);
   return {
     agent,
     contextWindow,
@@ -197,7 +263,10 @@ export async function openAgentSession(options: AgentSessionOptions): Promise<Ag
     config,
     home,
     offline: fake !== undefined,
+    subAgents,
     close: async () => {
+      await subAgents.shutdown();
+      await codeCells?.close();
       processes.killAll();
       rollout.recorder.close();
       await fake?.close();

@@ -59,8 +59,17 @@ const ProfileKeys = {
 export const ProfileToml = z.looseObject(ProfileKeys);
 export type ProfileToml = z.infer<typeof ProfileToml>;
 
+/** `[sandbox_workspace_write]`: what the workspace-write sandbox adds or leaves out. */
+export const SandboxWorkspaceWriteToml = z.looseObject({
+  writable_roots: z.array(z.string().min(1)).optional(),
+  network_access: z.boolean().optional(),
+  exclude_tmpdir_env_var: z.boolean().optional(),
+  exclude_slash_tmp: z.boolean().optional(),
+});
+
 export const ConfigToml = z.looseObject({
   ...ProfileKeys,
+  sandbox_workspace_write: SandboxWorkspaceWriteToml.optional(),
   profile: z.string().min(1).optional(),
   profiles: z.record(z.string(), ProfileToml).optional(),
   model_providers: z.record(z.string(), ProviderToml).optional(),

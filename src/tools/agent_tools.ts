@@ -219,13 +219,14 @@ function reporter(ctx: ToolContext, control: SubAgentControl, tool: CollabCall["
     });
 }
 
-/** Runs a controller call; its AgentToolError becomes the reply. */
-async function replying(work: () => Promise<string>): Promise<string> {
+/** Runs a controller call; its AgentToolError becomes the reply, after `failed` is told. */
+async function replying(work: () => Promise<string>, failed?: () => void): Promise<string> {
   try {
     return await work();
   } catch (err) {
-    if (err instanceof AgentToolError) return err.message;
-    throw err;
+    if (!(err instanceof AgentToolError)) throw err;
+    failed?.();
+    return err.message;
   }
 }
 
@@ -262,11 +263,12 @@ export function subAgentTools(
           ...(effort ? { reasoningEffort: effort } : {}),
           ...(args.agent_type ? { agentType: args.agent_type } : {}),
         });
+        // A new helper is announced as initialising, whatever it has started doing since.
         report([spawned.agentId], prompt, {
-          [spawned.agentId]: statusWord(control.status(spawned.agentId)),
+          [spawned.agentId]: { status: "pending_init", message: null },
         }, "completed");
         return JSON.stringify({ agent_id: spawned.agentId, nickname: spawned.nickname });
-      });
+      }, () => report([], prompt, {}, "failed"));
     },
   });
 
@@ -286,7 +288,7 @@ export function subAgentTools(
           [args.id]: statusWord(control.status(args.id)),
         }, "completed");
         return Promise.resolve(JSON.stringify({ submission_id: submissionId }));
-      });
+      }, () => report([args.id], promptOf(input), {}, "failed"));
     },
   });
 
@@ -334,7 +336,7 @@ export function subAgentTools(
         const previous = await control.close(args.id);
         report([args.id], null, { [args.id]: statusWord(previous) }, "completed");
         return JSON.stringify({ status: previous });
-      });
+      }, () => report([args.id], null, {}, "failed"));
     },
   });
 

@@ -3,11 +3,14 @@
 import { spawnSync } from "node:child_process";
 import { join } from "node:path";
 import { concatBytes, ProcessManager } from "./processes.ts";
-import { type ToolDef, ToolRegistry } from "./registry.ts";
+import { type ToolContext, type ToolDef, ToolRegistry } from "./registry.ts";
+import { sandboxSupport } from "./sandbox.ts";
 
 export interface CallOptions {
   cwd: string;
   signal?: AbortSignal;
+  sandbox?: ToolContext["sandbox"];
+  approvals?: ToolContext["approvals"];
 }
 
 /** Runs one function call through a registry of `tools` and returns the output text. */
@@ -24,6 +27,8 @@ export async function callTool(
       cwd: options.cwd,
       callId: "call_test",
       signal: options.signal ?? new AbortController().signal,
+      sandbox: options.sandbox,
+      approvals: options.approvals,
     },
   );
   if (typeof item.output !== "string") throw new Error(`${name} returned content items`);
@@ -110,4 +115,15 @@ export function sessionIdOf(output: string): number {
   const match = /Process running with session ID (\d+)/.exec(output);
   if (!match) throw new Error(`no session id in:\n${output}`);
   return Number(match[1]);
+}
+
+/**
+ * True (after printing why) when bubblewrap cannot run sandboxes here, so the tests that need it
+ * are skipped with a reason rather than failed; `ignore: sandboxMissing("…")` in Deno.test.
+ */
+export function sandboxMissing(what: string): boolean {
+  const support = sandboxSupport();
+  if (support.ok) return false;
+  console.log(`skipping ${what}: ${support.problem}`);
+  return true;
 }

@@ -1,7 +1,7 @@
 // The tool set the main agent declares, in upstream 0.115.0's order for gpt-5.1-codex under
-// `codex exec`: exec_command, write_stdin, update_plan, request_user_input, apply_patch, [the
-// model's experimental tools], web_search, view_image, then the sub-agent tools. Tools upstream
-// declares that are not implemented yet are left out rather than declared and faked.
+// `codex exec`: [exec, exec_wait with code mode], exec_command, write_stdin, update_plan,
+// request_user_input, [request_permissions], apply_patch, [the model's experimental tools],
+// web_search, view_image, then the sub-agent tools (registered by the agent layer).
 import { applyPatchFunctionTool, applyPatchTool } from "./apply_patch.ts";
 import { execCommandTools } from "./exec_command.ts";
 import { grepFilesTool } from "./grep_files.ts";
@@ -13,6 +13,9 @@ import { shellTools } from "./shell.ts";
 import { updatePlanTool } from "./update_plan.ts";
 import { viewImageTool } from "./view_image.ts";
 import { type WebSearchOptions, webSearchTool } from "./web_search.ts";
+import { type RequestUserInputOptions, requestUserInputTool } from "./request_user_input.ts";
+import { type RequestPermissionsOptions, requestPermissionsTool } from "./request_permissions.ts";
+import { type CodeCells, codeModeTools } from "./code_mode/mod.ts";
 
 /** Tools a model family may opt into (upstream's `experimental_supported_tools`). */
 export type ExperimentalTool = "grep_files" | "read_file" | "list_dir";
@@ -28,7 +31,20 @@ export interface DefaultToolsOptions {
   webSearch?: WebSearchOptions | false;
   /** Token budget for one tool output (upstream `tool_output_token_limit`). */
   outputTokenLimit?: number;
+  /**
+   * request_user_input's mode and answerer; without them it is declared and unavailable (as in
+   * exec, which has no Plan mode); false leaves it out (sub-agents).
+   */
+  userInput?: RequestUserInputOptions | false;
+  /** request_permissions (upstream's `request_permissions_tool` feature); absent leaves it out. */
+  requestPermissions?: RequestPermissionsOptions;
+  /** Code mode (upstream's `code_mode` feature): exec and exec_wait over these cells, first. */
+  codeMode?: CodeCells;
 }
+
+const UNAVAILABLE_EVERYWHERE: RequestUserInputOptions = {
+  mode: () => ({ name: "Default", allowsUserInput: false }),
+};
 
 /** Upstream declares the experimental tools in this order whatever order the model lists. */
 const EXPERIMENTAL_ORDER: Array<[ExperimentalTool, () => ToolDef]> = [
@@ -45,14 +61,22 @@ export function defaultTools(
     ? shellTools(processes).filter((tool) => tool.name === (options.shellType ?? "shell_command"))
     : execCommandTools(processes);
   const experimental = new Set(options.experimentalTools ?? []);
-  // TODO(#5/#8): request_user_input after update_plan; the sub-agent tools (spawn_agent,
-  // send_input, resume_agent, wait_agent, close_agent) after view_image.
-  return new ToolRegistry([
+  const userInput = options.userInput ?? UNAVAILABLE_EVERYWHERE;
+  // The sub-agent tools follow view_image; the agent layer registers them (SubAgentManager).
+  // Code mode's nested calls see the registry as it is when they run, those tools included.
+  const codeMode: ToolDef[] = options.codeMode
+    ? codeModeTools(options.codeMode, (): ToolRegistry => registry)
+    : [];
+  const registry: ToolRegistry = new ToolRegistry([
+    ...codeMode,
     ...commands,
     updatePlanTool(),
+    ...(userInput === false ? [] : [requestUserInputTool(userInput)]),
+    ...(options.requestPermissions ? [requestPermissionsTool(options.requestPermissions)] : []),
     options.applyPatch === "function" ? applyPatchFunctionTool() : applyPatchTool(),
     ...EXPERIMENTAL_ORDER.filter(([name]) => experimental.has(name)).map(([, make]) => make()),
     ...(options.webSearch === false ? [] : [webSearchTool(options.webSearch)]),
     viewImageTool(),
   ], { outputTokenLimit: options.outputTokenLimit });
+  return registry;
 }

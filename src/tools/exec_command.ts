@@ -16,6 +16,18 @@ import {
 import { defineFunctionTool, type ToolDef } from "./registry.ts";
 import { shellJoin } from "./shell_words.ts";
 import { approxTokenCount, truncateMiddle } from "./truncate.ts";
+import {
+  type CommandRequest,
+  escalationRefusal,
+  gateCommand,
+  looksDeniedBySandbox,
+  REJECTED_BY_USER,
+  retryOutsideSandbox,
+} from "./approvals.ts";
+import { isRestricted, type SandboxPolicy } from "./sandbox.ts";
+
+/** A refusal by the user, as upstream's unified exec reports it. */
+const REJECTED = `Rejected(${JSON.stringify(REJECTED_BY_USER)})`;
 
 // The CLI shows commands and the user's shell as these tools run them.
 export { defaultShell, resolveShell, shellArgv } from "./processes.ts";
@@ -45,7 +57,7 @@ const WRITE_STDIN_DESCRIPTION =
 const MAX_OUTPUT_TOKENS_TEXT = "Cap on the tokens of output returned; the middle is cut beyond it.";
 const YIELD_TEXT = "Milliseconds to wait for output before replying.";
 
-/** Approval fields every command tool declares (upstream's names); accepted and not acted on. */
+/** Approval fields every command tool declares (upstream's names); see approvals.ts. */
 export const justificationField = z.string().describe(
   "With require_escalated only: a one-line question asking the user to approve the command.",
 ).optional();
@@ -82,11 +94,46 @@ const WriteStdinParams = z.strictObject({
   yield_time_ms: z.number().describe(YIELD_TEXT).optional(),
 });
 
-function createProcessError(display: string, reason: string): string {
-  const inner = `Rejected("Failed to create unified exec process: ${reason}")`;
+/** Upstream's framing of a command that did not run (`inner` is a Rust Debug rendering). */
+function processError(display: string, inner: string): string {
   return `exec_command failed for \`${display}\`: CreateProcess { message: ${
     JSON.stringify(inner)
   } }`;
+}
+
+/** A string as Rust's Debug prints it, which is how upstream shows text inside its errors. */
+function rustDebug(text: string): string {
+  // JSON's escapes are Rust's, except that Rust writes other control characters as \u{1b}.
+  const codes: Record<string, string> = { b: "8", f: "c" };
+  return JSON.stringify(text).replace(
+    /\\(u00([0-9a-f]{2})|[bf]|.)/g,
+    (escape, what: string, hex?: string) =>
+      hex ? `\\u{${hex.replace(/^0/, "")}}` : codes[what] ? `\\u{${codes[what]}}` : escape,
+  );
+}
+
+function createProcessError(display: string, reason: string): string {
+  return processError(
+    display,
+    `Rejected(${rustDebug(`Failed to create unified exec process: ${reason}`)})`,
+  );
+}
+
+/**
+ * What upstream answers when a command exited early and the sandbox seems to have stopped it:
+ * its output as a Rust Debug rendering (unified exec merges both streams into stderr).
+ */
+function sandboxDeniedError(display: string, exitCode: number, output: string): string {
+  const stream = (text: string) =>
+    `StreamOutput { text: ${rustDebug(text)}, truncated_after_lines: None }`;
+  return processError(
+    display,
+    `Codex(Sandbox(Denied { output: ExecToolCallOutput { exit_code: ${exitCode}, stdout: ${
+      stream("")
+    }, stderr: ${stream(output)}, aggregated_output: ${
+      stream(output)
+    }, duration: 0ns, timed_out: false }, network_policy_decision: None }))`,
+  );
 }
 
 export interface ExecReply {
@@ -135,17 +182,16 @@ function pause(ms: number, signal: AbortSignal): Promise<void> {
 }
 
 /**
- * Reads what the session prints until `yieldMs` has passed from now or it exits, then frames the
- * reply. An interrupt (before or during the wait) ends the wait at once, kills the process group
- * and surfaces as an abort, which the registry reports to the model.
+ * Reads what the session prints until `yieldMs` has passed from now or it exits. An interrupt
+ * (before or during the wait) ends the wait at once, kills the process group and surfaces as an
+ * abort, which the registry reports to the model.
  */
-async function replyAfterYield(
+async function readAfterYield(
   processes: ProcessManager,
   session: ExecSession,
   yieldMs: number,
-  maxOutputTokens: number | undefined,
   signal: AbortSignal,
-): Promise<string> {
+): Promise<{ output: Uint8Array; wallMs: number }> {
   const started = performance.now();
   const output = await session.collect(started + yieldMs, signal);
   const wallMs = performance.now() - started;
@@ -156,13 +202,34 @@ async function replyAfterYield(
     throw signal.reason ?? new Error("aborted");
   }
   processes.release(session);
+  return { output, wallMs };
+}
+
+function frameReply(
+  session: ExecSession,
+  read: { output: Uint8Array; wallMs: number },
+  maxOutputTokens: number | undefined,
+): string {
   return formatExecOutput({
     command: shellJoin(session.command),
-    output,
-    wallMs,
+    ...read,
     maxOutputTokens,
     ...(session.hasExited ? { exitCode: session.exitCode ?? -1 } : { sessionId: session.id }),
   });
+}
+
+async function replyAfterYield(
+  processes: ProcessManager,
+  session: ExecSession,
+  yieldMs: number,
+  maxOutputTokens: number | undefined,
+  signal: AbortSignal,
+): Promise<string> {
+  return frameReply(
+    session,
+    await readAfterYield(processes, session, yieldMs, signal),
+    maxOutputTokens,
+  );
 }
 
 export function execCommandTools(processes: ProcessManager): ToolDef[] {
@@ -178,28 +245,56 @@ export function execCommandTools(processes: ProcessManager): ToolDef[] {
         const cwd = resolve(ctx.cwd, args.workdir ?? ".");
         const problem = workdirProblem(cwd);
         if (problem) return createProcessError(display, describeFsError({ code: problem }));
-        let session: ExecSession;
-        try {
-          session = processes.start({
-            argv,
-            cwd,
-            env: processes.environment(EXEC_ENV),
-            tty: args.tty ?? false,
-          });
-        } catch (err) {
-          return createProcessError(display, (err as Error).message);
-        }
-        await session.settle(STARTUP_EXIT_WAIT_MS, ctx.signal);
-        if (session.failure) {
-          processes.release(session);
-          return createProcessError(display, describeFsError(session.failure));
-        }
+        const request: CommandRequest = {
+          argv,
+          cwd,
+          escalated: args.sandbox_permissions === "require_escalated",
+          justification: args.justification,
+        };
+        const gate = await gateCommand(request, ctx);
+        if (gate.kind === "refused") return escalationRefusal(gate.policy, "cannot");
+        if (gate.kind === "rejected") return processError(display, REJECTED);
         const yieldMs = clamp(
           args.yield_time_ms ?? DEFAULT_EXEC_YIELD_MS,
           MIN_YIELD_MS,
           MAX_YIELD_MS,
         );
-        return replyAfterYield(processes, session, yieldMs, args.max_output_tokens, ctx.signal);
+        /** Starts the command and reads its first reply; a string is an error to hand back. */
+        const run = async (sandbox: SandboxPolicy | undefined) => {
+          let session: ExecSession;
+          try {
+            session = processes.start({
+              argv,
+              cwd,
+              env: processes.environment(EXEC_ENV),
+              tty: args.tty ?? false,
+              sandbox,
+            });
+          } catch (err) {
+            return createProcessError(display, (err as Error).message);
+          }
+          await session.settle(STARTUP_EXIT_WAIT_MS, ctx.signal);
+          if (session.failure) {
+            processes.release(session);
+            return createProcessError(display, describeFsError(session.failure));
+          }
+          return { session, read: await readAfterYield(processes, session, yieldMs, ctx.signal) };
+        };
+        const sandbox = gate.sandboxed ? ctx.sandbox : undefined;
+        let first = await run(sandbox);
+        if (typeof first === "string") return first;
+        const exitCode = first.session.exitCode ?? -1;
+        const text = new TextDecoder().decode(first.read.output);
+        if (
+          isRestricted(sandbox) && first.session.hasExited && looksDeniedBySandbox(exitCode, text)
+        ) {
+          const retry = await retryOutsideSandbox(request, ctx);
+          if (retry === "not_asked") return sandboxDeniedError(display, exitCode, text);
+          if (retry === "denied") return processError(display, REJECTED);
+          first = await run(undefined);
+          if (typeof first === "string") return first;
+        }
+        return frameReply(first.session, first.read, args.max_output_tokens);
       },
     }),
     defineFunctionTool({

@@ -82,6 +82,24 @@ function runRg(
   });
 }
 
+/**
+ * Orders files by modification time, newest first. rg's own `--sortr=modified` is kept for the
+ * files it visits, but releases before 14 order each directory level separately, so the order is
+ * settled here, the same on every rg.
+ */
+async function newestFirst(paths: string[]): Promise<string[]> {
+  const stamped = await Promise.all(
+    paths.map(async (path) => ({
+      path,
+      mtime: (await stat(path).catch(() => undefined))?.mtimeMs ?? 0,
+    })),
+  );
+  return stamped.sort((a, b) =>
+    b.mtime - a.mtime || (a.path < b.path ? -1 : a.path > b.path ? 1 : 0)
+  )
+    .map((entry) => entry.path);
+}
+
 async function searchWithRg(
   rg: string,
   pattern: string,
@@ -103,8 +121,10 @@ async function searchWithRg(
     );
   }
   if (result.timedOut) throw new GrepError("rg timed out after 30 seconds");
-  if (result.code === 0) return result.stdout.split("\n").filter((line) => line !== "");
   if (result.code === 1) return [];
+  if (result.code === 0) {
+    return await newestFirst(result.stdout.split("\n").filter((line) => line !== ""));
+  }
   throw new GrepError(`rg failed: ${result.stderr}`);
 }
 

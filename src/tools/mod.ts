@@ -16,3 +16,17 @@ export * from "./request_user_input.ts";
 export * from "./request_permissions.ts";
 export * from "./agent_tools.ts";
 export { CODE_CELL_SUBCOMMAND, CodeCells, codeModeTools, runCodeCell } from "./code_mode/mod.ts";
+export {
+  type ApprovalDecision,
+  type ApprovalHandler,
+  type ApprovalRequest,
+  CommandApprovals,
+} from "./approvals.ts";
+export {
+  canWrite,
+  sandboxedArgv,
+  type SandboxPolicy,
+  sandboxSupport,
+  SandboxUnavailableError,
+  writableRoots,
+} from "./sandbox.ts";

@@ -13,11 +13,10 @@ import {
   unlink,
   writeFile,
 } from "node:fs/promises";
-import { tmpdir } from "node:os";
-import { dirname, isAbsolute, join, relative, resolve } from "node:path";
+import { dirname, join, resolve } from "node:path";
 import { describeFsError } from "./fs_errors.ts";
 import type { Hunk, UpdateChunk } from "./patch_parser.ts";
-import type { SandboxMode } from "../config/mod.ts";
+import { canWrite, type SandboxPolicy } from "./sandbox.ts";
 import type { FileChange } from "./registry.ts";
 
 /** A patch that cannot apply to the files as they are; nothing was written. */
@@ -41,7 +40,7 @@ export interface PatchSummary {
 
 export interface ApplyOptions {
   cwd: string;
-  sandbox?: { mode: SandboxMode; writableRoots?: string[] };
+  sandbox?: SandboxPolicy;
 }
 
 /** Typographic punctuation and odd spaces that models write as ASCII (upstream's last pass). */
@@ -168,18 +167,12 @@ class Overlay {
   }
 }
 
-function isInside(path: string, root: string): boolean {
-  const rel = relative(resolve(root), path);
-  return rel === "" || (!rel.startsWith("..") && !isAbsolute(rel));
-}
-
+/**
+ * The rule the command sandbox mounts (sandbox.ts): writable roots only — read-only has just the
+ * ones granted explicitly (request_permissions) — with `.git` and `.codex` kept read-only.
+ */
 function checkSandbox(paths: string[], options: ApplyOptions): void {
-  const { sandbox } = options;
-  if (!sandbox || sandbox.mode === "danger-full-access") return;
-  const roots = sandbox.mode === "workspace-write"
-    ? [options.cwd, ...(sandbox.writableRoots ?? []), tmpdir(), "/tmp"]
-    : [];
-  if (paths.every((path) => roots.some((root) => isInside(path, root)))) return;
+  if (paths.every((path) => canWrite(path, options.sandbox, options.cwd))) return;
   throw new PatchRejectedError(
     "patch rejected: writing outside of the project; rejected by user approval settings",
   );

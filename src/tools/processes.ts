@@ -2,10 +2,13 @@
 // process group (on a PTY when asked), output buffered with a cap that keeps head and tail, read
 // with upstream's collection rules, and killed as a group on interrupt and at exit.
 import { type ChildProcess, spawn } from "node:child_process";
-import { statSync } from "node:fs";
+import { mkdtempSync, realpathSync, rmSync, statSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import process from "node:process";
 import { describeFsError } from "./fs_errors.ts";
 import { findScript, isExecutable, type Launch, ptyCommandGroup, ptyLaunch } from "./pty.ts";
+import { sandboxedArgv, type SandboxPolicy } from "./sandbox.ts";
 
 /** Unread output kept per process; past it the middle is dropped, head and tail kept. */
 export const UNREAD_CAP_BYTES = 1024 * 1024;
@@ -140,6 +143,10 @@ export interface SpawnOptions {
   cwd: string;
   env: Record<string, string | undefined>;
   tty: boolean;
+  /** Run inside this sandbox (bwrap outside, the PTY's `script` inside it); absent runs as is. */
+  sandbox?: SandboxPolicy;
+  /** In a read-only sandbox, the one writable directory, given to the command as $TMPDIR. */
+  scratch?: string;
 }
 
 /** The message when a PTY was asked for and this machine cannot make one. */
@@ -170,6 +177,14 @@ export class ManagedProcess {
       if (!script) throw new Error(NO_PTY_MESSAGE);
       launch = ptyLaunch(script, options.argv, options.env);
     }
+    // Throws when the sandbox cannot be set up, so a restricted command never runs without it.
+    const argv = sandboxedArgv(
+      [launch.file, ...launch.args],
+      options.sandbox,
+      options.cwd,
+      options.scratch,
+    );
+    launch = { file: argv[0], args: argv.slice(1), env: launch.env };
     // detached: a new session and process group, so one kill(-pgid) reaches every descendant
     // that stayed in it, and the agent's terminal signals never reach the command.
     this.child = spawn(launch.file, launch.args, {
@@ -334,6 +349,7 @@ export class ProcessManager {
   readonly #env: Record<string, string>;
   readonly #maxSessions: number;
   #uses = 0;
+  #scratch: string | undefined;
 
   constructor(options: ProcessManagerOptions = {}) {
     this.#env = options.env ?? {};
@@ -345,11 +361,21 @@ export class ProcessManager {
     return { ...process.env, ...this.#env, ...extra };
   }
 
+  /**
+   * read-only sandboxes get one scratch directory per manager, so files pass from one command to
+   * the next; it goes when the manager's processes do.
+   */
+  #withScratch(options: SpawnOptions): SpawnOptions {
+    if (options.sandbox?.mode !== "read-only" || options.scratch) return options;
+    this.#scratch ??= realpathSync(mkdtempSync(join(tmpdir(), "tscodex-scratch-")));
+    return { ...options, scratch: this.#scratch };
+  }
+
   /** Starts a session the model can come back to; prunes one when the table is full. */
   start(options: SpawnOptions): ExecSession {
     if (this.#sessions.size >= this.#maxSessions) this.#prune();
     track(this);
-    const session = new ExecSession(this.#freshId(), options);
+    const session = new ExecSession(this.#freshId(), this.#withScratch(options));
     session.lastUsed = ++this.#uses;
     this.#sessions.set(session.id, session);
     return session;
@@ -358,7 +384,7 @@ export class ProcessManager {
   /** Runs a process that lives for one call only, still killed if the agent exits first. */
   spawnOnce(options: SpawnOptions): ManagedProcess {
     track(this);
-    const proc = new ManagedProcess(options);
+    const proc = new ManagedProcess(this.#withScratch(options));
     this.#oneShots.add(proc);
     proc.exited.then(() => this.#oneShots.delete(proc));
     return proc;
@@ -385,6 +411,9 @@ export class ProcessManager {
     this.#sessions.clear();
     this.#oneShots.clear();
     liveManagers.delete(this);
+    // Best effort: a command killed a moment ago may still be writing into it.
+    if (this.#scratch) rmSync(this.#scratch, { recursive: true, force: true, maxRetries: 3 });
+    this.#scratch = undefined;
   }
 
   /** Random ids in upstream's range, so the model never learns to guess a sequence. */

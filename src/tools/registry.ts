@@ -1,7 +1,6 @@
 // The tool registry: declarations for the request, argument validation, execution with one
 // AbortSignal, model-readable errors, and output truncation — each done here once for all tools.
 import { z } from "zod";
-import type { SandboxMode } from "../config/mod.ts";
 import type {
   ContentPart,
   CustomToolCallOutputItem,
@@ -11,7 +10,9 @@ import type {
   ToolSpec,
 } from "../protocol/mod.ts";
 import { describeArgumentIssues } from "./argument_errors.ts";
+import type { CommandApprovals } from "./approvals.ts";
 import { type JsonSchema, upstreamJsonSchema } from "./json_schema.ts";
+import type { SandboxPolicy } from "./sandbox.ts";
 import { approxTokenCount, truncateText } from "./truncate.ts";
 
 export interface PlanStep {
@@ -47,7 +48,9 @@ export interface ToolContext {
   cwd: string;
   callId: string;
   /** Where tools may write; absent means unrestricted (as `danger-full-access`). */
-  sandbox?: { mode: SandboxMode; writableRoots?: string[] };
+  sandbox?: SandboxPolicy;
+  /** The approval policy and who to ask; absent means `never` with nobody to ask. */
+  approvals?: CommandApprovals;
   onEvent?: (event: ToolEvent) => void;
 }
 

@@ -2,11 +2,12 @@
 // reading and writing given paths — and the user grants a subset for this turn or the session.
 // Upstream declares it behind the `request_permissions_tool` feature; its reply is the grant as
 // JSON, so a refusal is an empty grant (`{"network":null,"file_system":null}`), as upstream sends
-// when nobody can approve. Granted write paths widen the writable roots the tools see.
+// when nobody can approve. Grants widen the sandbox the tools see: write paths become writable
+// roots, network access is let through.
 import { resolve } from "node:path";
 import { z } from "zod";
-import type { SandboxMode } from "../config/mod.ts";
 import { defineFunctionTool, type ToolDef } from "./registry.ts";
+import type { SandboxPolicy } from "./sandbox.ts";
 
 const DESCRIPTION = "Ask the user for network access or for read/write access to specific paths " +
   "beyond the sandbox, and wait for the decision. The reply lists what was granted (possibly " +
@@ -102,11 +103,16 @@ export class PermissionGrants {
     return [...this.#session, ...this.#turn].flatMap((p) => p.file_system?.write ?? []);
   }
 
-  /** The sandbox the tools see: the base one with the granted write paths added. */
-  sandbox<S extends { mode: SandboxMode; writableRoots?: string[] }>(base: S | undefined) {
+  /** The sandbox the tools see: the base one widened by what was granted. */
+  sandbox(base: SandboxPolicy | undefined): SandboxPolicy | undefined {
     const granted = this.writableRoots;
-    if (!base || granted.length === 0) return base;
-    return { ...base, writableRoots: [...(base.writableRoots ?? []), ...granted] };
+    const network = this.networkEnabled;
+    if (!base || (granted.length === 0 && !network)) return base;
+    return {
+      ...base,
+      writableRoots: [...(base.writableRoots ?? []), ...granted],
+      ...(network ? { networkAccess: true } : {}),
+    };
   }
 }
 

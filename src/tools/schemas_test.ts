@@ -6,8 +6,12 @@ import assert from "node:assert/strict";
 import { createHash } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { APPLY_PATCH_GRAMMAR } from "./apply_patch.ts";
-import { defaultTools } from "./defaults.ts";
+import { AgentToolError, type SubAgentControl, subAgentTools } from "./agent_tools.ts";
+import { CodeCells } from "./code_mode/mod.ts";
+import { EXEC_GRAMMAR } from "./code_mode/exec.ts";
+import { defaultTools, type DefaultToolsOptions } from "./defaults.ts";
 import { ProcessManager } from "./processes.ts";
+import { PermissionGrants } from "./request_permissions.ts";
 
 interface Fixture {
   default_order: string[];
@@ -53,32 +57,54 @@ function descriptions(node: unknown, out: unknown[] = []): unknown[] {
   return out;
 }
 
-const upstream = new Map(fixture.tools.map((tool) => [nameOf(tool), tool]));
+/** The tools the code_mode and request_permissions features add, from a run with both on. */
+const features: { order: string[]; tools: Array<Record<string, unknown>> } = JSON.parse(
+  readFileSync(
+    new URL("../../fixtures/shapes/0.115.0/tools-schemas-features.json", import.meta.url),
+    "utf8",
+  ),
+);
+
+const upstream = new Map([...fixture.tools, ...features.tools].map((tool) => [nameOf(tool), tool]));
 const processes = new ProcessManager();
 const experimental = fixture.with_experimental_tools.experimental_supported_tools as Array<
   "read_file" | "list_dir" | "grep_files"
 >;
-const ours = defaultTools(processes, { experimentalTools: experimental }).specs() as Array<
-  Record<string, unknown>
->;
 
-Deno.test("defaultTools declares upstream's tools in upstream's order, minus unimplemented ones", () => {
-  const declared = defaultTools(processes).specs().map((tool) => nameOf(tool));
-  assert.deepEqual(declared, fixture.default_order.filter((name) => declared.includes(name)));
-  // The only gaps are the tools not built yet (see the TODO in defaults.ts).
-  assert.deepEqual(fixture.default_order.filter((name) => !declared.includes(name)), [
-    "request_user_input",
-    "spawn_agent",
-    "send_input",
-    "resume_agent",
-    "wait_agent",
-    "close_agent",
-  ]);
-  const withExperimental = ours.map(nameOf);
+/** Declares the sub-agent tools; nothing in these tests runs them. */
+const noAgents: SubAgentControl = {
+  threadId: "thread",
+  spawn: () => Promise.reject(new AgentToolError("no agents here")),
+  send: () => ({ submissionId: "none" }),
+  resume: () => "not_found",
+  wait: () => Promise.resolve({ status: {}, timedOut: true }),
+  close: () => Promise.resolve("not_found"),
+  status: () => "not_found",
+};
+
+/** What a session declares: the default tools, then the sub-agent tools the agent layer adds. */
+function declared(options: DefaultToolsOptions = {}): Array<Record<string, unknown>> {
+  const registry = defaultTools(processes, options);
+  for (const tool of subAgentTools(noAgents)) registry.register(tool);
+  return registry.specs() as Array<Record<string, unknown>>;
+}
+
+const withFeatures: DefaultToolsOptions = {
+  codeMode: new CodeCells(),
+  requestPermissions: { grants: new PermissionGrants() },
+};
+const ours = declared({ experimentalTools: experimental, ...withFeatures });
+
+Deno.test("a session declares upstream's tools in upstream's order", () => {
+  assert.deepEqual(declared().map(nameOf), fixture.default_order);
   assert.deepEqual(
-    withExperimental,
-    fixture.with_experimental_tools.order.filter((name) => withExperimental.includes(name)),
+    declared({ experimentalTools: experimental }).map(nameOf),
+    fixture.with_experimental_tools.order,
   );
+});
+
+Deno.test("code mode and request_permissions are declared where upstream puts them", () => {
+  assert.deepEqual(declared(withFeatures).map(nameOf), features.order);
 });
 
 Deno.test("defaultTools without unified exec declares shell_command in exec_command's place", () => {
@@ -87,6 +113,7 @@ Deno.test("defaultTools without unified exec declares shell_command in exec_comm
   assert.deepEqual(names, [
     "shell_command",
     "update_plan",
+    "request_user_input",
     "apply_patch",
     "web_search",
     "view_image",
@@ -111,7 +138,9 @@ for (const tool of ours) {
   });
 }
 
-Deno.test("apply_patch: the lark grammar is upstream's byte for byte", () => {
-  const format = upstream.get("apply_patch")?.format as { definition: { sha256: string } };
-  assert.equal(sha256(APPLY_PATCH_GRAMMAR), format.definition.sha256);
-});
+for (const [name, grammar] of [["apply_patch", APPLY_PATCH_GRAMMAR], ["exec", EXEC_GRAMMAR]]) {
+  Deno.test(`${name}: the lark grammar is upstream's byte for byte`, () => {
+    const format = upstream.get(name)?.format as { definition: { sha256: string } };
+    assert.equal(sha256(grammar), format.definition.sha256);
+  });
+}

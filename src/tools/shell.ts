@@ -15,6 +15,15 @@ import {
 } from "./processes.ts";
 import { defineFunctionTool, type ToolContext, type ToolDef } from "./registry.ts";
 import { countLines, truncateText } from "./truncate.ts";
+import {
+  type CommandRequest,
+  escalationRefusal,
+  gateCommand,
+  looksDeniedBySandbox,
+  REJECTED_BY_USER,
+  retryOutsideSandbox,
+} from "./approvals.ts";
+import { isRestricted, type SandboxPolicy, SandboxUnavailableError } from "./sandbox.ts";
 
 export const DEFAULT_SHELL_TIMEOUT_MS = 10_000;
 /** Exit code reported for a command the timeout killed, as `timeout(1)` does. */
@@ -95,19 +104,67 @@ export function formatShellOutput(outcome: ShellOutcome): string {
   return lines.join("\n");
 }
 
-/** Runs `argv` to its end or its timeout, whichever first; an interrupt kills it and throws. */
+/** Approval fields of a call, as the model sent them. */
+interface Escalation {
+  sandbox_permissions?: string;
+  justification?: string;
+}
+
+/**
+ * Runs `argv` to its end or its timeout, whichever first; an interrupt kills it and throws. The
+ * approval policy decides first whether it runs in the sandbox, outside it, or not at all.
+ */
 export async function runToCompletion(
   processes: ProcessManager,
   argv: string[],
   workdir: string | undefined,
   timeoutMs: number,
   ctx: ToolContext,
+  escalation: Escalation = {},
 ): Promise<string> {
   const cwd = resolve(ctx.cwd, workdir ?? ".");
   const problem = workdirProblem(cwd);
   if (problem) return ioError(problem);
+  const request: CommandRequest = {
+    argv,
+    cwd,
+    escalated: escalation.sandbox_permissions === "require_escalated",
+    justification: escalation.justification,
+  };
+  const gate = await gateCommand(request, ctx);
+  if (gate.kind === "refused") return escalationRefusal(gate.policy, "should not");
+  if (gate.kind === "rejected") return REJECTED_BY_USER;
+  const sandbox = gate.sandboxed ? ctx.sandbox : undefined;
+  const first = await runOnce(processes, { argv, cwd, timeoutMs, sandbox }, ctx);
+  const denied = typeof first !== "string" && !first.timedOut && isRestricted(sandbox) &&
+    looksDeniedBySandbox(first.exitCode, first.output);
+  if (!denied) return reply(first);
+  // Upstream shows a denial as the plain output unless the policy offers to retry.
+  const retry = await retryOutsideSandbox(request, ctx);
+  if (retry === "denied") return REJECTED_BY_USER;
+  if (retry === "not_asked") return reply(first);
+  return reply(await runOnce(processes, { argv, cwd, timeoutMs }, ctx));
+}
+
+function reply(outcome: ShellOutcome | string): string {
+  return typeof outcome === "string" ? outcome : formatShellOutput(outcome);
+}
+
+/** One run of the command; a string is an error to hand back as is. */
+async function runOnce(
+  processes: ProcessManager,
+  run: { argv: string[]; cwd: string; timeoutMs: number; sandbox?: SandboxPolicy },
+  ctx: ToolContext,
+): Promise<ShellOutcome | string> {
+  const { argv, cwd, timeoutMs, sandbox } = run;
   const started = performance.now();
-  const proc = processes.spawnOnce({ argv, cwd, env: processes.environment(), tty: false });
+  let proc;
+  try {
+    proc = processes.spawnOnce({ argv, cwd, env: processes.environment(), tty: false, sandbox });
+  } catch (err) {
+    if (err instanceof SandboxUnavailableError) return executionError(err.message);
+    throw err;
+  }
   // An interrupt ends the wait at once, like the timeout; both kill the process group.
   const bytes = await proc.collect(started + timeoutMs, ctx.signal, DRAIN_AFTER_EXIT_MS);
   const timedOut = !proc.hasExited;
@@ -120,12 +177,12 @@ export async function runToCompletion(
   if (!timedOut && proc.exitSignal) {
     return executionError(`Sandbox(Signal(${constants.signals[proc.exitSignal]}))`);
   }
-  return formatShellOutput({
+  return {
     exitCode: timedOut ? TIMEOUT_EXIT_CODE : proc.exitCode ?? -1,
     wallMs: performance.now() - started,
     output: new TextDecoder().decode(bytes),
     timedOut,
-  });
+  };
 }
 
 export function shellTools(processes: ProcessManager): ToolDef[] {
@@ -143,6 +200,7 @@ export function shellTools(processes: ProcessManager): ToolDef[] {
           args.workdir,
           args.timeout_ms ?? DEFAULT_SHELL_TIMEOUT_MS,
           ctx,
+          args,
         );
       },
     }),
@@ -158,6 +216,7 @@ export function shellTools(processes: ProcessManager): ToolDef[] {
           args.workdir,
           args.timeout_ms ?? DEFAULT_SHELL_TIMEOUT_MS,
           ctx,
+          args,
         );
       },
     }),

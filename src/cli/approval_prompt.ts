@@ -1,0 +1,36 @@
+// The REPL's side of command approvals: the command, where it runs and why the policy asks, then
+// one typed line decides — y for this once, a for the rest of the session, anything else is no.
+import type { ApprovalDecision, ApprovalHandler, ApprovalRequest } from "../tools/mod.ts";
+import { shellJoin } from "../tools/shell_words.ts";
+
+type Ask = (question: string, signal: AbortSignal) => Promise<string | undefined>;
+
+const WHY: Record<ApprovalRequest["reason"], string> = {
+  escalation: "The agent asks to run a command outside the sandbox",
+  untrusted: "The agent wants to run a command",
+  sandbox_denied: "A command failed in the sandbox; run it again without the sandbox?",
+};
+
+/** The question shown for `request`. */
+export function approvalQuestion(request: ApprovalRequest): string {
+  return [
+    request.justification
+      ? `${WHY[request.reason]}: ${request.justification}`
+      : WHY[request.reason],
+    `  $ ${shellJoin(request.command)}`,
+    `  in ${request.cwd}`,
+    "Allow? [y] yes, [a] always in this session, [n] no: ",
+  ].join("\n");
+}
+
+/** What a typed answer decides; an unanswered question (interrupt) is a no. */
+export function approvalAnswer(line: string | undefined): ApprovalDecision {
+  const answer = line?.trim().toLowerCase();
+  if (answer === "y" || answer === "yes") return "approved";
+  if (answer === "a" || answer === "always") return "approved_for_session";
+  return "denied";
+}
+
+export function approvalPrompt(ask: Ask): ApprovalHandler {
+  return async (request, signal) => approvalAnswer(await ask(approvalQuestion(request), signal));
+}

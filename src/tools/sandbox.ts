@@ -1,0 +1,238 @@
+// The sandbox model commands run in, built with bubblewrap (`bwrap`), as upstream Codex builds its
+// Linux one: the whole filesystem mounted read-only, the writable roots bound back writable, the
+// `.git` and `.codex` inside them bound read-only again, a fresh /dev and /proc, new PID and
+// network namespaces. Killing bwrap tears the PID namespace down, so nothing a command started
+// (daemons that called setsid included) outlives it.
+//
+// It fails closed: when bwrap is missing or cannot create namespaces here, sandboxedArgv throws
+// with what to install or which flag to pass, and the command does not run at all.
+import { spawnSync } from "node:child_process";
+import { existsSync, lstatSync, readFileSync, realpathSync } from "node:fs";
+import { basename, delimiter, dirname, isAbsolute, join, relative, resolve } from "node:path";
+import process from "node:process";
+import type { SandboxMode } from "../config/mod.ts";
+import { isExecutable } from "./pty.ts";
+
+/** What a command may touch: upstream's sandbox policy (`sandbox_mode` + `[sandbox_workspace_write]`). */
+export interface SandboxPolicy {
+  mode: SandboxMode;
+  /** Directories writable besides the defaults of the mode (config, or granted by the user). */
+  writableRoots?: string[];
+  /** workspace-write: let commands reach the network. */
+  networkAccess?: boolean;
+  /** workspace-write: leave `$TMPDIR` out of the writable roots. */
+  excludeTmpdirEnvVar?: boolean;
+  /** workspace-write: leave `/tmp` out of the writable roots. */
+  excludeSlashTmp?: boolean;
+}
+
+export const NO_SANDBOX_FLAGS =
+  "-s danger-full-access or --dangerously-bypass-approvals-and-sandbox";
+
+/** The sandbox cannot be set up here; the command was not run. */
+export class SandboxUnavailableError extends Error {
+  override name = "SandboxUnavailableError";
+}
+
+/** True when `policy` restricts commands at all (danger-full-access and no policy do not). */
+export function isRestricted(policy: SandboxPolicy | undefined): policy is SandboxPolicy {
+  return policy !== undefined && policy.mode !== "danger-full-access";
+}
+
+function isInside(path: string, root: string): boolean {
+  const rel = relative(root, path);
+  return rel === "" || (!rel.startsWith("..") && !isAbsolute(rel));
+}
+
+/** `path` with symlinks resolved as far as it exists, the missing rest appended. */
+export function realPathOf(path: string): string {
+  const missing: string[] = [];
+  let current = resolve(path);
+  for (;;) {
+    try {
+      return join(realpathSync(current), ...missing.reverse());
+    } catch {
+      const parent = dirname(current);
+      if (parent === current) return resolve(path);
+      missing.push(basename(current));
+      current = parent;
+    }
+  }
+}
+
+/**
+ * The directories a command may write under `policy` (absolute, as configured), or undefined
+ * when it may write anywhere. workspace-write adds the working directory, `/tmp` and `$TMPDIR`,
+ * as upstream does unless the policy excludes them; read-only has only explicitly granted roots.
+ */
+export function writableRoots(
+  policy: SandboxPolicy | undefined,
+  cwd: string,
+): string[] | undefined {
+  if (!isRestricted(policy)) return undefined;
+  const roots = (policy.writableRoots ?? []).map((root) => resolve(cwd, root));
+  if (policy.mode === "workspace-write") {
+    roots.unshift(resolve(cwd));
+    if (!policy.excludeSlashTmp) roots.push("/tmp");
+    const envTmp = process.env.TMPDIR;
+    if (!policy.excludeTmpdirEnvVar && envTmp) roots.push(resolve(envTmp));
+  }
+  return [...new Set(roots)];
+}
+
+/** The roots that exist, symlinks resolved (bubblewrap can only bind what exists). */
+function existingRoots(roots: string[]): string[] {
+  return [...new Set(roots.filter((root) => existsSync(root)).map((root) => realpathSync(root)))];
+}
+
+/**
+ * What stays read-only inside a writable root, as upstream protects it: `.git` (a directory, or
+ * a worktree's pointer file and the directory it points to) and `.codex`, when they exist.
+ */
+function protectedPaths(root: string): string[] {
+  const paths: string[] = [];
+  const git = join(root, ".git");
+  try {
+    const stat = lstatSync(git);
+    paths.push(realPathOf(git));
+    if (stat.isFile()) {
+      const pointer = /^gitdir:\s*(.+)$/m.exec(readFileSync(git, "utf8"))?.[1]?.trim();
+      if (pointer) paths.push(realPathOf(resolve(root, pointer)));
+    }
+  } catch {
+    // No .git here.
+  }
+  const codex = join(root, ".codex");
+  if (existsSync(codex)) paths.push(realPathOf(codex));
+  return paths;
+}
+
+/**
+ * Whether `policy` lets a command write `path` — the rule apply_patch enforces in-process, the
+ * same one the bwrap mounts enforce for commands: inside a writable root (symlinks resolved, so a
+ * link out of the workspace is no way out) and not inside a protected `.git` or `.codex`.
+ */
+export function canWrite(path: string, policy: SandboxPolicy | undefined, cwd: string): boolean {
+  const roots = writableRoots(policy, cwd);
+  if (!roots) return true;
+  const target = realPathOf(resolve(cwd, path));
+  const real = existingRoots(roots);
+  if (!real.some((root) => isInside(target, root))) return false;
+  return !real.flatMap(protectedPaths).some((p) => isInside(target, p));
+}
+
+export interface BwrapOptions {
+  /** Mount a fresh /proc; off where the container forbids it (the probe decides). */
+  mountProc: boolean;
+  /** read-only: the one writable directory, handed to commands as $TMPDIR. */
+  privateTmp?: string;
+}
+
+/** bwrap's arguments (everything between `bwrap` and the command) for `policy` in `cwd`. */
+export function bwrapArgs(policy: SandboxPolicy, cwd: string, options: BwrapOptions): string[] {
+  // Order matters: later mounts win, so the read-only root comes first, then /dev, then the
+  // writable binds, then the protected paths bound read-only over them.
+  const args = ["--new-session", "--die-with-parent", "--ro-bind", "/", "/", "--dev", "/dev"];
+  const roots = existingRoots(writableRoots(policy, cwd) ?? []);
+  for (const root of roots) args.push("--bind", root, root);
+  if (policy.mode === "read-only" && options.privateTmp) {
+    args.push("--bind", options.privateTmp, options.privateTmp);
+    args.push("--setenv", "TMPDIR", options.privateTmp);
+  }
+  const guarded = [...new Set(roots.flatMap(protectedPaths))].filter((path) =>
+    existsSync(path) && roots.some((root) => isInside(path, root))
+  );
+  for (const path of guarded.sort()) args.push("--ro-bind", path, path);
+  args.push("--unshare-pid");
+  if (!(policy.mode === "workspace-write" && policy.networkAccess)) args.push("--unshare-net");
+  if (options.mountProc) args.push("--proc", "/proc");
+  args.push("--chdir", cwd, "--");
+  return args;
+}
+
+export type SandboxSupport =
+  | { ok: true; bwrap: string; mountProc: boolean }
+  | { ok: false; problem: string };
+
+const supportByPath = new Map<string, SandboxSupport>();
+
+function findOnPath(name: string, path: string): string | undefined {
+  for (const dir of path.split(delimiter)) {
+    if (dir === "" || !isAbsolute(dir)) continue;
+    const candidate = join(dir, name);
+    if (isExecutable(candidate)) return candidate;
+  }
+  return undefined;
+}
+
+/** Runs an empty sandbox once; undefined when it works, else what bwrap said. */
+function probe(bwrap: string, mountProc: boolean): string | undefined {
+  const args = bwrapArgs({ mode: "read-only" }, "/", { mountProc });
+  const run = spawnSync(bwrap, [...args, "/bin/sh", "-c", ":"], {
+    encoding: "utf8",
+    timeout: 10_000,
+    stdio: ["ignore", "ignore", "pipe"],
+  });
+  if (run.status === 0) return undefined;
+  return run.error?.message ?? (run.stderr.trim() || `exit status ${run.status}`);
+}
+
+/**
+ * Whether sandboxed commands can run here: bwrap on PATH, and able to create the namespaces (an
+ * empty sandbox is run once per PATH and the answer kept). The problem names the fix.
+ */
+export function sandboxSupport(): SandboxSupport {
+  const path = process.env.PATH ?? "/usr/bin:/bin";
+  const known = supportByPath.get(path);
+  if (known) return known;
+  let support: SandboxSupport;
+  const bwrap = process.platform === "linux" ? findOnPath("bwrap", path) : undefined;
+  if (process.platform !== "linux") {
+    support = {
+      ok: false,
+      problem: `the command sandbox needs Linux and bubblewrap; on ${process.platform} pass ` +
+        `${NO_SANDBOX_FLAGS} to run commands without one`,
+    };
+  } else if (!bwrap) {
+    support = {
+      ok: false,
+      problem: "the command sandbox needs bubblewrap (bwrap), which is not on PATH: install it " +
+        `(apt-get install bubblewrap), or pass ${NO_SANDBOX_FLAGS} to run commands without one`,
+    };
+  } else {
+    const failure = probe(bwrap, true);
+    // Some containers refuse a new /proc while the rest works; upstream retries without it too.
+    const withoutProc = failure === undefined ? undefined : probe(bwrap, false);
+    support = failure === undefined || withoutProc === undefined
+      ? { ok: true, bwrap, mountProc: failure === undefined }
+      : {
+        ok: false,
+        problem: `bubblewrap (${bwrap}) cannot create the command sandbox here: ${failure}. ` +
+          "It needs user namespaces (see sysctl kernel.unprivileged_userns_clone, " +
+          "user.max_user_namespaces and, on Ubuntu, " +
+          `kernel.apparmor_restrict_unprivileged_userns); or pass ${NO_SANDBOX_FLAGS} to run ` +
+          "commands without one",
+      };
+  }
+  supportByPath.set(path, support);
+  return support;
+}
+
+/**
+ * `argv` as it must be spawned to run inside `policy` in `cwd`: unchanged when the policy does
+ * not restrict, else prefixed with bwrap and its arguments. Throws SandboxUnavailableError (with
+ * the fix in its message) rather than ever running a restricted command unsandboxed. Code-mode
+ * cells and every command tool spawn through this; `privateTmp` is read-only's writable $TMPDIR.
+ */
+export function sandboxedArgv(
+  argv: string[],
+  policy: SandboxPolicy | undefined,
+  cwd: string,
+  privateTmp?: string,
+): string[] {
+  if (!isRestricted(policy)) return argv;
+  const support = sandboxSupport();
+  if (!support.ok) throw new SandboxUnavailableError(support.problem);
+  const args = bwrapArgs(policy, cwd, { mountProc: support.mountProc, privateTmp });
+  return [support.bwrap, ...args, ...argv];
+}
