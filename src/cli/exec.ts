@@ -9,6 +9,7 @@ import { type ApprovalPolicy, type SandboxMode, TurnInterruptedError } from "../
 import { ExecLog, palette } from "./exec_log.ts";
 import { ExecView, type ThreadEvent } from "./exec_view.ts";
 import type { SessionTarget } from "../session/mod.ts";
+import type { SandboxPolicy } from "../tools/mod.ts";
 import { openAgentSession } from "./setup.ts";
 import { VERSION } from "./version.ts";
 
@@ -102,6 +103,18 @@ export function execPermissions(
   return { sandbox: options.sandbox, approval: "never" };
 }
 
+/** The banner's sandbox, as upstream prints it: workspace-write lists where it may write. */
+function sandboxLabel(policy: SandboxPolicy | undefined): string | undefined {
+  if (policy?.mode !== "workspace-write") return policy?.mode;
+  const roots = [
+    "workdir",
+    ...(policy.excludeSlashTmp ? [] : ["/tmp"]),
+    ...(policy.excludeTmpdirEnvVar ? [] : ["$TMPDIR"]),
+    ...(policy.writableRoots ?? []),
+  ];
+  return `workspace-write [${roots.join(", ")}]`;
+}
+
 function colorEnabled(choice: ExecOptions["color"]): boolean {
   if (choice === "always") return true;
   if (choice === "never") return false;
@@ -160,7 +173,7 @@ export async function runExec(
       model: agent.options.model,
       provider: session.config.provider.id,
       approval: session.approvalPolicy,
-      sandbox: session.sandboxMode,
+      sandbox: sandboxLabel(agent.options.sandbox) ?? session.sandboxMode,
       reasoningEffort: session.config.reasoningEffort,
       reasoningSummary: session.config.reasoningSummary,
       sessionId: agent.sessionId,

@@ -2,11 +2,13 @@
 // capture-pane reads the screen.
 import assert from "node:assert/strict";
 import { execFileSync, spawnSync } from "node:child_process";
+import { existsSync } from "node:fs";
 import { mkdir, mkdtemp, realpath, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { FakeResponsesServer, parseScenario, requestInvariantViolations } from "../fake/mod.ts";
+import { sandboxMissing } from "../tools/command_testing.ts";
 import { ContextMeter } from "./repl.ts";
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
@@ -49,6 +51,13 @@ class Terminal {
 
   alive(): boolean {
     return spawnSync("tmux", ["has-session", "-t", this.name]).status === 0;
+  }
+
+  /** Waits for the program in the terminal to end; true when it did. */
+  async exited(timeoutMs = 10_000): Promise<boolean> {
+    const deadline = Date.now() + timeoutMs;
+    while (this.alive() && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+    return !this.alive();
   }
 
   kill(): void {
@@ -147,9 +156,72 @@ Deno.test({
 
       term.key("C-c");
       term.key("C-c");
-      const exitBy = Date.now() + 10_000;
-      while (term.alive() && Date.now() < exitBy) await new Promise((r) => setTimeout(r, 50));
-      assert.equal(term.alive(), false, "two Ctrl-C leave the REPL");
+      assert.equal(await term.exited(), true, "two Ctrl-C leave the REPL");
+    } finally {
+      term.kill();
+      await server.close();
+    }
+  },
+});
+
+Deno.test({
+  name: "REPL with approval_policy on-request: an escalated command waits for y, then runs",
+  ignore: !haveTmux || sandboxMissing("the REPL approval test, which needs a bubblewrap sandbox"),
+  async fn() {
+    const work = await realpath(await mkdtemp(join(tmpdir(), "tscodex-repl-approve-")));
+    await mkdir(join(work, ".git"));
+    const escalated = (cmd: string, callId: string) => ({
+      output: [{
+        type: "function_call" as const,
+        call_id: callId,
+        name: "exec_command",
+        arguments: {
+          cmd,
+          login: false,
+          sandbox_permissions: "require_escalated",
+          justification: "Write the marker?",
+        },
+      }],
+    });
+    const server = new FakeResponsesServer(parseScenario({
+      responses: [
+        escalated("touch approved-marker && echo made", "yes"),
+        { output: [{ type: "message", text: "first done" }] },
+        escalated("touch refused-marker", "no"),
+        { output: [{ type: "message", text: "second done" }] },
+      ],
+    }));
+    await server.start();
+    await writeFile(
+      join(work, "config.toml"),
+      `model = "m"\napproval_policy = "on-request"\nmodel_provider = "local"\n` +
+        `[model_providers.local]\nname = "local"\nbase_url = "${server.baseUrl}"\n`,
+    );
+    const term = Terminal.start(
+      `tscodex-repl-approve-${Date.now()}`,
+      `cd ${work} && env -i PATH=/usr/bin:/bin HOME=${work} CODEX_HOME=${work} TERM=xterm ${DENO} run -A ${ROOT}/main.ts`,
+    );
+    try {
+      await term.waitFor(/tscodex>\s*$/m);
+      term.type("make the marker");
+      await term.waitFor(
+        /outside the sandbox: Write the marker\?[^]*touch approved-marker[^]*Allow\?/,
+      );
+      term.type("y");
+      await term.waitFor(/first done/);
+      const first = JSON.stringify(server.requests[1].body);
+      assert.match(first, /Process exited with code 0/);
+      assert.ok(existsSync(join(work, "approved-marker")));
+
+      term.type("and another");
+      await term.waitFor(/touch refused-marker[^]*Allow\?/);
+      term.type("n");
+      await term.waitFor(/second done/);
+      assert.match(JSON.stringify(server.requests[3].body), /rejected by user/);
+      assert.equal(existsSync(join(work, "refused-marker")), false);
+      // Leave properly, so the session cleans up after its commands.
+      term.type("/exit");
+      assert.equal(await term.exited(), true, "/exit leaves the REPL");
     } finally {
       term.kill();
       await server.close();

@@ -24,18 +24,17 @@ interface Outcome {
 
 /**
  * Runs `tscodex exec ARGS` in a fresh git workspace whose model calls `tool` with `args` (built
- * from the workspace and an outside directory), then answers.
+ * from the workspace and an outside directory), then answers; `check` looks at the outcome, and
+ * both directories are removed afterwards whatever happened.
  */
 async function execWith(
   flags: string[],
   call: (dirs: { work: string; outside: string }) => { tool?: string; args: object },
-  options: { config?: string; env?: Record<string, string> } = {},
-): Promise<Outcome> {
+  options: { config?: string; env?: Record<string, string> },
+  check: (outcome: Outcome) => void | Promise<void>,
+): Promise<void> {
   const work = await realpath(await mkdtemp(join(tmpdir(), "tscodex-sandbox-cli-")));
   const outside = await realpath(await mkdtemp(join(tmpdir(), "tscodex-sandbox-cli-out-")));
-  await mkdir(join(work, ".git"));
-  await writeFile(join(work, ".git", "config"), "[core]\n");
-  await writeFile(join(work, "marker.txt"), "readable\n");
   const { tool = "exec_command", args } = call({ work, outside });
   const server = new FakeResponsesServer(parseScenario({
     responses: [
@@ -45,6 +44,9 @@ async function execWith(
   }));
   await server.start();
   try {
+    await mkdir(join(work, ".git"));
+    await writeFile(join(work, ".git", "config"), "[core]\n");
+    await writeFile(join(work, "marker.txt"), "readable\n");
     await writeFile(
       join(work, "config.toml"),
       `model_provider = "local"\n${options.config ?? ""}` +
@@ -59,22 +61,19 @@ async function execWith(
     const input = (server.requests[1].body as { input: Array<Record<string, unknown>> }).input;
     const output = input.find((item) => item.type === "function_call_output")?.output;
     const metadata = JSON.parse(server.requests[0].headers["x-codex-turn-metadata"]);
-    return {
+    await check({
       code: run.code,
       stderr: run.stderr,
       output: String(output),
       sandboxTag: metadata.sandbox,
       work,
       outside,
-    };
+    });
   } finally {
     await server.close();
+    await rm(work, { recursive: true, force: true });
+    await rm(outside, { recursive: true, force: true });
   }
-}
-
-async function cleanUp(outcome: Outcome): Promise<void> {
-  await rm(outcome.work, { recursive: true, force: true });
-  await rm(outcome.outside, { recursive: true, force: true });
 }
 
 const WRITES = ({ outside }: { outside: string }) => ({
@@ -87,25 +86,21 @@ const WRITES = ({ outside }: { outside: string }) => ({
 Deno.test({
   name: "exec: read-only by default — commands read but write nothing",
   ignore: NO_BWRAP,
-  fn: async () => {
-    const outcome = await execWith([], WRITES);
-    try {
+  fn: () =>
+    execWith([], WRITES, {}, (outcome) => {
       assert.equal(outcome.code, 0, outcome.stderr);
       assert.match(outcome.output, /Output:\nreadable\n[^]*Read-only file system[^]*\nend\n$/);
       assert.equal(existsSync(join(outcome.work, "made")), false);
       assert.equal(existsSync(join(outcome.outside, "out")), false);
       assert.equal(outcome.sandboxTag, "seccomp");
-    } finally {
-      await cleanUp(outcome);
-    }
-  },
+    }),
 });
 
 Deno.test({
   name: "exec -s workspace-write: the workspace is writable, .git and other dirs are not",
   ignore: NO_BWRAP,
-  fn: async () => {
-    const outcome = await execWith(
+  fn: () =>
+    execWith(
       ["-s", "workspace-write"],
       WRITES,
       // /tmp holds the outside dir here; leave it out of the writable roots.
@@ -113,65 +108,54 @@ Deno.test({
         config:
           "[sandbox_workspace_write]\nexclude_slash_tmp = true\nexclude_tmpdir_env_var = true\n",
       },
-    );
-    try {
-      assert.equal(outcome.code, 0, outcome.stderr);
-      assert.equal(existsSync(join(outcome.work, "made")), true);
-      assert.equal(await readFile(join(outcome.work, ".git", "config"), "utf8"), "[core]\n");
-      assert.equal(existsSync(join(outcome.outside, "out")), false);
-      assert.equal(outcome.sandboxTag, "seccomp");
-    } finally {
-      await cleanUp(outcome);
-    }
-  },
+      async (outcome) => {
+        assert.equal(outcome.code, 0, outcome.stderr);
+        assert.equal(existsSync(join(outcome.work, "made")), true);
+        assert.equal(await readFile(join(outcome.work, ".git", "config"), "utf8"), "[core]\n");
+        assert.equal(existsSync(join(outcome.outside, "out")), false);
+        assert.equal(outcome.sandboxTag, "seccomp");
+        // The banner lists the writable roots as upstream's does; /tmp and $TMPDIR are excluded.
+        assert.match(outcome.stderr, /^sandbox: workspace-write \[workdir\]$/m);
+      },
+    ),
 });
 
-Deno.test("exec --dangerously-bypass-approvals-and-sandbox: writes anywhere, tagged none", async () => {
-  const outcome = await execWith(["--dangerously-bypass-approvals-and-sandbox"], WRITES);
-  try {
+Deno.test("exec --dangerously-bypass-approvals-and-sandbox: writes anywhere, tagged none", () =>
+  execWith(["--dangerously-bypass-approvals-and-sandbox"], WRITES, {}, (outcome) => {
     assert.equal(outcome.code, 0, outcome.stderr);
     assert.equal(existsSync(join(outcome.work, "made")), true);
     assert.equal(existsSync(join(outcome.outside, "out")), true);
     assert.equal(outcome.sandboxTag, "none");
-  } finally {
-    await cleanUp(outcome);
-  }
-});
+  }));
 
-Deno.test("exec always runs with approval never: an escalation is refused and the model told", async () => {
-  const outcome = await execWith(
+Deno.test("exec always runs with approval never: an escalation is refused and the model told", () =>
+  execWith(
     [],
     () => ({
       args: { cmd: "touch made", sandbox_permissions: "require_escalated", justification: "ok?" },
     }),
     { config: 'approval_policy = "on-request"\n' },
-  );
-  try {
-    assert.equal(
-      outcome.output,
-      "approval policy is Never; reject command — you cannot ask for escalated permissions if " +
-        "the approval policy is Never",
-    );
-    assert.equal(existsSync(join(outcome.work, "made")), false);
-    assert.match(outcome.stderr, /approval: never/);
-  } finally {
-    await cleanUp(outcome);
-  }
-});
+    (outcome) => {
+      assert.equal(
+        outcome.output,
+        "approval policy is Never; reject command — you cannot ask for escalated permissions if " +
+          "the approval policy is Never",
+      );
+      assert.equal(existsSync(join(outcome.work, "made")), false);
+      assert.match(outcome.stderr, /approval: never/);
+    },
+  ));
 
-Deno.test("exec without bubblewrap: warns, fails the command with the fix, never runs it", async () => {
-  const outcome = await execWith(
+Deno.test("exec without bubblewrap: warns, fails the command with the fix, never runs it", () =>
+  execWith(
     [],
-    () => ({ tool: "exec_command", args: { cmd: "/usr/bin/touch made", login: false } }),
+    () => ({ args: { cmd: "/usr/bin/touch made", login: false } }),
     { env: { PATH: "/nonexistent" } },
-  );
-  try {
-    assert.equal(outcome.code, 0, outcome.stderr);
-    assert.match(outcome.stderr, /warning: the command sandbox needs bubblewrap/);
-    assert.match(outcome.output, /apt-get install bubblewrap/);
-    assert.match(outcome.output, /-s danger-full-access/);
-    assert.equal(existsSync(join(outcome.work, "made")), false);
-  } finally {
-    await cleanUp(outcome);
-  }
-});
+    (outcome) => {
+      assert.equal(outcome.code, 0, outcome.stderr);
+      assert.match(outcome.stderr, /warning: the command sandbox needs bubblewrap/);
+      assert.match(outcome.output, /apt-get install bubblewrap/);
+      assert.match(outcome.output, /-s danger-full-access/);
+      assert.equal(existsSync(join(outcome.work, "made")), false);
+    },
+  ));

@@ -281,20 +281,21 @@ export function execCommandTools(processes: ProcessManager): ToolDef[] {
           return { session, read: await readAfterYield(processes, session, yieldMs, ctx.signal) };
         };
         const sandbox = gate.sandboxed ? ctx.sandbox : undefined;
-        let first = await run(sandbox);
-        if (typeof first === "string") return first;
-        const exitCode = first.session.exitCode ?? -1;
-        const text = new TextDecoder().decode(first.read.output);
+        let result = await run(sandbox);
+        if (typeof result === "string") return result;
+        const exitCode = result.session.exitCode ?? -1;
+        const text = new TextDecoder().decode(result.read.output);
+        // Only a command that already ended can be judged (and rerun) as the sandbox's failure.
         if (
-          isRestricted(sandbox) && first.session.hasExited && looksDeniedBySandbox(exitCode, text)
+          isRestricted(sandbox) && result.session.hasExited && looksDeniedBySandbox(exitCode, text)
         ) {
           const retry = await retryOutsideSandbox(request, ctx);
           if (retry === "not_asked") return sandboxDeniedError(display, exitCode, text);
           if (retry === "denied") return processError(display, REJECTED);
-          first = await run(undefined);
-          if (typeof first === "string") return first;
+          result = await run(undefined);
+          if (typeof result === "string") return result;
         }
-        return frameReply(first.session, first.read, args.max_output_tokens);
+        return frameReply(result.session, result.read, args.max_output_tokens);
       },
     }),
     defineFunctionTool({

@@ -13,12 +13,12 @@ import process from "node:process";
 import type { SandboxMode } from "../config/mod.ts";
 import { isExecutable } from "./pty.ts";
 
-/** What a command may touch: upstream's sandbox policy (`sandbox_mode` + `[sandbox_workspace_write]`). */
+/** What a command may touch: `sandbox_mode` with its `[sandbox_workspace_write]` settings. */
 export interface SandboxPolicy {
   mode: SandboxMode;
   /** Directories writable besides the defaults of the mode (config, or granted by the user). */
   writableRoots?: string[];
-  /** workspace-write: let commands reach the network. */
+  /** Let commands reach the network (workspace-write's `network_access`, or a user's grant). */
   networkAccess?: boolean;
   /** workspace-write: leave `$TMPDIR` out of the writable roots. */
   excludeTmpdirEnvVar?: boolean;
@@ -26,8 +26,7 @@ export interface SandboxPolicy {
   excludeSlashTmp?: boolean;
 }
 
-export const NO_SANDBOX_FLAGS =
-  "-s danger-full-access or --dangerously-bypass-approvals-and-sandbox";
+const NO_SANDBOX_FLAGS = "-s danger-full-access or --dangerously-bypass-approvals-and-sandbox";
 
 /** The sandbox cannot be set up here; the command was not run. */
 export class SandboxUnavailableError extends Error {
@@ -45,7 +44,7 @@ function isInside(path: string, root: string): boolean {
 }
 
 /** `path` with symlinks resolved as far as it exists, the missing rest appended. */
-export function realPathOf(path: string): string {
+function realPathOf(path: string): string {
   const missing: string[] = [];
   let current = resolve(path);
   for (;;) {
@@ -144,7 +143,7 @@ export function bwrapArgs(policy: SandboxPolicy, cwd: string, options: BwrapOpti
   );
   for (const path of guarded.sort()) args.push("--ro-bind", path, path);
   args.push("--unshare-pid");
-  if (!(policy.mode === "workspace-write" && policy.networkAccess)) args.push("--unshare-net");
+  if (!policy.networkAccess) args.push("--unshare-net");
   if (options.mountProc) args.push("--proc", "/proc");
   args.push("--chdir", cwd, "--");
   return args;
@@ -183,39 +182,38 @@ function probe(bwrap: string, mountProc: boolean): string | undefined {
  */
 export function sandboxSupport(): SandboxSupport {
   const path = process.env.PATH ?? "/usr/bin:/bin";
-  const known = supportByPath.get(path);
-  if (known) return known;
-  let support: SandboxSupport;
-  const bwrap = process.platform === "linux" ? findOnPath("bwrap", path) : undefined;
+  let support = supportByPath.get(path);
+  if (!support) supportByPath.set(path, support = detectSupport(path));
+  return support;
+}
+
+function detectSupport(path: string): SandboxSupport {
+  const without = `pass ${NO_SANDBOX_FLAGS} to run commands without one`;
   if (process.platform !== "linux") {
-    support = {
+    return {
       ok: false,
-      problem: `the command sandbox needs Linux and bubblewrap; on ${process.platform} pass ` +
-        `${NO_SANDBOX_FLAGS} to run commands without one`,
+      problem: `the command sandbox needs Linux and bubblewrap; on ${process.platform} ${without}`,
     };
-  } else if (!bwrap) {
-    support = {
+  }
+  const bwrap = findOnPath("bwrap", path);
+  if (!bwrap) {
+    return {
       ok: false,
       problem: "the command sandbox needs bubblewrap (bwrap), which is not on PATH: install it " +
-        `(apt-get install bubblewrap), or pass ${NO_SANDBOX_FLAGS} to run commands without one`,
+        `(apt-get install bubblewrap), or ${without}`,
     };
-  } else {
-    const failure = probe(bwrap, true);
-    // Some containers refuse a new /proc while the rest works; upstream retries without it too.
-    const withoutProc = failure === undefined ? undefined : probe(bwrap, false);
-    support = failure === undefined || withoutProc === undefined
-      ? { ok: true, bwrap, mountProc: failure === undefined }
-      : {
-        ok: false,
-        problem: `bubblewrap (${bwrap}) cannot create the command sandbox here: ${failure}. ` +
-          "It needs user namespaces (see sysctl kernel.unprivileged_userns_clone, " +
-          "user.max_user_namespaces and, on Ubuntu, " +
-          `kernel.apparmor_restrict_unprivileged_userns); or pass ${NO_SANDBOX_FLAGS} to run ` +
-          "commands without one",
-      };
   }
-  supportByPath.set(path, support);
-  return support;
+  const failure = probe(bwrap, true);
+  if (failure === undefined) return { ok: true, bwrap, mountProc: true };
+  // Some containers refuse a new /proc while the rest works; upstream retries without it too.
+  if (probe(bwrap, false) === undefined) return { ok: true, bwrap, mountProc: false };
+  return {
+    ok: false,
+    problem: `bubblewrap (${bwrap}) cannot create the command sandbox here: ${failure}. It ` +
+      "needs user namespaces (see sysctl kernel.unprivileged_userns_clone, " +
+      "user.max_user_namespaces and, on Ubuntu, kernel.apparmor_restrict_unprivileged_userns); " +
+      `or ${without}`,
+  };
 }
 
 /**

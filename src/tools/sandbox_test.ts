@@ -22,6 +22,7 @@ import {
   canWrite,
   sandboxedArgv,
   type SandboxPolicy,
+  sandboxSupport,
   SandboxUnavailableError,
   writableRoots,
 } from "./sandbox.ts";
@@ -450,3 +451,27 @@ Deno.test("without bubblewrap a restricted command fails with the fix, and never
       else Deno.env.set("PATH", saved);
     }
   }));
+
+Deno.test("a bwrap that cannot make namespaces is reported with the fix; one without /proc is used", async () => {
+  const bin = await Deno.makeTempDir({ prefix: "tscodex-fake-bwrap-" });
+  const saved = Deno.env.get("PATH");
+  try {
+    const fakeBwrap = (script: string) => {
+      writeFileSync(join(bin, "bwrap"), `#!/bin/sh\n${script}\n`, { mode: 0o755 });
+      Deno.env.set("PATH", `${bin}:/usr/bin:/bin:/${crypto.randomUUID()}`);
+      return sandboxSupport();
+    };
+    const refused = fakeBwrap('echo "bwrap: setting up uid map: Permission denied" >&2; exit 1');
+    assert.equal(refused.ok, false);
+    assert.match(
+      (refused as { problem: string }).problem,
+      /^bubblewrap \(.*\/bwrap\) cannot create the command sandbox here: bwrap: setting up uid map: Permission denied\. It needs user namespaces .* or pass -s danger-full-access/,
+    );
+    const noProc = fakeBwrap('for a; do [ "$a" = --proc ] && exit 1; done; exit 0');
+    assert.deepEqual(noProc, { ok: true, bwrap: join(bin, "bwrap"), mountProc: false });
+  } finally {
+    if (saved === undefined) Deno.env.delete("PATH");
+    else Deno.env.set("PATH", saved);
+    await Deno.remove(bin, { recursive: true });
+  }
+});
