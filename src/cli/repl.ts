@@ -382,6 +382,7 @@ export async function runRepl(
     if (now - lastSigint < 2000) {
       leaving = true;
       rl.close();
+      return;
     }
     lastSigint = now;
     out.write(s.dim("\n(Ctrl-C again or /exit to leave)") + "\n");

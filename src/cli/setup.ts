@@ -155,13 +155,23 @@ export async function openAgentSession(options: AgentSessionOptions): Promise<Ag
   }
   const processes = new ProcessManager();
   const { cwd } = options;
-  const sandboxMode = options.sandboxMode ?? config.sandboxMode ?? "read-only";
+  let sandboxMode = options.sandboxMode ?? config.sandboxMode ?? "read-only";
   const approvalPolicy = options.approvalPolicy ?? config.approvalPolicy ?? "never";
-  const sandbox = sandboxFor(sandboxMode, config, cwd);
-  const writableRoots = sandboxWritableRoots(sandbox, cwd) ?? [];
   // Commands will fail rather than run unsandboxed; say so before the first one does.
   const support = sandboxMode === "danger-full-access" ? undefined : sandboxSupport();
-  if (support && !support.ok) options.notice(`tscodex: warning: ${support.problem}`);
+  if (support && !support.ok) {
+    if (fake && !options.sandboxMode) {
+      // The offline demo runs two fixed, read-only commands that no model chose, so it may
+      // run them without a sandbox — but never without saying so.
+      options.notice(
+        `tscodex: ${support.problem}\ntscodex: the offline demo runs its two fixed commands ` +
+          `without a sandbox; model-chosen commands never do`,
+      );
+      sandboxMode = "danger-full-access";
+    } else options.notice(`tscodex: warning: ${support.problem}`);
+  }
+  const sandbox = sandboxFor(sandboxMode, config, cwd);
+  const writableRoots = sandboxWritableRoots(sandbox, cwd) ?? [];
   const model = options.model ?? config.model;
   const environment = environmentFacts(cwd, defaultShell());
   const agentsMd = userInstructions(cwd, home);
