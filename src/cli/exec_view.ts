@@ -180,16 +180,14 @@ export class ExecView {
         args.login !== false,
         String(args.cmd ?? ""),
       );
-      const item = {
-        id: this.#id(),
+      this.#commandsByCall.set(call.call_id, {
+        id: "",
         type: "command_execution" as const,
         command: shellJoin(argv),
         aggregated_output: "",
         exit_code: null,
         status: "in_progress" as const,
-      };
-      this.#commandsByCall.set(call.call_id, item);
-      this.emit({ type: "item.started", item: { ...item } });
+      });
     }
   }
 
@@ -236,8 +234,14 @@ export class ExecView {
     const text = outputText(event);
     if (call.name === "exec_command") {
       const item = this.#commandsByCall.get(call.call_id);
-      if (!item) return;
-      this.#progress(item, parseExecFraming(text));
+      this.#commandsByCall.delete(call.call_id);
+      const framing = parseExecFraming(text);
+      // A command refused by the approval policy or stopped by the sandbox (upstream answers
+      // with an error instead of the usual framing) is no item at all, as upstream shows it.
+      if (!item || (framing.exitCode === undefined && framing.sessionId === undefined)) return;
+      item.id = this.#id();
+      this.emit({ type: "item.started", item: { ...item } });
+      this.#progress(item, framing);
     } else if (call.name === "write_stdin") {
       const sessionId = String(parseArgs(call).session_id ?? "");
       const item = this.#openCommands.get(sessionId);

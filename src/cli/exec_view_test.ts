@@ -240,3 +240,23 @@ Deno.test("reasoning summaries become reasoning items; framing is parsed", () =>
     output: "boom\n",
   });
 });
+
+Deno.test("a refused or sandbox-denied command is no item, as upstream shows it", () => {
+  const call = execCall("c1", { cmd: "touch x" });
+  const denied = "exec_command failed for `/bin/bash -lc 'touch x'`: CreateProcess { message: " +
+    '"Codex(Sandbox(Denied { … }))" }';
+  const events = run([
+    { type: "tool_started", turnId, call },
+    {
+      type: "tool_completed",
+      turnId,
+      call,
+      output: { type: "function_call_output", call_id: "c1", output: denied },
+    },
+    message("All done."),
+  ]);
+  assert.deepEqual(events, [{
+    type: "item.completed",
+    item: { id: "item_0", type: "agent_message", text: "All done." },
+  }]);
+});
