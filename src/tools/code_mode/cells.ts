@@ -7,6 +7,7 @@ import { type ChildProcess, spawn } from "node:child_process";
 import process from "node:process";
 import { createInterface } from "node:readline";
 import { scriptCommand } from "../../platform/mod.ts";
+import { sandboxedArgv } from "../sandbox.ts";
 import type { ContentPart, ToolCallItem, ToolOutput } from "../../protocol/mod.ts";
 import type { ToolContext, ToolRegistry } from "../registry.ts";
 import { truncateMiddle } from "../truncate.ts";
@@ -254,7 +255,9 @@ export class CodeCells {
       const tool = registry.get(name);
       return !CODE_MODE_TOOLS.has(name) && tool?.kind !== "provider";
     }).sort();
-    const cell = new Cell(id, this.#command, {
+    // A cell is model-written code: it runs in the same sandbox as the model's commands.
+    const command = sandboxedArgv(this.#command, ctx.sandbox, ctx.cwd);
+    const cell = new Cell(id, command, {
       type: "init",
       source,
       stored: this.#stored,

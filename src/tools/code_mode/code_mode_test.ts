@@ -9,6 +9,8 @@ import { applyPatchTool } from "../apply_patch.ts";
 import { execCommandTools } from "../exec_command.ts";
 import { ProcessManager } from "../processes.ts";
 import { ToolRegistry } from "../registry.ts";
+import type { SandboxPolicy } from "../sandbox.ts";
+import { sandboxMissing } from "../command_testing.ts";
 import { cellReply, CodeCells, scriptValue } from "./cells.ts";
 import { parsePragma } from "./exec.ts";
 import { codeModeTools } from "./mod.ts";
@@ -20,7 +22,7 @@ interface Session {
   close(): Promise<void>;
 }
 
-async function session(): Promise<Session> {
+async function session(sandbox?: SandboxPolicy): Promise<Session> {
   const cwd = await realpath(await mkdtemp(join(tmpdir(), "code-mode-")));
   const processes = new ProcessManager();
   const cells = new CodeCells();
@@ -30,7 +32,7 @@ async function session(): Promise<Session> {
     applyPatchTool(),
   ]);
   let calls = 0;
-  const ctx = () => ({ signal: new AbortController().signal, cwd, callId: `c${++calls}` });
+  const ctx = () => ({ signal: new AbortController().signal, cwd, callId: `c${++calls}`, sandbox });
   return {
     cwd,
     exec: async (input) =>
@@ -262,4 +264,18 @@ Deno.test("parsePragma and cellReply", () => {
       { type: "input_text", text: "hi" },
     ],
   );
+});
+
+Deno.test({
+  name: "a cell runs inside the session's sandbox: read-only, it still computes and answers",
+  ignore: sandboxMissing("the sandboxed code cell test"),
+  async fn() {
+    const s = await session({ mode: "read-only" });
+    try {
+      const output = await s.exec("text(6 * 7);");
+      assert.match(texts(output).join("\n"), /42/);
+    } finally {
+      await s.close();
+    }
+  },
 });
