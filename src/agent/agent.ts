@@ -34,6 +34,7 @@ import {
   withoutOldestToolPair,
 } from "./history.ts";
 import { buildCompactedHistory, COMPACTION_PROMPT } from "./compact.ts";
+import { TURN_ABORTED_NOTICE } from "./prompts.ts";
 
 export type AgentEvent =
   | { type: "turn_started"; turnId: string; texts: string[] }
@@ -104,6 +105,12 @@ export interface TurnResult {
   lastMessage: string | null;
   iterations: number;
 }
+
+/**
+ * The abort reason for a turn stopped because its session or helper is closing, not by the user:
+ * such a turn ends without the interrupt notice.
+ */
+export const SHUTDOWN_REASON = "shutdown";
 
 export class TurnInterruptedError extends Error {
   constructor() {
@@ -272,6 +279,10 @@ export class Agent {
     } catch (err) {
       if (signal.aborted || err instanceof TurnInterruptedError) {
         this.#append(turnId, abortedOutputs(this.history));
+        // The next request tells the model the turn was stopped on purpose, as upstream does.
+        if (signal.reason !== SHUTDOWN_REASON) {
+          this.#append(turnId, [userMessage([TURN_ABORTED_NOTICE])]);
+        }
         this.#emit({ type: "turn_interrupted", turnId });
         throw new TurnInterruptedError();
       }
@@ -369,7 +380,8 @@ export class Agent {
   async #runCalls(turnId: string, calls: ToolCallItem[], signal: AbortSignal): Promise<void> {
     const runOne = async (call: ToolCallItem) => {
       this.#emit({ type: "tool_started", turnId, call });
-      const output = await this.options.tools.run(call, {
+      const started = performance.now();
+      const result = await this.options.tools.run(call, {
         signal,
         cwd: this.options.cwd,
         callId: call.call_id,
@@ -378,6 +390,13 @@ export class Agent {
         approvals: this.options.approvals,
         onEvent: (event) => this.#emit({ type: "tool_event", turnId, call, event }),
       });
+      // A call cut short by an interrupt says so, and how long it had run, as upstream records it.
+      const output = signal.aborted && signal.reason !== SHUTDOWN_REASON
+        ? {
+          ...result,
+          output: `aborted by user after ${((performance.now() - started) / 1000).toFixed(1)}s`,
+        }
+        : result;
       this.#emit({ type: "tool_completed", turnId, call, output });
       return output;
     };

@@ -213,6 +213,12 @@ Deno.test("interrupt cancels a running command, pairs the call, and the next tur
     assert.ok(h.events.some((e) => e.type === "turn_interrupted"));
     const outputs = h.agent.history.filter((i) => i.type === "function_call_output");
     assert.equal(outputs.length, 1);
+    // Recorded as upstream records an interrupt: how long the call ran, then a notice.
+    assert.match(String(outputs[0].output), /^aborted by user after \d+\.\ds$/);
+    assert.match(
+      JSON.stringify(h.agent.history.at(-1)),
+      /^\{"type":"message","role":"user".*<turn_aborted>/,
+    );
     const second = await h.agent.runTurn(["again"]);
     assert.equal(second.lastMessage, "after");
     assertInvariants(h);

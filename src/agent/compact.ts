@@ -10,7 +10,7 @@ export const KEPT_USER_TOKENS = 20_000;
 
 function isContextMessage(text: string): boolean {
   return text.startsWith("<environment_context>") || text.startsWith("# AGENTS.md instructions") ||
-    text.startsWith("<subagent_notification>");
+    text.startsWith("<subagent_notification>") || text.startsWith("<turn_aborted>");
 }
 
 /** The texts of the real user messages in `history`: no context, no prompts, no summaries. */

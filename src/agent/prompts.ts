@@ -54,3 +54,9 @@ leave out anything that no longer matters.`;
 /** Opens the summary message that stands in for the compacted history. */
 export const SUMMARY_PREFIX = `Earlier work in this conversation was compacted. The summary below
 was written at that point and replaces the full history:`;
+
+/** Added to the history after an interrupt; the tag is upstream's, the words are ours. */
+export const TURN_ABORTED_NOTICE = `<turn_aborted>
+The user stopped the previous turn on purpose. Commands it started may have partly run, and a
+long-running one may still be going; check the current state before trying anything again.
+</turn_aborted>`;

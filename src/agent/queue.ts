@@ -1,7 +1,7 @@
 // The submission queue: user input arrives while a turn may be running. Steer input joins the
 // running turn at its next safe boundary; queued input waits for its own turn; an interrupt
 // cancels the running turn (the HTTP request and the tools share one AbortSignal).
-import type { Agent, TurnResult } from "./agent.ts";
+import { type Agent, SHUTDOWN_REASON, type TurnResult } from "./agent.ts";
 
 export type SubmitMode = "steer" | "queue";
 
@@ -52,7 +52,7 @@ export class SubmissionQueue {
     for (const pending of this.#pending.splice(0)) {
       pending.reject(new Error("the session is shut down"));
     }
-    this.interrupt();
+    this.#current?.abort.abort(SHUTDOWN_REASON);
     await this.#current?.done.catch(() => {});
   }
 

@@ -16,7 +16,13 @@ import {
   subAgentTools,
   type ToolRegistry,
 } from "../tools/mod.ts";
-import { Agent, type AgentEvent, type AgentOptions, TurnInterruptedError } from "./agent.ts";
+import {
+  Agent,
+  type AgentEvent,
+  type AgentOptions,
+  SHUTDOWN_REASON,
+  TurnInterruptedError,
+} from "./agent.ts";
 import { withoutCollaborationMode } from "./collaboration.ts";
 
 export const SUBAGENT_HEADER = "x-openai-subagent";
@@ -290,7 +296,7 @@ export class SubAgentManager implements SubAgentControl {
     child.closed = true;
     child.pending = [];
     if (child.current) {
-      child.current.abort.abort();
+      child.current.abort.abort(SHUTDOWN_REASON);
       await child.current.done;
     } else child.status = "shutdown";
     this.#wake();
