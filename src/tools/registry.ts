@@ -12,6 +12,7 @@ import type {
 import { describeArgumentIssues } from "./argument_errors.ts";
 import type { CommandApprovals } from "./approvals.ts";
 import { type JsonSchema, upstreamJsonSchema } from "./json_schema.ts";
+import { checkJsonSyntax, JsonSyntaxError } from "./json_syntax.ts";
 import type { SandboxPolicy } from "./sandbox.ts";
 import { approxTokenCount, truncateText } from "./truncate.ts";
 
@@ -103,6 +104,15 @@ const SERIALIZATION_HEADROOM = 1.2;
 /** Error texts upstream sends back for calls it cannot run; the model knows these phrasings. */
 const UNSUPPORTED_CALL = (name: string) => `unsupported call: ${name}`;
 const BAD_ARGUMENTS = (detail: string) => `failed to parse function arguments: ${detail}`;
+
+function jsonSyntaxProblem(text: string): string | undefined {
+  try {
+    checkJsonSyntax(text);
+  } catch (err) {
+    if (err instanceof JsonSyntaxError) return err.message;
+  }
+  return undefined;
+}
 
 /** Shares the token budget across the text parts of a multimodal output; images pass through. */
 function truncateOutput(output: ToolOutput, maxTokens: number): ToolOutput {
@@ -208,7 +218,10 @@ export class ToolRegistry {
           try {
             raw = call.arguments.trim() === "" ? {} : JSON.parse(call.arguments);
           } catch (err) {
-            return { output: BAD_ARGUMENTS((err as Error).message) };
+            // Worded as upstream's parser words it; JavaScript's own message only as a fallback.
+            return {
+              output: BAD_ARGUMENTS(jsonSyntaxProblem(call.arguments) ?? (err as Error).message),
+            };
           }
           const parsed = tool.parameters.safeParse(raw, { reportInput: true });
           if (!parsed.success) {
