@@ -153,7 +153,8 @@ function parseUrl(value: string): string {
 
 /** Adds the `conformance` subcommand; `setExit` receives its exit code. */
 export function registerConformance(program: Command, setExit: (code: number) => void): void {
-  program.command("conformance")
+  const conformance = program.command("conformance")
+    .enablePositionalOptions()
     .description(
       "diff tscodex against recorded upstream Codex runs, or grade a Responses provider",
     )
@@ -183,5 +184,25 @@ export function registerConformance(program: Command, setExit: (code: number) =>
     .option("--model <model>", "with --grade-provider: the model to ask for")
     .action(async (opts: ConformanceOptions) => {
       setExit(await runConformanceCommand(opts));
+    });
+  // The issue's spelling of provider grading, as a subcommand.
+  conformance.command("provider")
+    .description("grade a Responses provider by replaying the recorded requests against it")
+    .requiredOption(
+      "--base-url <url>",
+      "the provider's base URL, e.g. http://127.0.0.1:8080/v1",
+      parseUrl,
+    )
+    .option("--api-key-env <var>", "send $VAR as the bearer token")
+    .option("--model <model>", "the model to ask for")
+    .option("--upstream <version>", "whose recorded requests to replay", PRIMARY_UPSTREAM)
+    .option("--fixtures <dir>", "fixtures folder (default: the checkout's fixtures/)")
+    .addOption(
+      new Option("--report <format>", "report format").choices(["md", "json"]).default("md"),
+    )
+    .option("--out <file>", "write the report here instead of stdout")
+    .action(async (opts: ConformanceOptions & { baseUrl: string }) => {
+      const { baseUrl, ...rest } = opts;
+      setExit(await runConformanceCommand({ ...rest, scenario: [], gradeProvider: baseUrl }));
     });
 }

@@ -111,6 +111,18 @@ Deno.test("conformance --grade-provider grades our fake server from the recorded
     const gone = await tscodex([...args, "http://127.0.0.1:9/v1"]);
     assert.equal(gone.code, 1);
     assert.match(gone.stdout, /no answer/);
+    // The same, spelled as the `provider` subcommand.
+    const spelled = await tscodex([
+      "provider",
+      "--upstream",
+      "1.0.0",
+      "--fixtures",
+      join(root, "fixtures"),
+      "--base-url",
+      server.baseUrl,
+    ]);
+    assert.equal(spelled.code, 0, spelled.stderr);
+    assert.match(spelled.stdout, /1 of 1 replayed requests/);
   } finally {
     await server.close();
   }

@@ -2,7 +2,7 @@
 // 20 sequential exec_command calls running `true` (`exec -s danger-full-access` for both). Runs
 // alternate between the two programs; each row is the median of --runs, with the peak RSS from
 // GNU time. Prints a Markdown table with the ratios, to paste into docs/PERFORMANCE.md.
-// Usage: deno run -A scripts/bench/upstream.ts [--runs 5] [--upstream 0.115.0] [--binary dist/tscodex]
+// Usage: deno run -A scripts/bench/exec-vs-upstream.ts [--runs 5] [--upstream 0.115.0] [--binary dist/tscodex]
 import { existsSync, readFileSync } from "node:fs";
 import { mkdir, mkdtemp, rm } from "node:fs/promises";
 import { cpus, totalmem } from "node:os";
