@@ -223,3 +223,33 @@ Deno.test("exec resume by id appends to the same rollout", async () => {
     await server.close();
   }
 });
+
+Deno.test("the REPL reads piped input, even lines sent before the session is open; -s reaches it", async () => {
+  const work = await tempDir("tscodex-repl-pipe-");
+  await mkdir(join(work, ".git"));
+  const server = new FakeResponsesServer(parseScenario({
+    responses: [{ output: [{ type: "message", text: "first reply" }] }, {
+      output: [{ type: "message", text: "second reply" }],
+    }],
+  }));
+  await server.start();
+  try {
+    await writeFile(
+      join(work, "config.toml"),
+      `model_provider = "local"\n[model_providers.local]\nname = "local"\nbase_url = "${server.baseUrl}"\n`,
+    );
+    const run = await runCli(["-s", "workspace-write"], {
+      cwd: work,
+      env: { HOME: work, CODEX_HOME: work },
+      stdin: "hello\n/queue and then this\n",
+    });
+    assert.equal(run.code, 0, run.stderr);
+    assert.match(run.stdout, /first reply/);
+    assert.match(run.stdout, /second reply/);
+    assert.equal(server.requests.length, 2);
+    const developer = JSON.stringify((server.requests[0].body as { input: unknown[] }).input[0]);
+    assert.match(developer, /`workspace-write`/);
+  } finally {
+    await server.close();
+  }
+});

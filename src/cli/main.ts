@@ -139,6 +139,14 @@ function buildProgram(setExit: (code: number) => void, argvHasSeparator: boolean
     .option("-m, --model <model>", "the model to use")
     .option("-c, --config <key=value>", "override a config.toml key (repeatable)", collect)
     .option("-p, --profile <name>", "use the [profiles.<name>] table of config.toml")
+    .addOption(
+      new Option("-s, --sandbox <mode>", "sandbox for model commands")
+        .choices(["read-only", "workspace-write", "danger-full-access"]),
+    )
+    .addOption(
+      new Option("-a, --ask-for-approval <policy>", "when to ask before running a command")
+        .choices(["untrusted", "on-failure", "on-request", "never"]),
+    )
     .action(async (prompt: string | undefined, opts) => {
       if (prompt !== undefined && /^[a-z][a-z-]*$/.test(prompt) && !argvHasSeparator) {
         throw new UsageError(

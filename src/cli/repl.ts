@@ -10,6 +10,7 @@ import {
   SubmissionQueue,
   TurnInterruptedError,
 } from "../agent/mod.ts";
+import type { ApprovalPolicy, SandboxMode } from "../config/mod.ts";
 import { listSessions, nameSession, type SessionTarget } from "../session/mod.ts";
 import { type MessageItem, messageText } from "../protocol/mod.ts";
 import { openAgentSession } from "./setup.ts";
@@ -97,6 +98,8 @@ export interface ReplOptions {
   model?: string;
   config?: string[];
   profile?: string;
+  sandbox?: SandboxMode;
+  askForApproval?: ApprovalPolicy;
   /** Start in a recorded session. */
   resume?: SessionTarget;
 }
@@ -124,6 +127,13 @@ export async function runRepl(
     prompt: "tscodex> ",
     terminal: process.stdin.isTTY,
   });
+  // Input can arrive (from a pipe) before the session is open: keep it for then.
+  const early: string[] = [];
+  let endedEarly = false;
+  const keepEarly = (line: string) => early.push(line);
+  const markEnded = () => (endedEarly = true);
+  rl.on("line", keepEarly);
+  rl.on("close", markEnded);
   const endStream = () => {
     if (streaming) out.write("\n");
     streaming = false;
@@ -200,6 +210,8 @@ export async function runRepl(
       model: options.model,
       configOverrides: options.config,
       profile: options.profile,
+      sandboxMode: options.sandbox,
+      approvalPolicy: options.askForApproval,
       originator: "codex_cli_rs",
       source: "cli",
       resume,
@@ -388,17 +400,23 @@ export async function runRepl(
     out.write(s.dim("\n(Ctrl-C again or /exit to leave)") + "\n");
     rl.prompt();
   });
+  rl.off("line", keepEarly);
+  rl.off("close", markEnded);
   if (initialPrompt) handle(initialPrompt);
-  rl.prompt();
-  await new Promise<void>((resolve) => {
-    rl.on("line", (line) => {
-      if (!handle(line)) {
-        leaving = true;
-        rl.close();
-      } else if (!queue.busy) rl.prompt();
+  leaving = !early.every(handle);
+  if (!endedEarly && !leaving) {
+    rl.prompt();
+    await new Promise<void>((resolve) => {
+      rl.on("line", (line) => {
+        if (!handle(line)) {
+          leaving = true;
+          rl.close();
+        } else if (!queue.busy) rl.prompt();
+      });
+      rl.on("close", () => resolve());
     });
-    rl.on("close", () => resolve());
-  });
+  }
+  rl.close();
   // End of input (a pipe, Ctrl-D) lets the submitted turns finish; /exit and Ctrl-C do not.
   if (!leaving) await queue.idle();
   clearInterval(spinner);
