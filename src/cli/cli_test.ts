@@ -3,38 +3,9 @@ import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
 import { mkdir, mkdtemp, readdir, readFile, realpath, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
-import { dirname, join } from "node:path";
-import { fileURLToPath } from "node:url";
+import { join } from "node:path";
 import { FakeResponsesServer, parseScenario, requestInvariantViolations } from "../fake/mod.ts";
-
-const ROOT = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
-const DENO = join(ROOT, "node_modules", ".bin", "deno");
-
-interface Run {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-function runCli(
-  args: string[],
-  options: { cwd: string; env: Record<string, string>; stdin?: string },
-): Promise<Run> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(DENO, ["run", "-A", join(ROOT, "main.ts"), ...args], {
-      cwd: options.cwd,
-      env: { PATH: "/usr/bin:/bin", ...options.env },
-      stdio: ["pipe", "pipe", "pipe"],
-    });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.on("data", (c) => (stdout += c));
-    child.stderr.on("data", (c) => (stderr += c));
-    child.on("error", reject);
-    child.on("close", (code) => resolve({ code, stdout, stderr }));
-    child.stdin.end(options.stdin ?? "");
-  });
-}
+import { CLI, runCli } from "./cli_testing.ts";
 
 /** The text of every rollout under CODEX_HOME=`home`. */
 async function rolloutText(home: string): Promise<string> {
@@ -162,7 +133,7 @@ Deno.test("kill -9 during a command, then exec resume --last continues with ever
         `base_url = "${server.baseUrl}"\n`,
     );
     const env = { HOME: work, CODEX_HOME: work };
-    const child = spawn(DENO, ["run", "-A", join(ROOT, "main.ts"), "exec", "start the long job"], {
+    const child = spawn(CLI[0], [...CLI.slice(1), "exec", "start the long job"], {
       cwd: work,
       env: { PATH: "/usr/bin:/bin", ...env },
       stdio: "ignore",

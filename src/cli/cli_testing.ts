@@ -6,6 +6,9 @@ import { fileURLToPath } from "node:url";
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
 const DENO = join(ROOT, "node_modules", ".bin", "deno");
 
+/** The command line that runs `tscodex` from source, for tests that drive the process themselves. */
+export const CLI: readonly string[] = [DENO, "run", "-A", join(ROOT, "main.ts")];
+
 export interface CliRun {
   code: number | null;
   stdout: string;
@@ -18,7 +21,7 @@ export function runCli(
   options: { cwd: string; env: Record<string, string>; stdin?: string },
 ): Promise<CliRun> {
   return new Promise((resolve, reject) => {
-    const child = spawn(DENO, ["run", "-A", join(ROOT, "main.ts"), ...args], {
+    const child = spawn(CLI[0], [...CLI.slice(1), ...args], {
       cwd: options.cwd,
       env: { PATH: "/usr/bin:/bin", ...options.env },
       stdio: ["pipe", "pipe", "pipe"],

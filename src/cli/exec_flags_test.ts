@@ -1,16 +1,13 @@
 // Every exec flag upstream's `codex exec` takes, checked through a real subprocess against the fake
 // server: what the flag must change in the request, the output or the files.
 import assert from "node:assert/strict";
-import { spawn } from "node:child_process";
 import { mkdir, mkdtemp, readFile, realpath, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
-import { dirname, join } from "node:path";
-import { fileURLToPath } from "node:url";
+import { join } from "node:path";
 import { Buffer } from "node:buffer";
 import { FakeResponsesServer, parseScenario } from "../fake/mod.ts";
+import { runCli } from "./cli_testing.ts";
 
-const ROOT = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
-const DENO = join(ROOT, "node_modules", ".bin", "deno");
 const ESC = "\u001b[";
 // A 1×1 PNG.
 const PNG = Buffer.from(
@@ -156,26 +153,11 @@ Deno.test("exec flags change what upstream's flags change", async (t) => {
             `base_url = "${server.baseUrl}"\n[profiles.fast]\nmodel = "profile-model"\n`,
         );
         const before = server.requests.length;
-        const result = await new Promise<{ code: number | null; stdout: string; stderr: string }>(
-          (resolve) => {
-            const child = spawn(DENO, [
-              "run",
-              "-A",
-              join(ROOT, "main.ts"),
-              "exec",
-              ...testCase.args(work),
-            ], {
-              cwd: work,
-              env: { PATH: "/usr/bin:/bin", HOME: work, CODEX_HOME: work },
-            });
-            let stdout = "";
-            let stderr = "";
-            child.stdout.on("data", (c) => (stdout += c));
-            child.stderr.on("data", (c) => (stderr += c));
-            child.on("close", (code) => resolve({ code, stdout, stderr }));
-            child.stdin.end(testCase.stdin ?? "");
-          },
-        );
+        const result = await runCli(["exec", ...testCase.args(work)], {
+          cwd: work,
+          env: { HOME: work, CODEX_HOME: work },
+          stdin: testCase.stdin,
+        });
         assert.equal(result.code, 0, result.stderr);
         assert.equal(server.requests.length, before + 1);
         await testCase.check({ ...result, body: server.requests[before].body as Body, work });
