@@ -1,9 +1,11 @@
 // The turn loop: sample, record the output items, run the tool calls, feed their outputs back,
 // and sample again until a response asks for no tools and no steer input is waiting.
 import {
+  abortedOutputs,
   isToolCall,
   type MessageItem,
   messageText,
+  pairDanglingCalls,
   type ResponseItem,
   type ResponsesRequest,
   type ToolCallItem,
@@ -26,13 +28,7 @@ import type {
   ToolOutputItem,
   ToolRegistry,
 } from "../tools/mod.ts";
-import {
-  abortedOutputs,
-  pairDanglingCalls,
-  toHistoryItem,
-  usageFromOverflow,
-  withoutOldestToolPair,
-} from "./history.ts";
+import { toHistoryItem, usageFromOverflow, withoutOldestToolPair } from "./history.ts";
 import { buildCompactedHistory, COMPACTION_PROMPT } from "./compact.ts";
 import { TURN_ABORTED_NOTICE } from "./prompts.ts";
 

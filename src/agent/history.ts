@@ -1,8 +1,6 @@
 // History invariants: items are stored in the shape upstream Codex replays them (no server ids,
-// no annotations), and every tool call the model made is answered before the next request.
-import { isToolCall, type ResponseItem, type ToolCallItem, type Usage } from "../protocol/mod.ts";
-
-export const ABORTED_OUTPUT = "aborted";
+// no annotations), and what is left of it when a compaction request itself overflows.
+import type { ResponseItem, Usage } from "../protocol/mod.ts";
 
 type Json = Record<string, unknown>;
 
@@ -59,36 +57,6 @@ export function toHistoryItem(item: ResponseItem): ResponseItem {
       return rest as ResponseItem;
     }
   }
-}
-
-function abortedOutput(call: ToolCallItem): ResponseItem {
-  return call.type === "custom_tool_call"
-    ? { type: "custom_tool_call_output", call_id: call.call_id, output: ABORTED_OUTPUT }
-    : { type: "function_call_output", call_id: call.call_id, output: ABORTED_OUTPUT };
-}
-
-function answeredCallIds(history: readonly ResponseItem[]): Set<string> {
-  return new Set(
-    history.filter((item) => item.type.endsWith("_call_output")).map((item) =>
-      String(item.call_id)
-    ),
-  );
-}
-
-/** Returns the history with a synthetic "aborted" output right after each call that has none. */
-export function pairDanglingCalls(history: readonly ResponseItem[]): ResponseItem[] {
-  const answered = answeredCallIds(history);
-  return history.flatMap((item) =>
-    isToolCall(item) && !answered.has(item.call_id) ? [item, abortedOutput(item)] : [item]
-  );
-}
-
-/** Synthetic "aborted" outputs for the calls in `history` that have none, in call order. */
-export function abortedOutputs(history: readonly ResponseItem[]): ResponseItem[] {
-  const answered = answeredCallIds(history);
-  return history.filter(isToolCall).filter((call) => !answered.has(call.call_id)).map(
-    abortedOutput,
-  );
 }
 
 /** The history without its oldest tool output and the call it answers; undefined when none. */

@@ -1,12 +1,6 @@
 import assert from "node:assert/strict";
-import type { ResponseItem } from "../protocol/mod.ts";
-import {
-  abortedOutputs,
-  pairDanglingCalls,
-  toHistoryItem,
-  usageFromOverflow,
-  withoutOldestToolPair,
-} from "./history.ts";
+import { abortedOutputs, pairDanglingCalls, type ResponseItem } from "../protocol/mod.ts";
+import { toHistoryItem, usageFromOverflow, withoutOldestToolPair } from "./history.ts";
 
 const call = (id: string): ResponseItem => ({
   type: "function_call",

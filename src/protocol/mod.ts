@@ -4,3 +4,4 @@ export * from "./sse.ts";
 export * from "./ids.ts";
 export * from "./chat.ts";
 export * from "./messages.ts";
+export * from "./pairing.ts";

@@ -2,28 +2,8 @@
 // lines in order, a compaction replacing everything before it, a rollback dropping whole turns,
 // and an "aborted" output after any call a crash left unanswered (upstream sends the same
 // synthetic output, without recording it).
-import { isToolCall, type ResponseItem, type ToolCallItem } from "../protocol/mod.ts";
+import { pairDanglingCalls, type ResponseItem } from "../protocol/mod.ts";
 import type { RolloutEntry, SessionMeta, TokenInfo, TurnContext } from "./schema.ts";
-
-export const ABORTED_OUTPUT = "aborted";
-
-export function abortedOutput(call: ToolCallItem): ResponseItem {
-  return call.type === "custom_tool_call"
-    ? { type: "custom_tool_call_output", call_id: call.call_id, output: ABORTED_OUTPUT }
-    : { type: "function_call_output", call_id: call.call_id, output: ABORTED_OUTPUT };
-}
-
-/** The history with a synthetic "aborted" output right after each call that has none. */
-export function pairDanglingCalls(history: readonly ResponseItem[]): ResponseItem[] {
-  const answered = new Set(
-    history.filter((item) => item.type.endsWith("_call_output")).map((item) =>
-      String(item.call_id)
-    ),
-  );
-  return history.flatMap((item) =>
-    isToolCall(item) && !answered.has(item.call_id) ? [item, abortedOutput(item)] : [item]
-  );
-}
 
 /** Texts that open the messages upstream puts in the user role for context, not typed by anyone. */
 const CONTEXT_PREFIXES = [
