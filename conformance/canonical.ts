@@ -98,6 +98,39 @@ function jsonEvents(stdout: string): unknown[] {
   });
 }
 
+/**
+ * Headers the HTTP stack adds on its own (Deno's and Bun's fetch add `accept-encoding`,
+ * `accept-language` and `connection`; upstream's client does not). They say nothing about Codex's
+ * protocol, so neither side's are compared.
+ */
+const TRANSPORT_HEADERS = new Set([
+  "host",
+  "content-length",
+  "connection",
+  "accept-encoding",
+  "accept-language",
+]);
+
+/**
+ * The wording of error and retry notices is prose each program writes its own way; what is
+ * compared is that the notice is there, where, and the retry counter of a `Reconnecting...` one.
+ */
+function maskNotice(message: unknown): unknown {
+  if (typeof message !== "string") return message;
+  const retry = /^Reconnecting\.\.\. \d+\/\d+/.exec(message);
+  return retry ? `${retry[0]} (<message>)` : "<message>";
+}
+
+function maskedEvent(event: unknown): unknown {
+  const value = masked(event);
+  if (!isRecord(value)) return value;
+  if (value.type === "error") return { ...value, message: maskNotice(value.message) };
+  if (value.type === "turn.failed" && isRecord(value.error)) {
+    return { ...value, error: { ...value.error, message: maskNotice(value.error.message) } };
+  }
+  return value;
+}
+
 function eventKind(event: unknown): string {
   if (!isRecord(event)) return "(not json)";
   const item = isRecord(event.item) ? `:${event.item.type}` : "";
@@ -164,10 +197,14 @@ export function canonicalise(recording: Recording): CanonicalView {
       );
 
       const names = new Set<string>();
-      for (const q of run.requests) for (const name of Object.keys(q.headers)) names.add(name);
+      for (const q of run.requests) {
+        for (const name of Object.keys(q.headers)) {
+          if (!TRANSPORT_HEADERS.has(name)) names.add(name);
+        }
+      }
       view.headers[`${R}.names`] = [...names].sort();
       for (const [name, value] of Object.entries(first.headers)) {
-        if (name === "host" || name === "content-length") continue;
+        if (TRANSPORT_HEADERS.has(name)) continue;
         if (name === "x-codex-turn-metadata") {
           try {
             view.headers[`${R}.${name}`] = JSON.parse(value);
@@ -183,7 +220,7 @@ export function canonicalise(recording: Recording): CanonicalView {
     if (json) {
       const events = jsonEvents(run.stdout);
       view.json[`${R}.kinds`] = events.map(eventKind);
-      events.forEach((event, i) => (view.json[`${R}.event${i + 1}`] = masked(event)));
+      events.forEach((event, i) => (view.json[`${R}.event${i + 1}`] = maskedEvent(event)));
     }
   });
 

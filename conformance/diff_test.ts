@@ -243,3 +243,36 @@ Deno.test("reports: one row per scenario, a cell per category, then the differen
   const json = JSON.parse(renderJson(report));
   assert.deepEqual(json.summary, { scenarios: 3, passed: 1, differences: 2 });
 });
+
+Deno.test("transport headers and notice wording are no difference; the retry counter is", () => {
+  const events = (retry: string, failure: string) =>
+    [
+      { type: "error", message: retry },
+      { type: "turn.failed", error: { message: failure } },
+    ].map((e) => JSON.stringify(e)).join("\n") + "\n";
+  const upstream = recording({
+    headers: { accept: "text/event-stream", originator: "codex_exec" },
+    stdout: events("Reconnecting... 1/2 (upstream's words)", "upstream's words"),
+  });
+  const ours = recording({
+    headers: {
+      accept: "text/event-stream",
+      originator: "codex_exec",
+      "accept-encoding": "gzip, br",
+      "accept-language": "*",
+      connection: "keep-alive",
+    },
+    stdout: events("Reconnecting... 1/2 (our words, naming the provider)", "our words"),
+  });
+  assert.deepEqual(compareRecordings(upstream, ours).differences, []);
+
+  const counted = recording({ stdout: events("Reconnecting... 2/2 (x)", "y") });
+  assert.deepEqual(
+    compareRecordings(upstream, counted).differences.map((d) => [d.field, d.actual]),
+    [["run1.event1.message", "Reconnecting... 2/2 (<message>)"]],
+  );
+  const extra = recording({
+    headers: { accept: "text/event-stream", originator: "x", extra: "1" },
+  });
+  assert.ok(compareRecordings(upstream, extra).differences.some((d) => d.category === "headers"));
+});

@@ -5,5 +5,6 @@ export * from "./queue.ts";
 export * from "./compact.ts";
 export * from "./rollout.ts";
 export * from "./skills.ts";
+export * from "./system_skills.ts";
 export * from "./collaboration.ts";
 export * from "./subagents.ts";

@@ -11,6 +11,7 @@ import {
   discoverSkills,
   environmentFacts,
   initialContext,
+  installSystemSkills,
   rolloutListener,
   type SandboxMode,
   SubAgentManager,
@@ -230,6 +231,7 @@ export async function openAgentSession(options: AgentSessionOptions): Promise<Ag
     onChildEvent: options.onSubAgentEvent,
   });
   if (features.multi_agent !== false) subAgents.register(tools);
+  installSystemSkills(home, VERSION);
   const agent = new Agent({
     sessionId,
     client: new ResponsesClient(config.provider),
