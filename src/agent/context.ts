@@ -5,6 +5,7 @@ import { existsSync, readFileSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import type { ApprovalPolicy, SandboxMode } from "../config/mod.ts";
 import type { ResponseItem } from "../protocol/mod.ts";
+import { localTime, pad2, systemTimeZone } from "../system/time.ts";
 import { BASE_INSTRUCTIONS, permissionsText } from "./prompts.ts";
 import { type Skill, skillsText } from "./skills.ts";
 
@@ -19,17 +20,20 @@ export interface EnvironmentFacts {
   timezone: string;
 }
 
+/** Today's date in local time, as YYYY-MM-DD. */
+function localDate(now: Date): string {
+  const { year, month, day } = localTime(now);
+  return `${year}-${pad2(month)}-${pad2(day)}`;
+}
+
 export function environmentFacts(cwd: string, shell: string, now = new Date()): EnvironmentFacts {
-  const zone = Intl.DateTimeFormat().resolvedOptions().timeZone || "Etc/UTC";
-  // ICU names UTC "UTC"; Codex reports the IANA name Etc/UTC.
-  const timezone = zone === "UTC" ? "Etc/UTC" : zone;
-  const currentDate = new Intl.DateTimeFormat("en-CA", {
-    timeZone: zone,
-    year: "numeric",
-    month: "2-digit",
-    day: "2-digit",
-  }).format(now);
-  return { cwd, shell: shell.split("/").pop() || "bash", currentDate, timezone };
+  const timezone = systemTimeZone();
+  return {
+    cwd,
+    shell: shell.split("/").pop() || "bash",
+    currentDate: localDate(now),
+    timezone,
+  };
 }
 
 export function environmentContextText(facts: EnvironmentFacts): string {

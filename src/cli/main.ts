@@ -4,15 +4,9 @@ import { resolve } from "node:path";
 import process from "node:process";
 import { AddressInUseError } from "../platform/mod.ts";
 import { ConfigError } from "../config/mod.ts";
-import { ScenarioError } from "../fake/mod.ts";
 import { RolloutReadError, SessionNotFoundError } from "../session/mod.ts";
 import { CODE_CELL_SUBCOMMAND, runCodeCell } from "../tools/mod.ts";
 import { EXIT_FAILED, EXIT_USAGE, runExec, UsageError } from "./exec.ts";
-import { runDoctor } from "./doctor.ts";
-import { registerConformance } from "./conformance.ts";
-import { runFakeServer } from "./fake_server.ts";
-import { runRepl } from "./repl.ts";
-import { configureServe } from "./serve.ts";
 import { VERSION } from "./version.ts";
 
 function parsePort(value: string): string {
@@ -53,6 +47,26 @@ function withExecOptions(command: Command): Command {
       "run commands without a sandbox and without asking (only for already-isolated machines)",
     )
     .option("--system-prompt <text>", "replace the base instructions");
+}
+
+/**
+ * `serve` and `conformance` bring large modules of their own, so they are loaded only when the
+ * command line may name them (or asks for help). Anything else starts without them.
+ */
+async function addHeavyCommands(
+  program: Command,
+  argv: string[],
+  setExit: (code: number) => void,
+): Promise<void> {
+  const help = argv.some((arg) => ["help", "--help", "-h"].includes(arg));
+  if (help || argv.includes("serve")) {
+    const { configureServe } = await import("./serve.ts");
+    configureServe(program.command("serve"), setExit);
+  }
+  if (help || argv.includes("conformance")) {
+    const { registerConformance } = await import("./conformance.ts");
+    registerConformance(program, setExit);
+  }
 }
 
 function buildProgram(setExit: (code: number) => void, argvHasSeparator: boolean): Command {
@@ -105,6 +119,7 @@ function buildProgram(setExit: (code: number) => void, argvHasSeparator: boolean
       const resume = opts.last
         ? { last: true as const, cwd: opts.all ? undefined : process.cwd() }
         : { id: session! };
+      const { runRepl } = await import("./repl.ts");
       setExit(await runRepl(undefined, { ...opts, resume }));
     });
 
@@ -113,12 +128,9 @@ function buildProgram(setExit: (code: number) => void, argvHasSeparator: boolean
     .option("--json", "print the checks as JSON")
     .option("--skip-live", "do not send a live request")
     .action(async (opts) => {
+      const { runDoctor } = await import("./doctor.ts");
       setExit(await runDoctor(opts));
     });
-
-  configureServe(program.command("serve"), setExit);
-
-  registerConformance(program, setExit);
 
   program.command("fake-server")
     .description("serve a scripted scenario as a Responses API over HTTP/SSE")
@@ -131,6 +143,7 @@ function buildProgram(setExit: (code: number) => void, argvHasSeparator: boolean
     .option("--host <host>", "address to bind", "127.0.0.1")
     .option("--record <dir>", "append every request to <dir>/requests.jsonl")
     .action(async (opts) => {
+      const { runFakeServer } = await import("./fake_server.ts");
       setExit(await runFakeServer(opts));
     });
 
@@ -154,6 +167,7 @@ function buildProgram(setExit: (code: number) => void, argvHasSeparator: boolean
             `write: tscodex -- ${prompt}`,
         );
       }
+      const { runRepl } = await import("./repl.ts");
       setExit(await runRepl(prompt, opts));
     });
   return program;
@@ -173,7 +187,9 @@ export async function main(argv: string[]): Promise<number> {
   });
   if (argv[0] === "--serve") argv = ["serve", ...argv.slice(1)];
   let exitCode = 0;
-  const program = buildProgram((code) => (exitCode = code), argv.includes("--"));
+  const setExit = (code: number) => (exitCode = code);
+  const program = buildProgram(setExit, argv.includes("--"));
+  await addHeavyCommands(program, argv, setExit);
   try {
     await program.parseAsync(argv, { from: "user" });
     return exitCode;
@@ -187,11 +203,12 @@ export async function main(argv: string[]): Promise<number> {
       return EXIT_USAGE;
     }
     if (
-      err instanceof ConfigError || err instanceof ScenarioError ||
+      // ScenarioError by name: the fake server's module is not loaded unless it is used.
+      err instanceof ConfigError || (err as Error)?.name === "ScenarioError" ||
       err instanceof AddressInUseError ||
       err instanceof SessionNotFoundError || err instanceof RolloutReadError
     ) {
-      process.stderr.write(`Error: ${err.message}\n`);
+      process.stderr.write(`Error: ${(err as Error).message}\n`);
       return EXIT_FAILED;
     }
     process.stderr.write(`Error: ${(err as Error).stack ?? err}\n`);

@@ -19,7 +19,7 @@ import {
   userInstructions,
 } from "../agent/mod.ts";
 import { codexHome, type Config, loadConfig } from "../config/mod.ts";
-import { DEMO_SCENARIO, FakeResponsesServer } from "../fake/mod.ts";
+import type { FakeResponsesServer } from "../fake/mod.ts";
 import {
   clientIdentity,
   modelInfo,
@@ -27,7 +27,8 @@ import {
   ResponsesClient,
   sessionHeaders,
 } from "../model/mod.ts";
-import { createSession, openSession, type SessionTarget } from "../session/mod.ts";
+import { createSession, gitInfoOf, openSession, type SessionTarget } from "../session/mod.ts";
+import { gitFacts } from "../system/git.ts";
 import {
   type ApprovalHandler,
   CodeCells,
@@ -136,6 +137,8 @@ function demoConfig(home: string, baseUrl: string): Config {
 }
 
 export async function openAgentSession(options: AgentSessionOptions): Promise<AgentSession> {
+  // Git runs while the configuration loads; the session's metadata and first turn share it.
+  const git = gitFacts(options.cwd);
   const home = codexHome();
   let config = loadConfig({
     home,
@@ -146,6 +149,8 @@ export async function openAgentSession(options: AgentSessionOptions): Promise<Ag
   });
   let fake: FakeResponsesServer | undefined;
   if (!config) {
+    // The scripted server is loaded only for the demo, not on every start.
+    const { DEMO_SCENARIO, FakeResponsesServer } = await import("../fake/mod.ts");
     fake = new FakeResponsesServer(DEMO_SCENARIO);
     await fake.start();
     options.notice(
@@ -188,6 +193,7 @@ export async function openAgentSession(options: AgentSessionOptions): Promise<Ag
     source: options.source,
     modelProvider: config.provider.id,
     baseInstructions,
+    git: gitInfoOf(await git) ?? null,
   });
   const sessionId = rollout.sessionId;
   // Upstream reports 95% of the model's window as usable, and records it with every turn.
@@ -210,7 +216,14 @@ export async function openAgentSession(options: AgentSessionOptions): Promise<Ag
     }),
   });
   const identity = clientIdentity(options.originator, VERSION, process.env);
-  const headersFor = (id: string) => sessionHeaders({ identity, sessionId: id, cwd, sandboxMode });
+  const headersFor = (id: string) =>
+    sessionHeaders({
+      identity,
+      sessionId: id,
+      cwd,
+      sandboxMode,
+      git: id === sessionId ? git : undefined,
+    });
   // Upstream's feature flags: sub-agents are on unless disabled, the others opt-in.
   const { features } = config;
   const codeCells = features.code_mode ? new CodeCells() : undefined;

@@ -7,6 +7,7 @@ import type { ResponseItem, ResponsesRequest, ToolSpec } from "../protocol/mod.t
 import { modelInfo } from "./catalog.ts";
 import type { ClientIdentity } from "./identity.ts";
 import { type TurnMetadata, turnMetadata } from "./turn_metadata.ts";
+import type { GitFacts } from "../system/git.ts";
 
 /** The model and its knobs; `Config` from src/config has these fields. */
 export interface ModelSettings {
@@ -111,13 +112,17 @@ export function sessionHeaders(session: {
   sessionId: string;
   cwd: string;
   sandboxMode?: SandboxMode;
+  /** Facts gathered at the start of the session, used for its first turn. */
+  git?: Promise<GitFacts | undefined>;
 }): (context: { turnId: string }) => Promise<Record<string, string>> {
   let current: { turnId: string; headers: Promise<Record<string, string>> } | undefined;
+  let early = session.git;
   return ({ turnId }) => {
     if (current?.turnId !== turnId) {
-      const headers = turnMetadata(turnId, session.cwd, session.sandboxMode).then((turn) =>
-        requestHeaders({ ...session, turn })
-      );
+      const headers = turnMetadata(turnId, session.cwd, session.sandboxMode, early).then((
+        turn,
+      ) => requestHeaders({ ...session, turn }));
+      early = undefined;
       current = { turnId, headers };
     }
     return current.headers;

@@ -1,9 +1,8 @@
 // The `x-codex-turn-metadata` header: compact JSON with upstream's keys, in upstream's order —
 // `turn_id`, `workspaces` (only inside a git repository, keyed by its root), `sandbox`.
-import { execFile } from "node:child_process";
 import { platform } from "node:os";
-import process from "node:process";
 import type { SandboxMode } from "../config/mod.ts";
+import { type GitFacts, gitFacts } from "../system/git.ts";
 
 export interface WorkspaceInfo {
   associated_remote_urls?: Record<string, string>;
@@ -17,41 +16,26 @@ export interface TurnMetadata {
   sandbox: string;
 }
 
-function git(cwd: string, args: string[]): Promise<string | undefined> {
-  return new Promise((resolve) => {
-    execFile(
-      "git",
-      args,
-      // Optional locks off: a status check must not contend with the user's own git commands.
-      { cwd, timeout: 5_000, env: { ...process.env, GIT_OPTIONAL_LOCKS: "0" } },
-      (err, stdout) => resolve(err ? undefined : String(stdout)),
-    );
-  });
+/** `workspaces` from gathered facts: the repository root → remotes, HEAD, changes. */
+export function workspaceOf(
+  facts: GitFacts | undefined,
+): Record<string, WorkspaceInfo> | undefined {
+  if (!facts) return undefined;
+  const urls = facts.remotes;
+  return {
+    [facts.root]: {
+      ...(Object.keys(urls).length ? { associated_remote_urls: urls } : {}),
+      ...(facts.commit ? { latest_git_commit_hash: facts.commit } : {}),
+      has_changes: facts.hasChanges,
+    },
+  };
 }
 
 /** The repository containing `cwd`, described as upstream does; undefined outside git. */
 export async function gitWorkspace(
   cwd: string,
 ): Promise<Record<string, WorkspaceInfo> | undefined> {
-  const root = (await git(cwd, ["rev-parse", "--show-toplevel"]))?.trim();
-  if (!root) return undefined;
-  const [head, remotes, status] = await Promise.all([
-    git(root, ["rev-parse", "--verify", "--quiet", "HEAD"]),
-    git(root, ["config", "--get-regexp", "^remote\\..*\\.url$"]),
-    git(root, ["status", "--porcelain"]),
-  ]);
-  const urls: Record<string, string> = {};
-  for (const line of (remotes ?? "").split("\n").sort()) {
-    const match = /^remote\.(.+)\.url (.+)$/.exec(line.trim());
-    if (match) urls[match[1]] = match[2];
-  }
-  return {
-    [root]: {
-      ...(Object.keys(urls).length ? { associated_remote_urls: urls } : {}),
-      ...(head?.trim() ? { latest_git_commit_hash: head.trim() } : {}),
-      has_changes: Boolean(status?.trim()),
-    },
-  };
+  return workspaceOf(await gitFacts(cwd));
 }
 
 /** Upstream's name for the sandbox a turn runs under. */
@@ -73,8 +57,9 @@ export async function turnMetadata(
   turnId: string,
   cwd: string,
   sandboxMode: SandboxMode | undefined,
+  facts?: Promise<GitFacts | undefined>,
 ): Promise<TurnMetadata> {
-  const workspaces = await gitWorkspace(cwd);
+  const workspaces = facts ? workspaceOf(await facts) : await gitWorkspace(cwd);
   return {
     turn_id: turnId,
     ...(workspaces ? { workspaces } : {}),

@@ -2,7 +2,6 @@
 // APIs and `node:` built-ins, so the same sources run under Deno (tests, `deno compile`) and Bun
 // (`bun build --compile`, the offline single binary).
 import process from "node:process";
-import { fileURLToPath } from "node:url";
 
 export type Runtime = "deno" | "bun" | "node";
 
@@ -135,7 +134,7 @@ export function scriptCommand(script: URL, subcommand: string): string[] {
   const executable = globals.Deno ? globals.Deno.execPath() : process.execPath;
   const name = executable.split(/[\\/]/).pop() ?? "";
   if (!/^(deno|bun|node)(\.exe)?$/i.test(name)) return [executable, subcommand];
-  const path = fileURLToPath(script);
+  const path = process.getBuiltinModule("node:url").fileURLToPath(script);
   // Explicit denials: Deno's node:child_process grants all permissions to a child that is
   // Deno itself unless told otherwise, and a denial outranks any grant.
   const denied = ["read", "write", "net", "env", "run", "ffi", "sys"].map((p) => `--deny-${p}`);

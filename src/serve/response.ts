@@ -3,8 +3,7 @@
 // the terminal event's `output` holds those same items, ids and call ids included. One response
 // may span several downstream rounds: a silent retry after a reasoning-only round, and the
 // follow-up round that answers a mock web search.
-import { randomBytes } from "node:crypto";
-import type { ResponseItem, Usage } from "../protocol/mod.ts";
+import { randomHex, type ResponseItem, type Usage } from "../protocol/mod.ts";
 import {
   type Conversation,
   type Reasoning,
@@ -17,7 +16,7 @@ import { addUsage, type DownstreamEvent, type FinishReason } from "./events.ts";
 import { type ToolMap, type ToolOrigin, WEB_SEARCH_FUNCTION } from "./tools.ts";
 
 function newId(prefix: string): string {
-  return `${prefix}_${randomBytes(12).toString("hex")}`;
+  return `${prefix}_${randomHex(12)}`;
 }
 
 export type Payload = { type: string; [key: string]: unknown };

@@ -5,4 +5,4 @@ export * from "./reader.ts";
 export * from "./recorder.ts";
 export * from "./history.ts";
 export * from "./store.ts";
-export { gitInfo } from "./git.ts";
+export { gitInfo, gitInfoOf } from "./git.ts";

@@ -2,6 +2,7 @@
 // local time, as upstream names them (its own listing parses these names).
 import { readdir, stat } from "node:fs/promises";
 import { join } from "node:path";
+import { localTime, pad2 } from "../system/time.ts";
 
 const UUID = "[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}";
 const ROLLOUT_NAME = new RegExp(`^rollout-.+-(${UUID})\\.jsonl$`, "i");
@@ -11,14 +12,11 @@ export function sessionsDir(codexHome: string): string {
   return join(codexHome, "sessions");
 }
 
-function pad(n: number): string {
-  return String(n).padStart(2, "0");
-}
-
 /** The rollout path of a session started at `now` (local date folders and file time). */
 export function rolloutPath(codexHome: string, sessionId: string, now: Date): string {
-  const [y, m, d] = [String(now.getFullYear()), pad(now.getMonth() + 1), pad(now.getDate())];
-  const time = `${pad(now.getHours())}-${pad(now.getMinutes())}-${pad(now.getSeconds())}`;
+  const t = localTime(now);
+  const [y, m, d] = [String(t.year), pad2(t.month), pad2(t.day)];
+  const time = `${pad2(t.hours)}-${pad2(t.minutes)}-${pad2(t.seconds)}`;
   return join(sessionsDir(codexHome), y, m, d, `rollout-${y}-${m}-${d}T${time}-${sessionId}.jsonl`);
 }
 

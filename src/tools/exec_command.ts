@@ -1,7 +1,6 @@
 // exec_command and write_stdin (upstream's "unified exec"): a command that may outlive one call,
 // polled and fed by session id. Parameters, clamps, error texts and the reply framing follow
 // upstream 0.115.0 as recorded in captures (see the tests for the exact lines).
-import { randomBytes } from "node:crypto";
 import { resolve } from "node:path";
 import { z } from "zod";
 import { describeFsError } from "./fs_errors.ts";
@@ -25,6 +24,7 @@ import {
   retryOutsideSandbox,
 } from "./approvals.ts";
 import { isRestricted, type SandboxPolicy } from "./sandbox.ts";
+import { randomHex } from "../protocol/mod.ts";
 
 /** A refusal by the user, as upstream's unified exec reports it. */
 const REJECTED = `Rejected(${JSON.stringify(REJECTED_BY_USER)})`;
@@ -153,7 +153,7 @@ export function formatExecOutput(reply: ExecReply): string {
   const text = new TextDecoder().decode(reply.output);
   const lines = [
     `Command: ${reply.command}`,
-    `Chunk ID: ${randomBytes(3).toString("hex")}`,
+    `Chunk ID: ${randomHex(3)}`,
     `Wall time: ${(reply.wallMs / 1000).toFixed(4)} seconds`,
   ];
   if (reply.exitCode !== undefined) lines.push(`Process exited with code ${reply.exitCode}`);

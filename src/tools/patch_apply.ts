@@ -1,7 +1,6 @@
 // Applying a parsed patch: every hunk is resolved against the files in memory first (so a patch
 // that fails anywhere changes nothing), then the new contents are written to temporary files
 // beside their targets and renamed into place, with the originals restored if a step fails.
-import { randomBytes } from "node:crypto";
 import {
   chmod,
   lstat,
@@ -18,6 +17,7 @@ import { describeFsError } from "./fs_errors.ts";
 import type { Hunk, UpdateChunk } from "./patch_parser.ts";
 import { canWrite, type SandboxPolicy } from "./sandbox.ts";
 import type { FileChange } from "./registry.ts";
+import { randomHex } from "../protocol/mod.ts";
 
 /** A patch that cannot apply to the files as they are; nothing was written. */
 export class PatchVerificationError extends Error {
@@ -289,7 +289,7 @@ async function commit(planned: Map<string, string | null>): Promise<void> {
           () => makeParents(dirname(target)),
         ),
       );
-      const temp = join(dirname(target), `.${randomBytes(6).toString("hex")}.tscodex-patch`);
+      const temp = join(dirname(target), `.${randomHex(6)}.tscodex-patch`);
       await step(`Failed to write file ${target}`, async () => {
         await writeFile(temp, contents, { flag: "wx" });
         temps.push(temp);

@@ -5,13 +5,15 @@
 // returns is killed, not asked: the process boundary is what makes termination certain.
 import { type ChildProcess, spawn } from "node:child_process";
 import process from "node:process";
-import { createInterface } from "node:readline";
 import { scriptCommand } from "../../platform/mod.ts";
 import { sandboxedArgv } from "../sandbox.ts";
 import type { ContentPart, ToolCallItem, ToolOutput } from "../../protocol/mod.ts";
 import type { ToolContext, ToolRegistry } from "../registry.ts";
 import { truncateMiddle } from "../truncate.ts";
 import { CellMessage, type HostMessage } from "./protocol.ts";
+
+/** node:readline loads when a cell runs, not with the rest of the program. */
+const readline = () => process.getBuiltinModule("node:readline");
 
 /** The hidden CLI subcommand a compiled binary runs a cell with (see src/cli/main.ts). */
 export const CODE_CELL_SUBCOMMAND = "__code-cell";
@@ -98,7 +100,7 @@ export class Cell {
     });
     // A cell that died early closes its stdin; the write error is reported through `close`.
     this.#child.stdin!.on("error", () => {});
-    createInterface({ input: this.#child.stdout!, crlfDelay: Infinity })
+    readline().createInterface({ input: this.#child.stdout!, crlfDelay: Infinity })
       .on("line", (line) => this.#receive(line));
     this.#send(init);
   }

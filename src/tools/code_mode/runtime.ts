@@ -5,8 +5,10 @@
 // so it starts fast under a runtime given no permissions at all (Deno), or as a hidden
 // subcommand of the compiled binary. Isolation is the process: the agent can always kill it.
 import process from "node:process";
-import { createInterface } from "node:readline";
 import type { CellMessage, HostMessage } from "./protocol.ts";
+
+/** node:readline loads when a cell runs, not with the rest of the program. */
+const readline = () => process.getBuiltinModule("node:readline");
 
 type Init = Extract<HostMessage, { type: "init" }>;
 
@@ -141,7 +143,7 @@ export function runCodeCell(): Promise<void> {
   };
 
   return new Promise<void>((resolve) => {
-    const lines = createInterface({ input: process.stdin, crlfDelay: Infinity });
+    const lines = readline().createInterface({ input: process.stdin, crlfDelay: Infinity });
     let started = false;
     lines.on("line", (line) => {
       if (!line.trim()) return;
