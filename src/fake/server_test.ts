@@ -191,9 +191,9 @@ Deno.test("a stalled stream without a time limit holds until the client leaves",
     }],
   }, async (server) => {
     const response = await post(server, REQUEST);
-    const reader = readSse(response.body!).getReader();
-    const first = await reader.read();
-    assert.equal(JSON.parse(first.value!.data).type, "response.created");
+    const reader = response.body!.getReader();
+    const first = new TextDecoder().decode((await reader.read()).value);
+    assert.match(first, /^event: response\.created\n/);
     const pending = reader.read();
     const winner = await Promise.race([
       pending.then(() => "data"),
@@ -325,4 +325,99 @@ Deno.test("a port in use is reported as such", async () => {
       (err) => err instanceof AddressInUseError && /already in use/.test(err.message),
     );
   });
+});
+
+Deno.test("routes: requests with a header get their own script, in their own order", async () => {
+  await withServer({
+    responses: [
+      { output: [{ type: "message", text: "main 1" }] },
+      { output: [{ type: "message", text: "main 2" }] },
+    ],
+    routes: [
+      {
+        name: "spawned",
+        header: "X-OpenAI-Subagent",
+        value: "collab_spawn",
+        responses: [{ output: [{ type: "message", text: "child 1" }] }],
+      },
+      {
+        name: "other",
+        header: "x-openai-subagent",
+        after_last: "repeat_last",
+        responses: [{ output: [{ type: "message", text: "other" }] }],
+      },
+    ],
+  }, async (server) => {
+    const text = async (headers: Record<string, string> = {}) => {
+      const done = (await events(await post(server, REQUEST, headers))).find((e) =>
+        e.type === "response.output_item.done"
+      )!.item as { id: string; content: Array<{ text: string }> };
+      return `${done.id} ${done.content[0].text}`;
+    };
+    const spawned = { "x-openai-subagent": "collab_spawn" };
+    assert.equal(await text(), "msg_0_0 main 1");
+    assert.equal(await text(spawned), "msg_spawned_0_0 child 1");
+    assert.equal(await text({ "x-openai-subagent": "review" }), "msg_other_0_0 other");
+    assert.equal(await text({ "x-openai-subagent": "review" }), "msg_other_1_0 other");
+    assert.equal(await text(), "msg_1_0 main 2", "routed requests do not advance the main script");
+
+    const exhausted = await post(server, REQUEST, spawned);
+    assert.equal(exhausted.status, 500);
+    assert.match(
+      (await exhausted.json()).error.message,
+      /route "spawned" scripts 1 response\(s\) but received request #2/,
+    );
+    assert.deepEqual(server.requests.map((r) => r.route), [
+      undefined,
+      "spawned",
+      "other",
+      "other",
+      undefined,
+      "spawned",
+    ]);
+    assert.deepEqual(server.requestsByScript().map((r) => r.index), [1, 5, 2, 3, 0, 4]);
+    assert.deepEqual(server.requestsByScript(3).map((r) => r.index), [5, 3, 4]);
+  });
+});
+
+Deno.test("output_field templates pull a field out of a call's JSON output", async () => {
+  const calls = await answerTo(
+    [
+      {
+        type: "function_call",
+        call_id: "w",
+        name: "wait_agent",
+        arguments: { ids: ["{{output_field:c1:agent_id}}"], n: "{{output_field:c1:meta.n}}" },
+      },
+      { type: "message", text: "{{output_field:c1:missing}} {{output_field:c2:agent_id}}" },
+    ],
+    JSON.stringify({ agent_id: "0190-abc", nickname: "Ada", meta: { n: 3 } }),
+  );
+  assert.deepEqual(JSON.parse(calls[0].arguments as string), { ids: ["0190-abc"], n: "3" });
+  assert.equal(
+    (calls[1].content as Array<{ text: string }>)[0].text,
+    "(no missing in the output of c1) (no output for c2 in this request)",
+  );
+  const [notJson] = await answerTo(
+    [{ type: "message", text: "{{output_field:c1:agent_id}}" }],
+    "Exit code: 0",
+  );
+  assert.equal(
+    (notJson.content as Array<{ text: string }>)[0].text,
+    "(the output of c1 is not JSON)",
+  );
+});
+
+Deno.test("route errors name the route: a duplicate name, a bad header, an empty script", () => {
+  const route = { name: "sub", header: "x-openai-subagent", responses: [{}] };
+  const fails = (routes: unknown[], path: string, message: RegExp) =>
+    assert.throws(
+      () => parseScenario({ responses: [{}], routes }),
+      (err) => err instanceof ScenarioError && err.issuePath === path && message.test(err.message),
+    );
+  fails([route, route], "routes[1].name", /route name "sub" is used twice/);
+  fails([{ ...route, header: "bad header" }], "routes[0].header", /HTTP header name/);
+  fails([{ ...route, responses: [] }], "routes[0].responses", /./);
+  fails([{ ...route, extra: 1 }], "routes[0]", /extra/);
+  assert.deepEqual(parseScenario({ responses: [{}] }).routes, [], "routes are optional");
 });

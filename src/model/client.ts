@@ -202,12 +202,12 @@ export class ResponsesClient {
       idle.clear();
       throw new ResponsesStreamError("closed", "the response has no body", this.target);
     }
-    const reader = readSse(response.body).getReader();
+    const messages = readSse(response.body);
     try {
       while (true) {
-        let next: ReadableStreamReadResult<{ event?: string; data: string }>;
+        let next: IteratorResult<{ event?: string; data: string }>;
         try {
-          next = await reader.read();
+          next = await messages.next();
         } catch (err) {
           throw this.#transportFailure(err, "broken", idle, signal);
         }
@@ -241,7 +241,7 @@ export class ResponsesClient {
       );
     } finally {
       idle.clear();
-      reader.cancel().catch(() => {});
+      messages.return().catch(() => {});
     }
   }
 }
