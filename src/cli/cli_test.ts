@@ -218,6 +218,8 @@ Deno.test("the REPL reads piped input, even lines sent before the session is ope
     assert.match(run.stdout, /first reply/);
     assert.match(run.stdout, /second reply/);
     assert.equal(server.requests.length, 2);
+    // Input ended before the turns did: no prompt is shown after that, and no error either.
+    assert.doesNotMatch(run.stdout + run.stderr, /Error|readline was closed/);
     const developer = JSON.stringify((server.requests[0].body as { input: unknown[] }).input[0]);
     assert.match(developer, /`workspace-write`/);
   } finally {

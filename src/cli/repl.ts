@@ -127,6 +127,12 @@ export async function runRepl(
     prompt: "tscodex> ",
     terminal: process.stdin.isTTY,
   });
+  let inputClosed = false;
+  rl.on("close", () => (inputClosed = true));
+  /** The prompt, unless input has ended (a pipe at EOF): readline refuses to prompt after close. */
+  const showPrompt = (preserveCursor?: boolean) => {
+    if (!inputClosed) rl.prompt(preserveCursor);
+  };
   // Input can arrive (from a pipe) before the session is open: keep it for then.
   const early: string[] = [];
   let endedEarly = false;
@@ -200,7 +206,7 @@ export async function runRepl(
         break;
       case "turn_completed":
         endStream();
-        rl.prompt(true);
+        showPrompt(true);
         break;
     }
   };
@@ -278,7 +284,7 @@ export async function runRepl(
   }
   const report = (err: unknown) => {
     out.write(s.red(`Error: ${(err as Error).message}`) + "\n");
-    rl.prompt();
+    showPrompt();
   };
   const submit = (text: string, mode: "steer" | "queue") => {
     queue.submit(text, mode).catch((err) => {
@@ -326,7 +332,7 @@ export async function runRepl(
         else {
           switchTo().then(() => {
             out.write(`New session ${session.agent.sessionId}\n`);
-            rl.prompt();
+            showPrompt();
           }, report);
         }
         return true;
@@ -353,18 +359,18 @@ export async function runRepl(
             else out.write("Available sessions:\n");
             others.forEach((entry, i) => out.write(`[${i + 1}] ${entry.title}\n`));
             out.write(others.length ? "Use /resume <number>.\n" : "");
-            return rl.prompt();
+            return showPrompt();
           }
           const chosen = others[Number(argument) - 1];
           if (!/^\d+$/.test(argument) || !chosen) {
             out.write(`Session not found: ${argument}\n`);
-            return rl.prompt();
+            return showPrompt();
           }
           await switchTo({ id: chosen.sessionId });
           title = chosen.title;
           out.write(`Resumed session: ${chosen.title}\n`);
           printHistory();
-          rl.prompt();
+          showPrompt();
         }).catch(report);
         return true;
       case "/compact":
@@ -373,7 +379,7 @@ export async function runRepl(
           return true;
         }
         session.agent.compact(new AbortController().signal).then(
-          () => rl.prompt(),
+          () => showPrompt(),
           (err) => out.write(s.red(`Error: compaction failed: ${(err as Error).message}`) + "\n"),
         );
         return true;
@@ -398,20 +404,20 @@ export async function runRepl(
     }
     lastSigint = now;
     out.write(s.dim("\n(Ctrl-C again or /exit to leave)") + "\n");
-    rl.prompt();
+    showPrompt();
   });
   rl.off("line", keepEarly);
   rl.off("close", markEnded);
   if (initialPrompt) handle(initialPrompt);
   leaving = !early.every(handle);
   if (!endedEarly && !leaving) {
-    rl.prompt();
+    showPrompt();
     await new Promise<void>((resolve) => {
       rl.on("line", (line) => {
         if (!handle(line)) {
           leaving = true;
           rl.close();
-        } else if (!queue.busy) rl.prompt();
+        } else if (!queue.busy) showPrompt();
       });
       rl.on("close", () => resolve());
     });
