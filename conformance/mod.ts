@@ -13,3 +13,4 @@ export * from "./upstream.ts";
 export * from "./grade.ts";
 export * from "./provider.ts";
 export * from "./baseline.ts";
+export * from "./tty.ts";

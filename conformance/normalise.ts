@@ -36,6 +36,10 @@ const VOLATILE_NUMBER_KEY =
   /^(create_time|duration_ms|duration_seconds|t_ms)$|_at$|_at_ms$|_unix_ms$|^time_to_/;
 /** Keys holding a unified-exec process id (random in upstream). */
 const EXEC_KEYS = new Set(["process_id", "session_id"]);
+/** Sub-agent nicknames: upstream picks one at random from a list of names. */
+const NICKNAME_KEY = /(^|_)nickname$/;
+/** Tools whose `message` argument becomes a sub-agent's user message: model-written, not prose. */
+const DELEGATING_TOOLS = new Set(["spawn_agent", "send_input"]);
 /** Keys whose string values are built-in prose wherever they appear. */
 const PROSE_KEYS = new Set(["instructions", "developer_instructions", "base_instructions"]);
 
@@ -44,7 +48,8 @@ const PROSE_KEYS = new Set(["instructions", "developer_instructions", "base_inst
  * structured blocks are texts the program wrote itself (the compaction prompt, the summary
  * preamble): built-in prose.
  */
-const USER_BLOCKS = /^(<environment_context>|# AGENTS\.md instructions|<user_instructions>)/;
+const USER_BLOCKS =
+  /^(<environment_context>|# AGENTS\.md instructions|<user_instructions>|<subagent_notification>)/;
 
 const PROSE_PLACEHOLDER = /<PROSE(\[[^\]]*\])? sha256:[0-9a-f]{64} len:\d+>/g;
 
@@ -99,6 +104,8 @@ export class Normaliser {
   readonly #roots: Array<[string, string]>;
 
   readonly #typed: Set<string>;
+  /** Raw `message` arguments of spawn_agent/send_input calls, learnt in pass 1. */
+  readonly #delegated: string[] = [];
 
   /** `typed`: what the user wrote (prompts), never taken for prose. */
   constructor(roots: Roots, typed: string[] = []) {
@@ -149,6 +156,13 @@ export class Normaliser {
     } else if (Array.isArray(value)) {
       for (const item of value) this.scan(item, key);
     } else if (isRecord(value)) {
+      if (
+        value.type === "function_call" && DELEGATING_TOOLS.has(String(value.name)) &&
+        typeof value.arguments === "string"
+      ) {
+        const message = (tryParseJsonContainer(value.arguments) as { message?: unknown })?.message;
+        if (typeof message === "string") this.#delegated.push(message);
+      }
       if (value.type === "session_meta" && isRecord(value.payload)) {
         const id = value.payload.id;
         if (typeof id === "string") this.#learn("SESSION", id);
@@ -186,7 +200,10 @@ export class Normaliser {
     if (ctx.inTools && (key === "description" || key === "definition")) return true;
     if (PROSE_KEYS.has(key)) return true;
     if (key === "text" && (ctx.proseText || ctx.parentKey === "base_instructions")) return true;
-    if (key === "text" && ctx.userText && !USER_BLOCKS.test(text) && !this.#typed.has(text)) {
+    if (
+      key === "text" && ctx.userText && !USER_BLOCKS.test(text) && !this.#typed.has(text) &&
+      !this.#delegated.some((raw) => this.text(raw) === text)
+    ) {
       return true;
     }
     if (key === "body" && /skills/i.test(ctx.parentKey ?? "")) return true;
@@ -203,6 +220,7 @@ export class Normaliser {
     }
     if (typeof value === "string") {
       if (key === "process_id" && /^\d+$/.test(value)) return this.#label("EXEC", value);
+      if (NICKNAME_KEY.test(key)) return this.#label("NICKNAME", value);
       const inner = tryParseJsonContainer(value);
       if (inner !== undefined) return JSON.stringify(this.value(inner));
       const text = this.text(value);
@@ -266,7 +284,8 @@ function isJsonRun(argv: string[]): boolean {
 
 /** Normalises a whole recording in a fixed order so numbering is reproducible. */
 export function normaliseRecording(raw: RawRecording): Recording {
-  const n = new Normaliser(raw.roots, raw.runs.flatMap((run) => run.argv));
+  // What the user wrote: the argv, and the text typed into an interactive run.
+  const n = new Normaliser(raw.roots, raw.runs.flatMap((run) => [...run.argv, ...run.typed ?? []]));
   for (const run of raw.runs) {
     for (const request of run.requests) {
       n.scan(request.body);

@@ -280,3 +280,93 @@ Deno.test("maskProse keeps the tag and drops digest and length", () => {
   const text = `a ${prosePlaceholder("<rules>\nx\n</rules>")} b ${prosePlaceholder("plain")}`;
   assert.equal(maskProse(text), "a <PROSE[rules]> b <PROSE>");
 });
+
+type Json = Record<string, unknown>;
+
+/** A parent's spawn + wait and its sub-agent's first request, as upstream 0.115 records them. */
+function subAgentRaw(nickname: string, childId: string): RawRecording {
+  const message = `Say hi from the child in ${ROOTS.cwd}`;
+  const notification = `<subagent_notification>\n{"agent_id":"${childId}","status":{"completed":` +
+    `"Hi."}}\n</subagent_notification>`;
+  const user = (text: string) => ({
+    type: "message",
+    role: "user",
+    content: [{ type: "input_text", text }],
+  });
+  const parent = {
+    input: [
+      user("Ask a helper"),
+      {
+        type: "function_call",
+        name: "spawn_agent",
+        call_id: "call_1",
+        arguments: JSON.stringify({ message }),
+      },
+      {
+        type: "function_call_output",
+        call_id: "call_1",
+        output: JSON.stringify({ agent_id: childId, nickname }),
+      },
+      user(notification),
+      user("Built-in reminder the program wrote"),
+    ],
+  };
+  const request = (body: unknown, headers: Record<string, string>) => ({
+    method: "POST",
+    path: "/v1/responses",
+    query: "",
+    headers,
+    body,
+  });
+  return {
+    scenario: "subagent",
+    roots: ROOTS,
+    wallMs: [1],
+    runs: [{
+      argv: ["exec", "Ask a helper"],
+      exit_code: 0,
+      stdout: "",
+      stderr: "",
+      requests: [
+        request({ input: [user(message)] }, { session_id: childId }),
+        request(parent, {}),
+      ],
+    }],
+    rollouts: [{
+      name: `sessions/2026/11/24/rollout-2026-11-24T12-00-00-${childId}.jsonl`,
+      lines: [{
+        type: "session_meta",
+        payload: {
+          id: childId,
+          source: { subagent: { thread_spawn: { agent_nickname: nickname } } },
+          agent_nickname: nickname,
+        },
+      }],
+    }],
+    files: {},
+  };
+}
+
+Deno.test("sub-agents: nicknames are numbered; delegated messages and notifications stay text", () => {
+  const a = normaliseRecording(subAgentRaw("Zeno", "0199aaaa-0000-7000-8000-000000000001"));
+  const b = normaliseRecording(subAgentRaw("Laplace", "0199bbbb-0000-7000-8000-000000000002"));
+  assert.deepEqual(a, b, "a different nickname and agent id normalise alike");
+  const [child, parent] = a.runs[0].requests as Array<{ body: { input: Json[] } }>;
+  const text = (item: Json) => (item.content as Array<{ text: string }>)[0].text;
+  assert.equal(text(child.body.input[0]), "Say hi from the child in <CWD>");
+  assert.equal(
+    JSON.parse(parent.body.input[1].arguments as string).message,
+    "Say hi from the child in <CWD>",
+  );
+  assert.deepEqual(JSON.parse(parent.body.input[2].output as string), {
+    agent_id: "<SESSION#1>",
+    nickname: "<NICKNAME#1>",
+  });
+  assert.match(text(parent.body.input[3]), /^<subagent_notification>\n\{"agent_id":"<SESSION#1>"/);
+  assert.match(text(parent.body.input[4]), /^<PROSE sha256/, "other program-written text is prose");
+  const meta = a.rollouts[0].lines[0] as { payload: Json & { source: Json } };
+  assert.equal(meta.payload.agent_nickname, "<NICKNAME#1>");
+  assert.deepEqual(meta.payload.source, {
+    subagent: { thread_spawn: { agent_nickname: "<NICKNAME#1>" } },
+  });
+});

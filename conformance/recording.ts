@@ -19,6 +19,8 @@ export interface RunRecord {
   stdout: string;
   stderr: string;
   requests: RequestRecord[];
+  /** What was typed into an interactive run (never prose); not stored in fixtures. */
+  typed?: string[];
 }
 
 export interface RolloutRecord {

@@ -11,12 +11,15 @@ import { stringify } from "smol-toml";
 import { FakeResponsesServer, parseScenario } from "../src/fake/mod.ts";
 import type { FileContent, RawRecording, RolloutRecord, Roots, RunRecord } from "./recording.ts";
 import type { ConformanceScenario } from "./scenario.ts";
+import { runTty, type TtyProfile, typedTexts } from "./tty.ts";
 
 /** What to run: a command prefix the scenario's argv is appended to, and extra environment. */
 export interface Subject {
   name: string;
   command: string[];
   env?: Record<string, string>;
+  /** How the program is driven in a terminal, for runs with `tty` steps. */
+  tty?: TtyProfile;
 }
 
 /** The environment every run gets, whatever the parent process has. */
@@ -173,6 +176,23 @@ async function readRollouts(codexHome: string): Promise<RolloutRecord[]> {
   return rollouts;
 }
 
+/** Turns that ended (`task_complete` events) across rollouts. */
+export function countFinishedTurns(rollouts: RolloutRecord[]): number {
+  let count = 0;
+  for (const rollout of rollouts) {
+    for (const line of rollout.lines) {
+      const payload = (line as { type?: unknown; payload?: { type?: unknown } })?.payload;
+      if (
+        (line as { type?: unknown } | null)?.type === "event_msg" &&
+        payload?.type === "task_complete"
+      ) {
+        count++;
+      }
+    }
+  }
+  return count;
+}
+
 export interface SandboxOptions {
   /** Parent folder of the per-scenario folders; must not be under /tmp for upstream 0.115. */
   workRoot: string;
@@ -207,6 +227,7 @@ export async function runScenario(
       name: scenario.name,
       responses: scenario.responses,
       after_last: scenario.after_last,
+      routes: scenario.routes,
     }),
     { recordDir: join(root, "record") },
   );
@@ -223,27 +244,66 @@ export async function runScenario(
       await git(roots.cwd, gitEnv, "commit", "-q", "--allow-empty", "-m", "init");
     }
     await server.start();
-    const config = mergeConfig(baseConfig(server.baseUrl), scenario.config);
+    let config = mergeConfig(baseConfig(server.baseUrl), scenario.config);
+    // Upstream's TUI asks whether to trust an unknown work dir before anything else; a user who
+    // answers yes gets this entry, so interactive scenarios start from it.
+    if (scenario.runs.some((run) => run.tty)) {
+      config = mergeConfig(config, { projects: { [roots.cwd]: { trust_level: "trusted" } } });
+    }
     await writeFile(join(roots.codexHome, "config.toml"), stringify(config) + "\n");
 
+    /** A tty run's screen is not recorded (it is neither stable nor comparable); a failure is. */
+    const runInTerminal = async (
+      script: NonNullable<ConformanceScenario["runs"][number]["tty"]>,
+      argv: string[],
+      timeoutMs: number,
+      index: number,
+    ): Promise<Exit> => {
+      if (!subject.tty) throw new Error(`${subject.name} cannot run interactive scenarios`);
+      const before = server.requests.length;
+      const dir = join(root, `tty-${index + 1}`);
+      await mkdir(dir, { recursive: true });
+      const exit = await runTty(script, {
+        command: [...subject.command, ...subject.tty.argv, ...argv],
+        cwd: roots.cwd,
+        env,
+        dir,
+        timeoutMs,
+        profile: subject.tty,
+        world: {
+          requests: () => server.requests.length - before,
+          turns: async () => countFinishedTurns(await readRollouts(roots.codexHome)),
+        },
+        log: options.log,
+      });
+      if (options.keep) await writeFile(join(dir, "screen.txt"), exit.screen);
+      return {
+        code: exit.code,
+        stdout: "",
+        stderr: exit.error ? `[conformance: ${exit.error}]\n${exit.screen}` : "",
+      };
+    };
     const runs: RunRecord[] = [];
     const wallMs: number[] = [];
     for (const [i, run] of scenario.runs.entries()) {
       const before = server.requests.length;
       options.log?.(`  run ${i + 1}: ${subject.name} ${run.argv.join(" ")}`);
       const started = performance.now();
-      const exit = await runProcess([...subject.command, ...run.argv], {
-        cwd: roots.cwd,
-        env,
-        timeoutMs: run.timeout_ms,
-      });
+      const exit = run.tty
+        ? await runInTerminal(run.tty, run.argv, run.timeout_ms, i)
+        : await runProcess([...subject.command, ...run.argv], {
+          cwd: roots.cwd,
+          env,
+          timeoutMs: run.timeout_ms,
+        });
       wallMs.push(performance.now() - started);
       runs.push({
         argv: run.argv,
+        ...(run.tty ? { typed: typedTexts(run.tty) } : {}),
         exit_code: exit.code,
         stdout: exit.stdout,
         stderr: exit.stderr,
-        requests: server.requests.slice(before).map((r) => ({
+        requests: server.requestsByScript(before).map((r) => ({
           method: r.method,
           path: r.path,
           query: r.query,

@@ -4,7 +4,8 @@ import { createHash } from "node:crypto";
 import { readdir, readFile } from "node:fs/promises";
 import { basename, join } from "node:path";
 import { z } from "zod";
-import { ScriptedResponse } from "../src/fake/mod.ts";
+import { ScriptedResponse, ScriptRoute } from "../src/fake/mod.ts";
+import { TtyScript } from "./tty.ts";
 
 /** Every scripted response gets this usage unless it sets its own, so token counts are stable. */
 export const DEFAULT_USAGE = {
@@ -16,9 +17,14 @@ export const DEFAULT_USAGE = {
 
 const Run = z.strictObject({
   /** Arguments after the program name, e.g. `["exec", "--json", "Say hello"]`. */
-  argv: z.array(z.string()).min(1),
+  argv: z.array(z.string()),
   /** Kills the run after this long; it then counts as exit code `null`. */
   timeout_ms: z.number().int().min(1).default(120_000),
+  /** Runs the interactive program in a terminal and plays these steps (see tty.ts). */
+  tty: TtyScript.optional(),
+}).refine((run) => run.tty || run.argv.length > 0, {
+  message: "a run without tty needs argv",
+  path: ["argv"],
 });
 export type Run = z.infer<typeof Run>;
 
@@ -35,6 +41,11 @@ export const ConformanceScenario = z.strictObject({
   /** The fake server's script, shared by all runs in order (a resumed run continues it). */
   responses: z.array(ScriptedResponse).min(1),
   after_last: z.enum(["error", "repeat_last"]).default("error"),
+  /**
+   * Scripts of their own for requests with a header, e.g. a sub-agent's (see src/fake/). No
+   * default, so scenarios without routes keep the digest they were recorded with.
+   */
+  routes: z.array(ScriptRoute).optional(),
   /** `json`: also a `<name>-json` scenario with `--json` after `exec` in every run. */
   variants: z.array(z.literal("json")).default([]),
 });
@@ -60,7 +71,9 @@ export function parseConformanceScenario(value: unknown, file: string): Conforma
   if (file !== "<inline>" && stem !== scenario.name) {
     throw new ConformanceScenarioError(file, `name "${scenario.name}" differs from the file name`);
   }
-  for (const response of scenario.responses) response.usage ??= { ...DEFAULT_USAGE };
+  for (const script of [scenario, ...(scenario.routes ?? [])]) {
+    for (const response of script.responses) response.usage ??= { ...DEFAULT_USAGE };
+  }
   return scenario;
 }
 

@@ -70,3 +70,22 @@ Deno.test("every committed scenario loads, with unique names", async () => {
     assert.ok(all.some((s) => s.name === name), name);
   }
 });
+
+Deno.test("routes carry their own script with the fixed usage; without routes no key is added", () => {
+  const routed = parseConformanceScenario({
+    ...MINIMAL,
+    routes: [{
+      name: "child",
+      header: "x-openai-subagent",
+      responses: [{ output: [{ type: "message", text: "hi" }] }],
+    }],
+  }, "<inline>");
+  assert.deepEqual(routed.routes?.[0].responses[0].usage, DEFAULT_USAGE);
+  assert.equal(routed.routes?.[0].after_last, "error");
+  const plain = parseConformanceScenario(MINIMAL, "<inline>");
+  assert.ok(!("routes" in plain), "the digest of a scenario without routes is unchanged");
+  assert.throws(
+    () => parseConformanceScenario({ ...MINIMAL, routes: [{ name: "x", responses: [] }] }, "f"),
+    (err) => err instanceof ConformanceScenarioError && /at routes\.0\./.test(err.message),
+  );
+});

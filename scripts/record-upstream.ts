@@ -8,6 +8,7 @@ import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import {
   cacheRoot,
+  CODEX_TUI,
   type ConformanceScenario,
   fixtureDir,
   installUpstream,
@@ -55,7 +56,7 @@ async function record(binary: string, version: string, scenario: ConformanceScen
   for (let attempt = 1;; attempt++) {
     const raw = await runScenario(
       scenario,
-      { name: `codex ${version}`, command: [binary] },
+      { name: `codex ${version}`, command: [binary], tty: CODEX_TUI },
       { workRoot: join(cacheRoot(), "runs"), keep: values.keep, log },
     );
     const recording = normaliseRecording(raw);

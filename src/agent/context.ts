@@ -105,6 +105,69 @@ export interface ContextOptions {
   skills?: Skill[];
 }
 
+function contextMessage(role: "developer" | "user", texts: string[]): ResponseItem {
+  return { type: "message", role, content: texts.map((text) => ({ type: "input_text", text })) };
+}
+
+/** What the previous turn of a resumed session ran with, as its rollout's turn_context says. */
+export interface PreviousSettings {
+  cwd: string;
+  model: string;
+  approval_policy?: unknown;
+  sandbox_policy?: unknown;
+}
+
+/** What the next turn runs with, in turn_context's terms where they are compared. */
+export interface NextSettings {
+  options: ContextOptions;
+  model: string;
+  sandboxPolicy: unknown;
+  baseInstructions: string;
+}
+
+/**
+ * The context a resumed session is told about before its next user message when its settings
+ * changed since the last recorded turn, as upstream does: one developer message (a model switch
+ * with the instructions for the new model, then new permissions) and one user message (the
+ * environment, when the work folder moved). Nothing when nothing changed.
+ */
+export function settingsUpdateContext(
+  previous: PreviousSettings | undefined,
+  next: NextSettings,
+): ResponseItem[] {
+  if (!previous) return [];
+  const { options } = next;
+  const developer: string[] = [];
+  if (previous.model !== next.model) {
+    developer.push(
+      `<model_switch>\nFrom here on the conversation continues on another model (${next.model}) ` +
+        `than the one that wrote the earlier turns. Follow these instructions from now on:\n\n` +
+        `${next.baseInstructions}\n</model_switch>`,
+    );
+  }
+  const same = (a: unknown, b: unknown) => JSON.stringify(a) === JSON.stringify(b);
+  if (
+    !same(previous.sandbox_policy, next.sandboxPolicy) ||
+    !same(previous.approval_policy, options.approvalPolicy)
+  ) {
+    developer.push(
+      permissionsText(
+        options.sandboxMode,
+        options.approvalPolicy,
+        options.writableRoots ?? [],
+        options.networkAccess ?? false,
+      ),
+    );
+  }
+  const user = previous.cwd === options.environment.cwd
+    ? []
+    : [environmentContextText(options.environment)];
+  return [
+    ...(developer.length ? [contextMessage("developer", developer)] : []),
+    ...(user.length ? [contextMessage("user", user)] : []),
+  ];
+}
+
 /** The context messages that open a new session's history. */
 export function initialContext(options: ContextOptions): ResponseItem[] {
   const developer = [
@@ -127,10 +190,5 @@ export function initialContext(options: ContextOptions): ResponseItem[] {
       : []),
     environmentContextText(options.environment),
   ];
-  const message = (role: "developer" | "user", texts: string[]): ResponseItem => ({
-    type: "message",
-    role,
-    content: texts.map((text) => ({ type: "input_text", text })),
-  });
-  return [message("developer", developer), message("user", user)];
+  return [contextMessage("developer", developer), contextMessage("user", user)];
 }

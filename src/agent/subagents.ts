@@ -89,10 +89,25 @@ export interface SubAgentManagerOptions {
   childHeaders?: (sessionId: string) => AgentOptions["headers"];
   /** Every event of every sub-agent, for the UI. */
   onChildEvent?: (child: { id: string; nickname: string }, event: AgentEvent) => void;
+  /**
+   * Starts a new sub-agent's own record (its rollout, as upstream keeps one per sub-agent) before
+   * its first turn; the listener returned hears every event of that sub-agent.
+   */
+  recordChild?: (child: ChildRecordStart) => Promise<(event: AgentEvent) => void>;
   /** wait_agent's shortest timeout; upstream's 10 s by default. */
   minWaitMs?: number;
   /** Ids for new sub-agents (their session ids); UUIDv7 as upstream, fixed ones in tests. */
   newAgentId?: () => string;
+}
+
+/** What a sub-agent's record starts with. */
+export interface ChildRecordStart {
+  id: string;
+  nickname: string;
+  parentId: string;
+  /** The model and reasoning effort it runs with (the spawn call may override the parent's). */
+  model: string;
+  reasoningEffort?: string;
 }
 
 interface Child {
@@ -190,15 +205,23 @@ export class SubAgentManager implements SubAgentControl {
     return round === 0 ? name : `${name} ${round + 1}`;
   }
 
-  spawn(request: SpawnRequest): Promise<{ agentId: string; nickname: string }> {
+  async spawn(request: SpawnRequest): Promise<{ agentId: string; nickname: string }> {
     const parent = this.#parentAgent;
     const base = parent.options;
     const id = this.options.newAgentId?.() ?? uuidv7();
     const nickname = this.#nickname();
+    const model = request.model ?? base.model;
+    const record = await this.options.recordChild?.({
+      id,
+      nickname,
+      parentId: parent.sessionId,
+      model,
+      reasoningEffort: request.reasoningEffort ?? base.modelSettings?.reasoningEffort,
+    });
     const agent = new Agent({
       ...base,
       sessionId: id,
-      model: request.model ?? base.model,
+      model,
       modelSettings: {
         ...base.modelSettings,
         ...(request.reasoningEffort ? { reasoningEffort: request.reasoningEffort } : {}),
@@ -208,7 +231,10 @@ export class SubAgentManager implements SubAgentControl {
       headers: withSubagentHeader(this.options.childHeaders?.(id)),
       // Grants are the parent's; a helper's turns must not end them.
       permissionGrants: undefined,
-      onEvent: (event) => this.options.onChildEvent?.({ id, nickname }, event),
+      onEvent: (event) => {
+        record?.(event);
+        this.options.onChildEvent?.({ id, nickname }, event);
+      },
     });
     const child: Child = {
       id,
@@ -222,7 +248,7 @@ export class SubAgentManager implements SubAgentControl {
     if (request.forkContext) agent.history.push(...forkedHistory(parent.history));
     this.#children.set(id, child);
     this.#pump(child);
-    return Promise.resolve({ agentId: id, nickname });
+    return { agentId: id, nickname };
   }
 
   #open(id: string): Child {

@@ -195,6 +195,71 @@ Deno.test("exec resume by id appends to the same rollout", async () => {
   }
 });
 
+Deno.test("exec resume tells the model what changed: sandbox, model, folder; nothing when unchanged", async () => {
+  const work = await tempDir("tscodex-resume-settings-");
+  await mkdir(join(work, ".git"));
+  await mkdir(join(work, "sub"));
+  const reply = (text: string) => ({ output: [{ type: "message" as const, text }] });
+  const server = new FakeResponsesServer(parseScenario({
+    responses: [reply("one"), reply("two"), reply("three"), reply("four")],
+  }));
+  await server.start();
+  try {
+    await writeFile(
+      join(work, "config.toml"),
+      `model = "m1"\nmodel_provider = "local"\n[model_providers.local]\nname = "local"\n` +
+        `base_url = "${server.baseUrl}"\n`,
+    );
+    const env = { HOME: work, CODEX_HOME: work };
+    const texts = (n: number) =>
+      (server.requests[n].body as { input: Array<Record<string, unknown>> }).input.map((item) =>
+        `${item.role}: ${
+          (item.content as Array<{ text: string }>).map((c) => c.text.split("\n")[0]).join(" | ")
+        }`
+      );
+    assert.equal((await runCli(["exec", "first"], { cwd: work, env })).code, 0);
+    const resume = (...args: string[]) =>
+      runCli(["exec", ...args.slice(0, -1), "resume", "--last", "--all", args.at(-1)!], {
+        cwd: work,
+        env,
+      });
+    assert.equal((await resume("-s", "workspace-write", "second")).code, 0);
+    assert.deepEqual(texts(1).slice(4), [
+      "developer: <permissions instructions>",
+      "user: second",
+    ]);
+    assert.match(JSON.stringify(server.requests[1].body), /`workspace-write`/);
+
+    assert.equal((await resume("-s", "workspace-write", "third")).code, 0);
+    assert.deepEqual(texts(2).slice(7), ["user: third"], "the same settings add nothing");
+
+    const moved = await resume("-s", "workspace-write", "-m", "m2", "-C", join(work, "sub"), "4");
+    assert.equal(moved.code, 0, moved.stderr);
+    assert.deepEqual(texts(3).slice(9), [
+      "developer: <model_switch>",
+      "user: <environment_context>",
+      "user: 4",
+    ]);
+    const input = (server.requests[3].body as { input: unknown[] }).input;
+    assert.match(JSON.stringify(input.at(-2)), /<cwd>[^<]*\/sub<\/cwd>/);
+    // Recorded as upstream records them: before the turn's settings and its user message.
+    const kinds = (await rolloutText(work)).trim().split("\n").map((line) => {
+      const { type, payload } = JSON.parse(line);
+      return type === "response_item" ? `${payload.role}` : type === "turn_context" ? type : "";
+    }).filter(Boolean).slice(-6);
+    assert.deepEqual(kinds, [
+      "assistant",
+      "developer",
+      "user",
+      "turn_context",
+      "user",
+      "assistant",
+    ]);
+  } finally {
+    await server.close();
+  }
+});
+
 Deno.test("the REPL reads piped input, even lines sent before the session is open; -s reaches it", async () => {
   const work = await tempDir("tscodex-repl-pipe-");
   await mkdir(join(work, ".git"));

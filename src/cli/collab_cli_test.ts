@@ -3,13 +3,13 @@
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
 import { once } from "node:events";
-import { mkdir, mkdtemp, realpath, writeFile } from "node:fs/promises";
+import { mkdir, mkdtemp, readdir, readFile, realpath, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import type { Readable } from "node:stream";
 import { collabBackend } from "../agent/testdata/collab.ts";
-import type { ScenarioInput } from "../fake/mod.ts";
+import { FakeResponsesServer, parseScenario, type ScenarioInput } from "../fake/mod.ts";
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
 
@@ -44,20 +44,31 @@ async function exec(args: string[], baseUrl: string, config = "") {
     collect(child.stderr),
     once(child, "close"),
   ]);
-  return { code, stdout, stderr };
+  return { code, stdout, stderr, home: work };
 }
+
+/** Every rollout file under `home`/sessions. */
+async function rolloutFiles(home: string): Promise<string[]> {
+  const entries = await readdir(join(home, "sessions"), { recursive: true });
+  return entries.filter((name) => name.endsWith(".jsonl")).map((name) =>
+    join(home, "sessions", name)
+  );
+}
+
+/** The main agent's first answer in both sub-agent tests. */
+const SPAWN = {
+  output: [{
+    type: "function_call" as const,
+    call_id: "c1",
+    name: "spawn_agent",
+    arguments: { message: "Say hi" },
+  }],
+};
 
 Deno.test("exec --json: spawn_agent appears as a collab_tool_call; a helper still busy at the end is stopped", async () => {
   const main: ScenarioInput = {
     responses: [
-      {
-        output: [{
-          type: "function_call",
-          call_id: "c1",
-          name: "spawn_agent",
-          arguments: { message: "Say hi" },
-        }],
-      },
+      SPAWN,
       { output: [{ type: "message", text: "Spawned." }] },
     ],
   };
@@ -129,5 +140,73 @@ Deno.test("exec with features.code_mode: exec and exec_wait are declared first a
     ]);
   } finally {
     await backend.close();
+  }
+});
+
+Deno.test("exec: a sub-agent keeps a rollout of its own that names its parent and nickname", async () => {
+  const server = new FakeResponsesServer(parseScenario({
+    responses: [
+      SPAWN,
+      {
+        output: [{
+          type: "function_call",
+          call_id: "c2",
+          name: "wait_agent",
+          arguments: { ids: ["{{output_field:c1:agent_id}}"], timeout_ms: 30000 },
+        }],
+      },
+      { output: [{ type: "message", text: "Done." }] },
+    ],
+    // A notification that lands after the final answer makes the parent sample again.
+    after_last: "repeat_last",
+    routes: [{
+      name: "child",
+      header: "x-openai-subagent",
+      value: "collab_spawn",
+      responses: [{ output: [{ type: "message", text: "Hi from child." }] }],
+    }],
+  }));
+  await server.start();
+  try {
+    const run = await exec(["spawn and wait"], server.baseUrl);
+    assert.equal(run.code, 0, run.stderr);
+    assert.equal(run.stdout, "Done.\n");
+    const spawned = server.requests.find((r) => r.route === undefined && r.index > 0)!;
+    const output = (spawned.body as { input: Array<Record<string, unknown>> }).input
+      .find((item) => item.call_id === "c1" && item.type === "function_call_output");
+    const { agent_id: agentId, nickname } = JSON.parse(String(output?.output));
+    const rollouts = await Promise.all(
+      (await rolloutFiles(run.home)).map(async (path) =>
+        (await readFile(path, "utf8")).trim().split("\n").map((line) => JSON.parse(line))
+      ),
+    );
+    assert.equal(rollouts.length, 2);
+    const child = rollouts.find((lines) => lines[0].payload.id === agentId)!;
+    const parent = rollouts.find((lines) => lines[0].payload.id !== agentId)!;
+    assert.equal(parent[0].payload.source, "exec");
+    assert.ok(!("agent_nickname" in parent[0].payload));
+    assert.deepEqual(child[0].payload.source, {
+      subagent: {
+        thread_spawn: {
+          parent_thread_id: parent[0].payload.id,
+          depth: 1,
+          agent_nickname: nickname,
+          agent_role: null,
+        },
+      },
+    });
+    assert.deepEqual(Object.keys(child[0].payload).slice(5, 8), [
+      "source",
+      "agent_nickname",
+      "model_provider",
+    ]);
+    assert.equal(child[0].payload.agent_nickname, nickname);
+    const last = child.at(-1).payload;
+    assert.deepEqual([last.type, last.last_agent_message], ["task_complete", "Hi from child."]);
+    assert.ok(
+      child.some((line) => line.type === "turn_context" && line.payload.model === "gpt-5.1-codex"),
+    );
+  } finally {
+    await server.close();
   }
 });

@@ -22,6 +22,7 @@ import {
   renderProviderMarkdown,
   runConformance,
   type Subject,
+  TSCODEX_REPL,
 } from "../../conformance/mod.ts";
 import { runtime } from "../platform/mod.ts";
 import { EXIT_FAILED, EXIT_OK, UsageError } from "./exec.ts";
@@ -53,7 +54,9 @@ function sourceRoot(): string | undefined {
 
 /** This very tscodex: the compiled binary itself, or `deno run` of the checkout it came from. */
 export function selfSubject(binary?: string): Subject {
-  if (binary) return { name: `tscodex (${binary})`, command: [resolve(binary)] };
+  if (binary) {
+    return { name: `tscodex (${binary})`, command: [resolve(binary)], tty: TSCODEX_REPL };
+  }
   const root = sourceRoot();
   if (root && runtime() === "deno") {
     return {
@@ -71,9 +74,10 @@ export function selfSubject(binary?: string): Subject {
         DENO_DIR: process.env.DENO_DIR ?? join(homedir(), ".cache", "deno"),
         DENO_NO_UPDATE_CHECK: "1",
       },
+      tty: TSCODEX_REPL,
     };
   }
-  return { name: "tscodex", command: [process.execPath] };
+  return { name: "tscodex", command: [process.execPath], tty: TSCODEX_REPL };
 }
 
 function defaultDir(name: string, given?: string): string {

@@ -8,12 +8,14 @@ import {
   BASE_INSTRUCTIONS,
   type CollaborationMode,
   collaborationModeText,
+  type ContextOptions,
   discoverSkills,
   environmentFacts,
   initialContext,
   installSystemSkills,
   rolloutListener,
   type SandboxMode,
+  settingsUpdateContext,
   SubAgentManager,
   type SubAgentManagerOptions,
   userInstructions,
@@ -27,7 +29,15 @@ import {
   ResponsesClient,
   sessionHeaders,
 } from "../model/mod.ts";
-import { createSession, gitInfoOf, openSession, type SessionTarget } from "../session/mod.ts";
+import {
+  createSession,
+  type CreateSessionOptions,
+  gitInfoOf,
+  openSession,
+  type RolloutRecorder,
+  type SessionTarget,
+  type TokenInfo,
+} from "../session/mod.ts";
 import { gitFacts } from "../system/git.ts";
 import {
   type ApprovalHandler,
@@ -185,36 +195,52 @@ export async function openAgentSession(options: AgentSessionOptions): Promise<Ag
   // A resumed session keeps the instructions it was recorded with, as upstream does.
   const baseInstructions = options.systemPrompt ?? resumed?.meta?.base_instructions?.text ??
     config.baseInstructions ?? BASE_INSTRUCTIONS;
-  const rollout = resumed ?? await createSession({
-    codexHome: home,
-    cwd,
-    originator: options.originator,
-    cliVersion: VERSION,
-    source: options.source,
-    modelProvider: config.provider.id,
-    baseInstructions,
-    git: gitInfoOf(await git) ?? null,
-  });
+  const startSession = async (
+    extra: Pick<CreateSessionOptions, "sessionId" | "source" | "agentNickname">,
+  ) =>
+    createSession({
+      codexHome: home,
+      cwd,
+      originator: options.originator,
+      cliVersion: VERSION,
+      modelProvider: config.provider.id,
+      baseInstructions,
+      git: gitInfoOf(await git) ?? null,
+      ...extra,
+    });
+  const rollout = resumed ?? await startSession({ source: options.source });
   const sessionId = rollout.sessionId;
   // Upstream reports 95% of the model's window as usable, and records it with every turn.
   const contextWindow = Math.floor((config.contextWindow ?? modelInfo(model).contextWindow) * 0.95);
-  const record = rolloutListener({
-    recorder: rollout.recorder,
-    modelContextWindow: contextWindow,
-    tokenInfo: resumed?.tokenInfo,
-    turnSettings: () => ({
-      collaborationMode: options.collaboration?.kind,
-      cwd,
-      currentDate: environment.currentDate,
-      timezone: environment.timezone,
-      approvalPolicy,
-      sandboxPolicy: sandboxPolicy(sandbox),
-      model,
-      effort: config.reasoningEffort ?? null,
-      summary: config.reasoningSummary ?? "auto",
-      userInstructions: agentsMd ?? null,
-    }),
-  });
+  const listenerFor = (
+    recorder: RolloutRecorder,
+    turn: { model: string; effort?: string; collaborationMode?: string },
+    tokenInfo?: TokenInfo | null,
+  ) =>
+    rolloutListener({
+      recorder,
+      modelContextWindow: contextWindow,
+      tokenInfo,
+      turnSettings: () => ({
+        collaborationMode: turn.collaborationMode,
+        cwd,
+        currentDate: environment.currentDate,
+        timezone: environment.timezone,
+        approvalPolicy,
+        sandboxPolicy: sandboxPolicy(sandbox),
+        model: turn.model,
+        effort: turn.effort ?? null,
+        summary: config.reasoningSummary ?? "auto",
+        userInstructions: agentsMd ?? null,
+      }),
+    });
+  const record = listenerFor(rollout.recorder, {
+    model,
+    effort: config.reasoningEffort,
+    collaborationMode: options.collaboration?.kind,
+  }, resumed?.tokenInfo);
+  // Each sub-agent keeps a rollout of its own, naming its parent, as upstream's do.
+  const childRecorders: RolloutRecorder[] = [];
   const identity = clientIdentity(options.originator, VERSION, process.env);
   const headersFor = (id: string) =>
     sessionHeaders({
@@ -242,9 +268,38 @@ export async function openAgentSession(options: AgentSessionOptions): Promise<Ag
     childTools: () => defaultTools(processes, { userInput: false }),
     childHeaders: headersFor,
     onChildEvent: options.onSubAgentEvent,
+    recordChild: async (child) => {
+      const created = await startSession({
+        sessionId: child.id,
+        source: {
+          subagent: {
+            thread_spawn: {
+              parent_thread_id: child.parentId,
+              depth: 1,
+              agent_nickname: child.nickname,
+              agent_role: null,
+            },
+          },
+        },
+        agentNickname: child.nickname,
+      });
+      childRecorders.push(created.recorder);
+      return listenerFor(created.recorder, { model: child.model, effort: child.reasoningEffort });
+    },
   });
   if (features.multi_agent !== false) subAgents.register(tools);
   installSystemSkills(home, VERSION);
+  const contextOptions: ContextOptions = {
+    environment,
+    sandboxMode,
+    approvalPolicy,
+    writableRoots,
+    networkAccess: sandbox.networkAccess,
+    developerInstructions: config.developerInstructions,
+    collaborationMode: collaboration && collaborationModeText(collaboration.kind),
+    userInstructions: agentsMd,
+    skills: discoverSkills(home),
+  };
   const agent = new Agent({
     sessionId,
     client: new ResponsesClient(config.provider),
@@ -256,17 +311,7 @@ export async function openAgentSession(options: AgentSessionOptions): Promise<Ag
     modelSettings: config,
     parallelToolCalls: modelParameters({ ...config, model: options.model ?? config.model })
       .parallelToolCalls,
-    initialContext: initialContext({
-      environment,
-      sandboxMode,
-      approvalPolicy,
-      writableRoots,
-      networkAccess: sandbox.networkAccess,
-      developerInstructions: config.developerInstructions,
-      collaborationMode: collaboration && collaborationModeText(collaboration.kind),
-      userInstructions: agentsMd,
-      skills: discoverSkills(home),
-    }),
+    initialContext: initialContext(contextOptions),
     autoCompactTokenLimit: config.autoCompactTokenLimit,
     sandbox,
     approvals: new CommandApprovals(approvalPolicy, options.askApproval),
@@ -277,7 +322,16 @@ export async function openAgentSession(options: AgentSessionOptions): Promise<Ag
       options.onEvent(event);
     },
   });
-  if (resumed) agent.restoreHistory(resumed.history);
+  if (resumed) {
+    agent.restoreHistory(resumed.history);
+    // Settings changed since the recorded turns (sandbox, approvals, model, folder): say so.
+    agent.enqueueInput(settingsUpdateContext(resumed.lastTurnContext, {
+      options: contextOptions,
+      model,
+      sandboxPolicy: sandboxPolicy(sandbox),
+      baseInstructions,
+    }));
+  }
   subAgents.attach(agent);
   return {
     agent,
@@ -294,6 +348,7 @@ export async function openAgentSession(options: AgentSessionOptions): Promise<Ag
       await codeCells?.close();
       processes.killAll();
       rollout.recorder.close();
+      for (const recorder of childRecorders) recorder.close();
       await fake?.close();
     },
   };

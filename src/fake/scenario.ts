@@ -1,11 +1,17 @@
-// Scenario files script the fake Responses server: one scripted response per request index.
+// Scenario files script the fake Responses server: one scripted response per request index, and
+// optionally further scripts for requests that carry a given header (a sub-agent's requests race
+// the main agent's, so one list in order of arrival could not say which answer goes to whom).
 import { readFile } from "node:fs/promises";
 import { z } from "zod";
 
 const ScriptedMessage = z.strictObject({
   type: z.literal("message"),
   id: z.string().optional(),
-  /** May hold `{{output:CALL_ID}}`, replaced by that call's output text from the request. */
+  /**
+   * May hold `{{output:CALL_ID}}`, replaced by that call's output text from the request, and
+   * `{{output_field:CALL_ID:PATH}}`, replaced by the field at the dotted PATH of that output read
+   * as JSON (e.g. the `agent_id` a spawn_agent call returned).
+   */
   text: z.string(),
   phase: z.string().optional(),
 });
@@ -95,12 +101,42 @@ export const ScriptedResponse = z.strictObject({
 });
 export type ScriptedResponse = z.infer<typeof ScriptedResponse>;
 
+const AfterLast = z.enum(["error", "repeat_last"]).default("error");
+
+/** A script of its own for the requests that carry a header, e.g. a sub-agent's. */
+export const ScriptRoute = z.strictObject({
+  /** Names the route in response and item ids and in error messages. */
+  name: z.string().regex(/^[A-Za-z0-9_-]+$/, "letters, digits, dashes and underscores"),
+  /** The header's name (any case). */
+  header: z.string().regex(/^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/, "an HTTP header name"),
+  /** The header's exact value; any value when absent. */
+  value: z.string().optional(),
+  responses: z.array(ScriptedResponse).min(1),
+  after_last: AfterLast,
+});
+export type ScriptRoute = z.infer<typeof ScriptRoute>;
+
 export const Scenario = z.strictObject({
   name: z.string().default("scenario"),
   description: z.string().optional(),
+  /** The script of every request no route takes. */
   responses: z.array(ScriptedResponse).min(1),
   /** What to do with requests past the script: fail loudly, or serve the last response again. */
-  after_last: z.enum(["error", "repeat_last"]).default("error"),
+  after_last: AfterLast,
+  /** Checked in order; the first whose header matches serves the request from its own script. */
+  routes: z.array(ScriptRoute).default([]),
+}).superRefine((scenario, ctx) => {
+  const seen = new Set<string>();
+  scenario.routes.forEach((route, i) => {
+    if (seen.has(route.name)) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["routes", i, "name"],
+        message: `route name "${route.name}" is used twice`,
+      });
+    }
+    seen.add(route.name);
+  });
 });
 export type Scenario = z.infer<typeof Scenario>;
 export type ScenarioInput = z.input<typeof Scenario>;

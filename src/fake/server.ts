@@ -4,7 +4,7 @@ import { appendFile, mkdir } from "node:fs/promises";
 import { join } from "node:path";
 import { encodeJsonEvent, type ResponseItem, SSE_HEADERS, type Usage } from "../protocol/mod.ts";
 import { type RunningServer, serveHttp } from "../platform/mod.ts";
-import type { Scenario, ScriptedItem, ScriptedResponse } from "./scenario.ts";
+import type { Scenario, ScriptedItem, ScriptedResponse, ScriptRoute } from "./scenario.ts";
 
 export interface RecordedRequest {
   index: number;
@@ -13,6 +13,8 @@ export interface RecordedRequest {
   query: string;
   headers: Record<string, string>;
   body: unknown;
+  /** The route whose script answered, when one of the scenario's routes took the request. */
+  route?: string;
 }
 
 export interface FakeServerOptions {
@@ -87,14 +89,41 @@ function execSessionId(input: unknown, callId: string): string {
 }
 
 /**
- * Fills `{{output:CALL_ID}}` and `{{exec_session:CALL_ID}}`. The latter also swallows the quotes
- * around it, so `{"session_id": "{{exec_session:c1}}"}` in object arguments becomes a JSON number.
+ * The field at the dotted `path` of `callId`'s output read as JSON: a string as it is, anything
+ * else as JSON. Ids a client picks (a sub-agent's) reach the script this way.
+ */
+function callOutputField(input: unknown, callId: string, path: string): string {
+  const text = callOutput(input, callId);
+  if (text === undefined) return `(no output for ${callId} in this request)`;
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch {
+    return `(the output of ${callId} is not JSON)`;
+  }
+  for (const key of path.split(".")) {
+    value = value !== null && typeof value === "object"
+      ? (value as Record<string, unknown>)[key]
+      : undefined;
+  }
+  if (value === undefined) return `(no ${path} in the output of ${callId})`;
+  return typeof value === "string" ? value : JSON.stringify(value);
+}
+
+/**
+ * Fills `{{output:CALL_ID}}`, `{{output_field:CALL_ID:PATH}}` and `{{exec_session:CALL_ID}}`. The
+ * last also swallows the quotes around it, so `{"session_id": "{{exec_session:c1}}"}` in object
+ * arguments becomes a JSON number.
  */
 function fillTemplate(text: string, input: unknown): string {
   return text
     .replace(
       /"?\{\{exec_session:([^}]+)\}\}"?/g,
       (_, callId: string) => execSessionId(input, callId),
+    )
+    .replace(
+      /\{\{output_field:([^}:]+):([^}]+)\}\}/g,
+      (_, callId: string, path: string) => callOutputField(input, callId, path),
     )
     .replace(/\{\{output:([^}]+)\}\}/g, (_, callId: string) => callOutputText(input, callId));
 }
@@ -108,7 +137,14 @@ type Payload = { type: string; [key: string]: unknown };
 /** The full event sequence of one scripted response, as a real Responses server streams it. */
 export function scriptEvents(
   script: ScriptedResponse,
-  context: { responseId: string; model: string; input: unknown; requestIndex: number },
+  context: {
+    responseId: string;
+    model: string;
+    input: unknown;
+    /** The request's index in its script; with `idPrefix`, it makes the default item ids. */
+    requestIndex: number;
+    idPrefix?: string;
+  },
 ): Payload[] {
   const events: Payload[] = [];
   const outputs: ResponseItem[] = [];
@@ -127,7 +163,7 @@ export function scriptEvents(
 
   script.output.forEach((scripted: ScriptedItem, outputIndex) => {
     const at = { output_index: outputIndex };
-    const suffix = `${context.requestIndex}_${outputIndex}`;
+    const suffix = `${context.idPrefix ?? ""}${context.requestIndex}_${outputIndex}`;
     const deltas = (type: string, text: string, extra: Record<string, unknown>) =>
       splitChunks(text, script.chunks).map((delta) => ({ type, ...extra, delta }));
     switch (scripted.type) {
@@ -306,6 +342,8 @@ export class FakeResponsesServer {
   readonly requests: RecordedRequest[] = [];
   #waiters: Array<{ count: number; resolve: () => void }> = [];
   #server?: RunningServer;
+  /** Requests served so far per route name (`""`: the main script). */
+  #served = new Map<string, number>();
 
   constructor(readonly scenario: Scenario, readonly options: FakeServerOptions = {}) {}
 
@@ -328,6 +366,30 @@ export class FakeResponsesServer {
 
   async close(): Promise<void> {
     await this.#server?.close();
+  }
+
+  /**
+   * The requests from index `from` on, grouped by the script that answered them: each route's in
+   * the scenario's order, then the main script's; each group in order of arrival. Arrival order
+   * across scripts is a race between agents; this order is not, and it keeps the main agent's last
+   * request last.
+   */
+  requestsByScript(from = 0): RecordedRequest[] {
+    const rank = (request: RecordedRequest) => {
+      const at = this.scenario.routes.findIndex((route) => route.name === request.route);
+      return at < 0 ? this.scenario.routes.length : at;
+    };
+    return this.requests.slice(from).map((request, i) => ({ request, i })).sort((a, b) =>
+      rank(a.request) - rank(b.request) || a.i - b.i
+    ).map(({ request }) => request);
+  }
+
+  /** The first route whose header the request carries, or `undefined` for the main script. */
+  #routeOf(headers: Headers): ScriptRoute | undefined {
+    return this.scenario.routes.find((route) => {
+      const value = headers.get(route.header);
+      return value !== null && (route.value === undefined || value === route.value);
+    });
   }
 
   async handle(request: Request): Promise<Response> {
@@ -356,6 +418,7 @@ export class FakeResponsesServer {
       body = text;
     }
     const index = this.requests.length;
+    const route = this.#routeOf(request.headers);
     const recorded: RecordedRequest = {
       index,
       method: request.method,
@@ -363,6 +426,7 @@ export class FakeResponsesServer {
       query: url.search,
       headers: redactHeaders(request.headers),
       body,
+      ...(route ? { route: route.name } : {}),
     };
     this.requests.push(recorded);
     if (this.options.recordDir) {
@@ -376,22 +440,26 @@ export class FakeResponsesServer {
       w,
     ) => (w.count <= this.requests.length ? (w.resolve(), false) : true));
 
-    const responses = this.scenario.responses;
-    const script = responses[index] ??
-      (this.scenario.after_last === "repeat_last" ? responses[responses.length - 1] : undefined);
+    const { responses, after_last } = route ?? this.scenario;
+    const key = route?.name ?? "";
+    const position = this.#served.get(key) ?? 0;
+    this.#served.set(key, position + 1);
+    const script = responses[position] ??
+      (after_last === "repeat_last" ? responses[responses.length - 1] : undefined);
     if (!script) {
+      const which = route ? ` route "${route.name}"` : "";
       return Response.json({
         error: {
           type: "fake_server_exhausted",
-          message: `fake server: scenario "${this.scenario.name}" scripts ${responses.length} ` +
-            `response(s) but received request #${index + 1}`,
+          message: `fake server: scenario "${this.scenario.name}"${which} scripts ` +
+            `${responses.length} response(s) but received request #${position + 1}`,
         },
       }, { status: 500 });
     }
-    return this.#respond(script, body, index);
+    return this.#respond(script, body, position, route?.name);
   }
 
-  async #respond(script: ScriptedResponse, body: unknown, index: number) {
+  async #respond(script: ScriptedResponse, body: unknown, index: number, routeName?: string) {
     const fault = script.fault;
     if (fault?.kind === "delay") await sleep(fault.ms);
     if (fault?.kind === "http_status") {
@@ -403,11 +471,13 @@ export class FakeResponsesServer {
       });
     }
     const request_ = body as { model?: unknown; input?: unknown };
+    const prefix = routeName ? `${routeName}_` : "";
     const events = scriptEvents(script, {
-      responseId: script.id ?? `resp_${String(index + 1).padStart(4, "0")}`,
+      responseId: script.id ?? `resp_${prefix}${String(index + 1).padStart(4, "0")}`,
       model: typeof request_?.model === "string" ? request_.model : "fake-model",
       input: request_?.input,
       requestIndex: index,
+      idPrefix: prefix,
     });
     const limit = fault?.kind === "cut" || fault?.kind === "stall"
       ? fault.after_events

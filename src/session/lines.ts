@@ -21,8 +21,13 @@ export interface SessionMetaFields {
   /** The client name, e.g. `codex_exec`. */
   originator: string;
   cliVersion: string;
-  /** `exec` for one-shot runs, `cli` for the interactive REPL. */
-  source: string;
+  /**
+   * `exec` for one-shot runs, `cli` for the interactive REPL; a sub-agent's names its parent:
+   * `{subagent: {thread_spawn: {parent_thread_id, depth, agent_nickname, agent_role}}}`.
+   */
+  source: string | Record<string, unknown>;
+  /** A sub-agent's nickname, recorded again right after `source` as upstream does. */
+  agentNickname?: string;
   modelProvider: string;
   baseInstructions: string;
   git?: GitInfo | null;
@@ -36,6 +41,7 @@ export function sessionMetaPayload(fields: SessionMetaFields) {
     originator: fields.originator,
     cli_version: fields.cliVersion,
     source: fields.source,
+    ...(fields.agentNickname !== undefined ? { agent_nickname: fields.agentNickname } : {}),
     model_provider: fields.modelProvider,
     base_instructions: { text: fields.baseInstructions },
     ...(fields.git ? { git: fields.git } : {}),
