@@ -105,8 +105,16 @@ export interface ContextOptions {
   skills?: Skill[];
 }
 
-function contextMessage(role: "developer" | "user", texts: string[]): ResponseItem {
+/** A context message: texts as input_text parts. */
+export function contextMessage(role: "developer" | "user", texts: string[]): ResponseItem {
   return { type: "message", role, content: texts.map((text) => ({ type: "input_text", text })) };
+}
+
+/** Tells the model that the turns before it were written by another model, and how to go on. */
+export function modelSwitchText(model: string, instructions: string): string {
+  return `<model_switch>\nFrom here on the conversation continues on another model (${model}) ` +
+    `than the one that wrote the earlier turns. Follow these instructions from now on:\n\n` +
+    `${instructions}\n</model_switch>`;
 }
 
 /** What the previous turn of a resumed session ran with, as its rollout's turn_context says. */
@@ -139,11 +147,7 @@ export function settingsUpdateContext(
   const { options } = next;
   const developer: string[] = [];
   if (previous.model !== next.model) {
-    developer.push(
-      `<model_switch>\nFrom here on the conversation continues on another model (${next.model}) ` +
-        `than the one that wrote the earlier turns. Follow these instructions from now on:\n\n` +
-        `${next.baseInstructions}\n</model_switch>`,
-    );
+    developer.push(modelSwitchText(next.model, next.baseInstructions));
   }
   const same = (a: unknown, b: unknown) => JSON.stringify(a) === JSON.stringify(b);
   if (

@@ -314,7 +314,7 @@ export async function runRepl(
       case "/model":
         if (argument && queue.busy) {
           out.write("A turn is running; change the model when it ends.\n");
-        } else if (argument) session.agent.options.model = argument;
+        } else if (argument) session.switchModel(argument);
         out.write(`Current model: ${session.agent.options.model}\n`);
         return true;
       case "/history":

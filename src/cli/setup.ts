@@ -8,11 +8,13 @@ import {
   BASE_INSTRUCTIONS,
   type CollaborationMode,
   collaborationModeText,
+  contextMessage,
   type ContextOptions,
   discoverSkills,
   environmentFacts,
   initialContext,
   installSystemSkills,
+  modelSwitchText,
   rolloutListener,
   type SandboxMode,
   settingsUpdateContext,
@@ -98,6 +100,8 @@ export interface AgentSession {
   home: string;
   offline: boolean;
   subAgents: SubAgentManager;
+  /** Uses another model from the next turn on, and tells it so (as upstream's /model does). */
+  switchModel(model: string): void;
   close(): Promise<void>;
 }
 
@@ -234,11 +238,13 @@ export async function openAgentSession(options: AgentSessionOptions): Promise<Ag
         userInstructions: agentsMd ?? null,
       }),
     });
-  const record = listenerFor(rollout.recorder, {
+  // The main session's turn settings; `switchModel` changes the model for the turns after it.
+  const mainTurn = {
     model,
     effort: config.reasoningEffort,
     collaborationMode: options.collaboration?.kind,
-  }, resumed?.tokenInfo);
+  };
+  const record = listenerFor(rollout.recorder, mainTurn, resumed?.tokenInfo);
   // Each sub-agent keeps a rollout of its own, naming its parent, as upstream's do.
   const childRecorders: RolloutRecorder[] = [];
   const identity = clientIdentity(options.originator, VERSION, process.env);
@@ -343,6 +349,14 @@ export async function openAgentSession(options: AgentSessionOptions): Promise<Ag
     home,
     offline: fake !== undefined,
     subAgents,
+    switchModel: (next) => {
+      if (next === agent.options.model) return;
+      agent.options.model = next;
+      mainTurn.model = next;
+      // Before the first turn there is nothing another model wrote.
+      if (agent.history.length === 0) return;
+      agent.enqueueInput([contextMessage("developer", [modelSwitchText(next, baseInstructions)])]);
+    },
     close: async () => {
       await subAgents.shutdown();
       await codeCells?.close();
