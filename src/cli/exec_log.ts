@@ -41,6 +41,8 @@ export class ExecLog {
     readonly write: (text: string) => void,
     readonly colors: Palette,
     readonly cwd: string,
+    /** The model's call id behind a sub-agent item, which upstream's log names. */
+    readonly callIdOf: (itemId: string) => string | undefined = () => undefined,
   ) {}
 
   header(h: LogHeader, prompt: string): void {
@@ -70,6 +72,7 @@ export class ExecLog {
       case "item.started":
         this.#started.set(event.item.id, performance.now());
         if (event.item.type === "todo_list") this.#plan(event.item);
+        if (event.item.type === "collab_tool_call") this.#collab(event.item);
         break;
       case "item.updated":
         if (event.item.type === "todo_list") this.#plan(event.item);
@@ -86,7 +89,7 @@ export class ExecLog {
       case "turn.completed": {
         const used = event.usage.input_tokens - event.usage.cached_input_tokens +
           event.usage.output_tokens;
-        this.write(`${c.bold("tokens used")}\n${used}\n`);
+        this.write(`${c.bold("tokens used")}\n${thousands(used)}\n`);
         break;
       }
     }
@@ -138,8 +141,55 @@ export class ExecLog {
       case "error":
         this.write(c.red(`ERROR: ${item.message}`) + "\n");
         break;
+      case "collab_tool_call":
+        this.#collab(item);
+        break;
       case "todo_list":
         break;
     }
   }
+
+  /**
+   * A sub-agent call as upstream logs it: `collab <tool>(<call>…)` and its receivers when it
+   * starts; when it ends, the call again with the outcome, then the agent(s) it concerned.
+   */
+  #collab(item: Extract<ThreadItem, { type: "collab_tool_call" }>): void {
+    const c = this.colors;
+    const callId = this.callIdOf(item.id) ?? item.id;
+    const prompt = item.prompt === null ? "" : `, prompt=${JSON.stringify(item.prompt)}`;
+    const call = `${item.tool}(${callId}${prompt})`;
+    const receivers = item.receiver_thread_ids;
+    const lines: string[] = [];
+    if (item.status === "in_progress") {
+      lines.push(c.bold(`collab ${call}`));
+      if (item.tool === "wait") lines.push(`  receivers: ${receivers.join(", ")}`);
+      else if (receivers.length) lines.push(`  receiver: ${receivers[0]}`);
+    } else if (item.tool === "wait") {
+      const states = Object.entries(item.agents_states);
+      if (!states.length) lines.push(`${call} timed out:`);
+      else {
+        lines.push(`${call} ${states.length} agents complete:`);
+        for (const [id, state] of states) lines.push(`  ${id} ${agentState(state)}`);
+      }
+    } else {
+      const [id] = receivers;
+      const state = id === undefined ? undefined : item.agents_states[id];
+      lines.push(`${call} ${state ? agentState(state) : item.status}:`);
+      if (id !== undefined) {
+        lines.push(`  ${item.tool === "spawn_agent" ? "agent" : "receiver"}: ${id}`);
+      }
+    }
+    this.write(lines.join("\n") + "\n");
+  }
+}
+
+/** `pending init`, `running`, `completed: "…"`, `not found`, as upstream words agent states. */
+function agentState(state: { status: string; message: string | null }): string {
+  const word = state.status.replace(/_/g, " ");
+  return state.message === null ? word : `${word}: ${JSON.stringify(state.message)}`;
+}
+
+/** 1234567 → 1,234,567, as upstream prints token counts. */
+export function thousands(n: number): string {
+  return String(n).replace(/\B(?=(\d{3})+(?!\d))/g, ",");
 }

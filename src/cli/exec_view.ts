@@ -86,6 +86,8 @@ export class ExecView {
   #plan?: Extract<ThreadItem, { type: "todo_list" }>;
   /** Item ids of the sub-agent calls begun and not yet ended, by call id. */
   #collabCalls = new Map<string, string>();
+  /** The call id of each sub-agent item, by item id, for the plain log (which names calls). */
+  readonly collabCallIds = new Map<string, string>();
   #usage = { input_tokens: 0, cached_input_tokens: 0, output_tokens: 0 };
   lastMessage: string | null = null;
 
@@ -214,6 +216,7 @@ export class ExecView {
         agents_states: call.agentsStates,
         status: call.status,
       };
+      this.collabCallIds.set(item.id, event.callId);
       if (call.status === "in_progress") {
         this.#collabCalls.set(event.callId, item.id);
         this.emit({ type: "item.started", item });

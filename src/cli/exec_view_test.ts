@@ -3,6 +3,8 @@
 import assert from "node:assert/strict";
 import type { AgentEvent } from "../agent/mod.ts";
 import type { ToolCallItem } from "../protocol/mod.ts";
+import type { CollabCall } from "../tools/mod.ts";
+import { ExecLog, palette } from "./exec_log.ts";
 import { ExecView, parseExecFraming, type ThreadEvent } from "./exec_view.ts";
 
 const turnId = "t";
@@ -259,4 +261,85 @@ Deno.test("a refused or sandbox-denied command is no item, as upstream shows it"
     type: "item.completed",
     item: { id: "item_0", type: "agent_message", text: "All done." },
   }]);
+});
+
+Deno.test("the plain log shows sub-agent calls as upstream 0.115.0 does, and counts with commas", () => {
+  let text = "";
+  const view = new ExecView((e) => log.on(e));
+  const log = new ExecLog(
+    (t) => (text += t),
+    palette(false),
+    "/w",
+    (itemId) => view.collabCallIds.get(itemId),
+  );
+  const A = "01a20dfc-7580-7152-b47a-d0b8ed592aa5";
+  const collab = (
+    callId: string,
+    tool: CollabCall["tool"],
+    receivers: string[],
+    prompt: string | null,
+    states: CollabCall["agentsStates"] = {},
+    status: CollabCall["status"] = "completed",
+  ): AgentEvent => ({
+    type: "tool_event",
+    turnId,
+    call: { type: "function_call", name: tool, arguments: "{}", call_id: callId },
+    event: {
+      type: "collab_call",
+      callId,
+      call: {
+        tool,
+        senderThreadId: "main",
+        receiverThreadIds: receivers,
+        prompt,
+        agentsStates: states,
+        status,
+      },
+    },
+  });
+  const events: AgentEvent[] = [
+    collab("call_1", "spawn_agent", [], "long task", {}, "in_progress"),
+    collab("call_1", "spawn_agent", [A], "long task", {
+      [A]: { status: "pending_init", message: null },
+    }),
+    collab("call_3", "send_input", [A], "stop and say bye", {}, "in_progress"),
+    collab("call_3", "send_input", [A], "stop and say bye", {
+      [A]: { status: "running", message: null },
+    }),
+    collab("call_2", "wait", [A], null, {}, "in_progress"),
+    collab("call_2", "wait", [A], null, {}),
+    collab("call_4", "wait", [A], null, {}, "in_progress"),
+    collab("call_4", "wait", [A], null, { [A]: { status: "completed", message: "bye" } }),
+    collab("call_5", "close_agent", [A], null, {}, "in_progress"),
+    collab("call_5", "close_agent", [A], null, { [A]: { status: "not_found", message: null } }),
+    { type: "token_count", turnId, usage: { ...usage, input_tokens: 1200 } },
+    { type: "turn_completed", turnId, lastMessage: null },
+  ];
+  for (const event of events) view.on(event);
+  assert.equal(
+    text,
+    [
+      `collab spawn_agent(call_1, prompt="long task")`,
+      `spawn_agent(call_1, prompt="long task") pending init:`,
+      `  agent: ${A}`,
+      `collab send_input(call_3, prompt="stop and say bye")`,
+      `  receiver: ${A}`,
+      `send_input(call_3, prompt="stop and say bye") running:`,
+      `  receiver: ${A}`,
+      `collab wait(call_2)`,
+      `  receivers: ${A}`,
+      `wait(call_2) timed out:`,
+      `collab wait(call_4)`,
+      `  receivers: ${A}`,
+      `wait(call_4) 1 agents complete:`,
+      `  ${A} completed: "bye"`,
+      `collab close_agent(call_5)`,
+      `  receiver: ${A}`,
+      `close_agent(call_5) not found:`,
+      `  receiver: ${A}`,
+      `tokens used`,
+      `1,190`,
+      ``,
+    ].join("\n"),
+  );
 });
