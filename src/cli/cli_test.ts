@@ -260,6 +260,38 @@ Deno.test("exec resume tells the model what changed: sandbox, model, folder; not
   }
 });
 
+Deno.test("exec resume: the token totals count the whole session, as upstream's do", async () => {
+  const work = await tempDir("tscodex-resume-usage-");
+  await mkdir(join(work, ".git"));
+  const usage = { input_tokens: 1000, cached_input_tokens: 200, output_tokens: 50 };
+  const reply = (text: string) => ({
+    output: [{ type: "message" as const, text }],
+    usage: { ...usage, reasoning_output_tokens: 0 },
+  });
+  const server = new FakeResponsesServer(parseScenario({ responses: [reply("a"), reply("b")] }));
+  await server.start();
+  try {
+    await writeFile(
+      join(work, "config.toml"),
+      `model_provider = "local"\n[model_providers.local]\nname = "local"\nbase_url = "${server.baseUrl}"\n`,
+    );
+    const env = { HOME: work, CODEX_HOME: work };
+    const first = await runCli(["exec", "first"], { cwd: work, env });
+    assert.match(first.stderr, /tokens used\n850\n/);
+    const second = await runCli(["exec", "--json", "resume", "--last", "second"], {
+      cwd: work,
+      env,
+    });
+    const completed = JSON.parse(second.stdout.trim().split("\n").at(-1)!);
+    assert.deepEqual(completed, {
+      type: "turn.completed",
+      usage: { input_tokens: 2000, cached_input_tokens: 400, output_tokens: 100 },
+    });
+  } finally {
+    await server.close();
+  }
+});
+
 Deno.test("the REPL reads piped input, even lines sent before the session is open; -s reaches it", async () => {
   const work = await tempDir("tscodex-repl-pipe-");
   await mkdir(join(work, ".git"));

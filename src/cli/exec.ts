@@ -166,6 +166,7 @@ export async function runExec(
     notice: (text) => process.stderr.write(text + "\n"),
   });
   const { agent } = session;
+  if (session.priorUsage) view.countFrom(session.priorUsage);
   if (json) writeJson({ type: "thread.started", thread_id: agent.sessionId });
   else {
     log.header({

@@ -103,15 +103,23 @@ export class ExecView {
     this.#usage.output_tokens += usage.output_tokens;
   }
 
-  /** The usage summed over the turn's requests. */
+  /** The session's usage: what it had used before (when resumed) plus this turn's requests. */
   get usage() {
     return { ...this.#usage };
+  }
+
+  /** A resumed session's earlier usage; upstream's totals count the whole session. */
+  countFrom(prior: { input_tokens: number; cached_input_tokens: number; output_tokens: number }) {
+    this.#usage = {
+      input_tokens: prior.input_tokens,
+      cached_input_tokens: prior.cached_input_tokens,
+      output_tokens: prior.output_tokens,
+    };
   }
 
   on(event: AgentEvent): void {
     switch (event.type) {
       case "turn_started":
-        this.#usage = { input_tokens: 0, cached_input_tokens: 0, output_tokens: 0 };
         this.emit({ type: "turn.started" });
         break;
       case "token_count":

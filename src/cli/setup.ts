@@ -7,6 +7,8 @@ import {
   type ApprovalPolicy,
   BASE_INSTRUCTIONS,
   type CollaborationMode,
+  COLLABORATION_MODES,
+  type CollaborationModeKind,
   collaborationModeText,
   contextMessage,
   type ContextOptions,
@@ -22,7 +24,7 @@ import {
   type SubAgentManagerOptions,
   userInstructions,
 } from "../agent/mod.ts";
-import { codexHome, type Config, loadConfig } from "../config/mod.ts";
+import { codexHome, type Config, loadConfig, projectTrust } from "../config/mod.ts";
 import type { FakeResponsesServer } from "../fake/mod.ts";
 import {
   clientIdentity,
@@ -64,7 +66,7 @@ export interface AgentSessionOptions {
   configOverrides?: string[];
   /** `--profile`. */
   profile?: string;
-  /** `codex_exec` for exec, `codex_cli_rs` for the interactive CLI, as upstream names them. */
+  /** `codex_exec` for exec, `codex-tui` for the interactive CLI, as upstream names them. */
   originator: string;
   sandboxMode?: SandboxMode;
   approvalPolicy?: ApprovalPolicy;
@@ -100,6 +102,8 @@ export interface AgentSession {
   home: string;
   offline: boolean;
   subAgents: SubAgentManager;
+  /** A resumed session's token usage so far, as its rollout last recorded it. */
+  priorUsage?: { input_tokens: number; cached_input_tokens: number; output_tokens: number };
   /** Uses another model from the next turn on, and tells it so (as upstream's /model does). */
   switchModel(model: string): void;
   close(): Promise<void>;
@@ -175,8 +179,12 @@ export async function openAgentSession(options: AgentSessionOptions): Promise<Ag
   }
   const processes = new ProcessManager();
   const { cwd } = options;
-  let sandboxMode = options.sandboxMode ?? config.sandboxMode ?? "read-only";
-  const approvalPolicy = options.approvalPolicy ?? config.approvalPolicy ?? "never";
+  // The interactive CLI's defaults follow the trust the user gave the folder, as upstream's TUI.
+  const trust = options.source === "cli" ? projectTrust(config.table, cwd) : undefined;
+  let sandboxMode = options.sandboxMode ?? config.sandboxMode ??
+    (trust ? "workspace-write" : "read-only");
+  const approvalPolicy = options.approvalPolicy ?? config.approvalPolicy ??
+    (trust === "trusted" ? "on-request" : trust === "untrusted" ? "untrusted" : "never");
   // Commands will fail rather than run unsandboxed; say so before the first one does.
   const support = sandboxMode === "danger-full-access" ? undefined : sandboxSupport();
   if (support && !support.ok) {
@@ -218,7 +226,7 @@ export async function openAgentSession(options: AgentSessionOptions): Promise<Ag
   const contextWindow = Math.floor((config.contextWindow ?? modelInfo(model).contextWindow) * 0.95);
   const listenerFor = (
     recorder: RolloutRecorder,
-    turn: { model: string; effort?: string; collaborationMode?: string },
+    turn: { model: string; effort?: string; collaborationMode?: CollaborationModeKind },
     tokenInfo?: TokenInfo | null,
   ) =>
     rolloutListener({
@@ -227,13 +235,20 @@ export async function openAgentSession(options: AgentSessionOptions): Promise<Ag
       tokenInfo,
       turnSettings: () => ({
         collaborationMode: turn.collaborationMode,
+        // Where there are modes, the turn records the mode's instructions and effort.
+        ...(turn.collaborationMode
+          ? {
+            developerInstructions: COLLABORATION_MODES[turn.collaborationMode].instructions,
+          }
+          : {}),
         cwd,
         currentDate: environment.currentDate,
         timezone: environment.timezone,
         approvalPolicy,
         sandboxPolicy: sandboxPolicy(sandbox),
         model: turn.model,
-        effort: turn.effort ?? null,
+        effort: (turn.collaborationMode && COLLABORATION_MODES[turn.collaborationMode].effort) ??
+          turn.effort ?? null,
         summary: config.reasoningSummary ?? "auto",
         userInstructions: agentsMd ?? null,
       }),
@@ -242,7 +257,10 @@ export async function openAgentSession(options: AgentSessionOptions): Promise<Ag
   const mainTurn = {
     model,
     effort: config.reasoningEffort,
-    collaborationMode: options.collaboration?.kind,
+    /** Read at each turn: `/plan` switches it between turns. */
+    get collaborationMode() {
+      return options.collaboration?.kind;
+    },
   };
   const record = listenerFor(rollout.recorder, mainTurn, resumed?.tokenInfo);
   // Each sub-agent keeps a rollout of its own, naming its parent, as upstream's do.
@@ -349,6 +367,7 @@ export async function openAgentSession(options: AgentSessionOptions): Promise<Ag
     home,
     offline: fake !== undefined,
     subAgents,
+    priorUsage: resumed?.tokenInfo?.total_token_usage,
     switchModel: (next) => {
       if (next === agent.options.model) return;
       agent.options.model = next;
