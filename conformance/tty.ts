@@ -68,8 +68,9 @@ export const CODEX_TUI: TtyProfile = {
 /** tscodex's REPL (`tscodex` without a subcommand). */
 export const TSCODEX_REPL: TtyProfile = {
   argv: [],
-  ready: /^tscodex(\(\d+%\))?> /m,
-  question: /^answer> /m,
+  // capture-pane drops trailing blanks, so a prompt waiting for input ends its line.
+  ready: /^tscodex(\(\d+%\))?>( |$)/m,
+  question: /^answer>( |$)/m,
   answer: (n) => [{ text: String(n) }, { key: "Enter" }],
   quit: [{ text: "/quit" }, { key: "Enter" }],
 };

@@ -79,8 +79,10 @@ export interface AgentOptions {
   modelSettings?: Omit<ModelSettings, "model">;
   /** Whether the request lets the model ask for several tools at once. */
   parallelToolCalls?: boolean;
-  /** Fields of the request body beyond the ones the loop owns (e.g. `text`). */
+  /** Fields of the request body beyond the ones the loop owns. */
   extraBody?: Record<string, unknown>;
+  /** The JSON schema every answer must follow (`exec --output-schema`). */
+  outputSchema?: unknown;
   /** Context items placed at the start of the history before the first turn. */
   initialContext?: ResponseItem[];
   /** Headers for each request; the turn id lets them carry turn metadata. */
@@ -146,7 +148,9 @@ export class Agent {
 
   /** Restores a history (from a rollout); the initial context is then already part of it. */
   restoreHistory(items: ResponseItem[]): void {
-    this.history.splice(0, this.history.length, ...items);
+    // A rollout keeps outputs whole; the history cuts them as it did when they were new.
+    const kept = items.map((item) => this.options.tools.historyForm(item));
+    this.history.splice(0, this.history.length, ...kept);
     this.#contextRecorded = true;
   }
 
@@ -169,9 +173,10 @@ export class Agent {
     return true;
   }
 
+  /** Into the history in its form (outputs cut to budget); listeners get the items whole. */
   #append(turnId: string, items: ResponseItem[]): void {
     if (items.length === 0) return;
-    this.history.push(...items);
+    this.history.push(...items.map((item) => this.options.tools.historyForm(item)));
     this.#emit({ type: "history_appended", turnId, items });
   }
 
@@ -188,6 +193,7 @@ export class Agent {
       input: pairDanglingCalls(input),
       tools: withTools ? options.tools.specs() : [],
       parallelToolCalls: withTools && (options.parallelToolCalls ?? false),
+      outputSchema: options.outputSchema,
       extra: options.extraBody,
     });
   }

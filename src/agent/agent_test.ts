@@ -78,6 +78,23 @@ async function harness(
   };
 }
 
+/** A script: one exec_command call running `cmd`, then a final message. */
+function commandThenMessage(callId: string, cmd: string, text: string): ScenarioInput {
+  return {
+    responses: [
+      {
+        output: [{
+          type: "function_call",
+          call_id: callId,
+          name: "exec_command",
+          arguments: { cmd },
+        }],
+      },
+      { output: [{ type: "message", text }] },
+    ],
+  };
+}
+
 function assertInvariants(h: Harness): void {
   for (const body of h.bodies()) assert.deepEqual(requestInvariantViolations(body), []);
 }
@@ -369,19 +386,7 @@ Deno.test("an overflowing compaction request drops the oldest tool pair and succ
 });
 
 Deno.test("steer during a long tool call lands after the tool output", async () => {
-  const h = await harness({
-    responses: [
-      {
-        output: [{
-          type: "function_call",
-          call_id: "slow",
-          name: "exec_command",
-          arguments: { cmd: "sleep 0.5; echo slept" },
-        }],
-      },
-      { output: [{ type: "message", text: "done" }] },
-    ],
-  });
+  const h = await harness(commandThenMessage("slow", "sleep 0.5; echo slept", "done"));
   try {
     const queue = new SubmissionQueue(h.agent);
     const turn = queue.submit("start");
@@ -406,6 +411,35 @@ Deno.test("ask() returns the final message for embedding", async () => {
   });
   try {
     assert.equal(await h.agent.ask("hi"), "embedded answer");
+  } finally {
+    await h.close();
+  }
+});
+
+Deno.test("a long output: the history (and the next request) has it cut, listeners get it whole", async () => {
+  const h = await harness(commandThenMessage("long", "seq 1 3000", "ok"));
+  try {
+    h.agent.options.tools.outputBudget = { mode: "bytes", limit: 1000 };
+    await h.agent.runTurn(["count"], new AbortController().signal);
+    const sent = h.bodies()[1].input.find((i) => i.type === "function_call_output") as {
+      output: string;
+    };
+    // 1.2 × 1 000 bytes kept, half from the head, half from the tail.
+    const kept = sent.output.replace(/…\d+ chars truncated…/, "");
+    assert.equal(new TextEncoder().encode(kept).length, 1200);
+    assert.match(sent.output, /^Command: [^]*…\d+ chars truncated…[^]*\n3000\n$/);
+    const appended = h.events.flatMap((e) => e.type === "history_appended" ? e.items : [])
+      .find((i) => i.type === "function_call_output") as { output: string };
+    assert.match(appended.output, /\n1500\n/, "the rollout records the output whole");
+
+    // Restoring that history (a resume) cuts it the same way again.
+    const whole = h.events.flatMap((e) => e.type === "history_appended" ? e.items : []);
+    h.agent.restoreHistory(whole);
+    const restored = h.agent.history.find((i) => i.type === "function_call_output") as {
+      output: string;
+    };
+    assert.equal(restored.output, sent.output);
+    assertInvariants(h);
   } finally {
     await h.close();
   }

@@ -15,6 +15,8 @@ export interface CollaborationModeSpec {
   name: string;
   allowsUserInput: boolean;
   instructions: string;
+  /** The reasoning effort the mode asks for (recorded with each turn), or null for the model's. */
+  effort: string | null;
 }
 
 const DEFAULT_INSTRUCTIONS = `# Collaboration Mode: Default
@@ -41,8 +43,16 @@ export const COLLABORATION_MODES: Record<CollaborationModeKind, CollaborationMod
     name: "Default",
     allowsUserInput: false,
     instructions: DEFAULT_INSTRUCTIONS,
+    effort: null,
   },
-  plan: { kind: "plan", name: "Plan", allowsUserInput: true, instructions: PLAN_INSTRUCTIONS },
+  // Upstream's Plan preset runs at medium effort.
+  plan: {
+    kind: "plan",
+    name: "Plan",
+    allowsUserInput: true,
+    instructions: PLAN_INSTRUCTIONS,
+    effort: "medium",
+  },
 };
 
 /** The developer-message section that states a mode. */
@@ -64,6 +74,28 @@ export function withoutCollaborationMode(items: readonly ResponseItem[]): Respon
     );
     if (content.length === item.content.length) return [item];
     return content.length > 0 ? [{ ...item, content } as ResponseItem] : [];
+  });
+}
+
+/** Context items whose collaboration-mode section (where there is one) states `text` instead. */
+export function withCollaborationMode(
+  items: readonly ResponseItem[],
+  text: string,
+): ResponseItem[] {
+  return items.map((item) => {
+    if (item.type !== "message" || !Array.isArray(item.content)) return item;
+    const parts = item.content as Array<{ text?: unknown }>;
+    if (
+      !parts.some((part) => typeof part.text === "string" && part.text.startsWith(SECTION_START))
+    ) {
+      return item;
+    }
+    const content = parts.map((part) =>
+      typeof part.text === "string" && part.text.startsWith(SECTION_START)
+        ? { ...part, text }
+        : part
+    );
+    return { ...item, content } as ResponseItem;
   });
 }
 
@@ -91,15 +123,24 @@ export class CollaborationMode {
 
   /**
    * Switches mode; the agent is told at its next turn. Returns false when already in `kind`.
+   * Before the first turn the initial context simply states the new mode (as upstream's does);
+   * later a developer message announces it. Either way a compaction restates the current mode.
    */
   switchTo(kind: CollaborationModeKind, agent: Agent): boolean {
     if (kind === this.#kind) return false;
     this.#kind = kind;
-    agent.enqueueInput([{
-      type: "message",
-      role: "developer",
-      content: [{ type: "input_text", text: collaborationModeText(kind) }],
-    }]);
+    const text = collaborationModeText(kind);
+    const context = agent.options.initialContext ?? [];
+    const restated = withCollaborationMode(context, text);
+    const hasSection = restated.some((item, i) => item !== context[i]);
+    if (hasSection) agent.options.initialContext = restated;
+    if (!hasSection || agent.history.length > 0) {
+      agent.enqueueInput([{
+        type: "message",
+        role: "developer",
+        content: [{ type: "input_text", text }],
+      }]);
+    }
     return true;
   }
 }

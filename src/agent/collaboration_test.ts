@@ -118,7 +118,8 @@ Deno.test("request_user_input in Plan mode: options required, isOther added, the
     assert.equal(mode.switchTo("plan", t.agent), false);
     await t.agent.runTurn(["plan the storage"]);
     const [first, second] = t.inputs();
-    // The mode change reaches the model as a developer message before the user's.
+    // The context states no mode here, so the change reaches the model as a developer message
+    // before the user's.
     assert.deepEqual(first.slice(-2).map((item) => item.role), ["developer", "user"]);
     assert.equal(textOf(first.at(-2)), collaborationModeText("plan"));
     assert.match(textOf(first.at(-2))!, /^<collaboration_mode># Collaboration Mode: Plan\n/);
@@ -299,4 +300,40 @@ Deno.test("the collaboration section sits between developer instructions and ski
     [parts[0], parts[1], parts[3]],
   );
   assert.deepEqual(stripped[1], context[1]);
+});
+
+Deno.test("a mode switch before the first turn restates the context; later ones are announced", async () => {
+  const backend = await collabBackend({ responses: [say("one"), say("two")] });
+  const mode = new CollaborationMode();
+  const t = await collabAgent(
+    backend,
+    (processes) => defaultTools(processes, { userInput: { mode: mode.userInputMode } }),
+    {
+      initialContext: [{
+        type: "message",
+        role: "developer",
+        content: [
+          { type: "input_text", text: "<permissions instructions>p</permissions instructions>" },
+          { type: "input_text", text: collaborationModeText("default") },
+        ],
+      }],
+    },
+  );
+  try {
+    mode.switchTo("plan", t.agent);
+    await t.agent.runTurn(["plan it"]);
+    mode.switchTo("default", t.agent);
+    await t.agent.runTurn(["do it"]);
+    const [first, second] = t.inputs();
+    // As upstream: the first request's developer message already states Plan mode, nothing more.
+    assert.deepEqual(first.map((item) => item.role), ["developer", "user"]);
+    assert.match(textOf(first[0])!, /<collaboration_mode># Collaboration Mode: Plan\n/);
+    assert.doesNotMatch(textOf(first[0])!, /Collaboration Mode: Default/);
+    // After that, the switch is a developer message before the next user message…
+    assert.equal(textOf(second.at(-2)), collaborationModeText("default"));
+    // …and a compaction would restate the current mode.
+    assert.match(textOf(t.agent.options.initialContext![0])!, /Collaboration Mode: Default/);
+  } finally {
+    await t.close();
+  }
 });

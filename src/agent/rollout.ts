@@ -82,7 +82,7 @@ export function rolloutListener(options: RolloutListenerOptions): (event: AgentE
     switch (event.type) {
       case "turn_started":
         turn = { id: event.turnId, texts: event.texts, contextRecorded: false };
-        recorder.recordEvent(taskStarted(event.turnId, window));
+        recorder.recordEvent(taskStarted(event.turnId, window, settings().collaborationMode));
         return;
       case "history_appended":
         return event.items.forEach(recordItem);

@@ -6,6 +6,7 @@ import { readFile, writeFile } from "node:fs/promises";
 import { dirname, extname, join, resolve } from "node:path";
 import process from "node:process";
 import { type ApprovalPolicy, type SandboxMode, TurnInterruptedError } from "../agent/mod.ts";
+import { ConfigError, featureOverrides } from "../config/mod.ts";
 import { ExecLog, palette } from "./exec_log.ts";
 import { ExecView, type ThreadEvent } from "./exec_view.ts";
 import type { SessionTarget } from "../session/mod.ts";
@@ -30,6 +31,32 @@ export interface ExecOptions {
   profile?: string;
   /** Continue a recorded session (`exec resume`). */
   resume?: SessionTarget;
+  enable?: string[];
+  disable?: string[];
+  addDir?: string[];
+  ephemeral?: boolean;
+  outputSchema?: string;
+  progressCursor?: boolean;
+  oss?: boolean;
+  localProvider?: string;
+}
+
+/** The JSON of `--output-schema FILE`; unreadable or not JSON is an error naming the file. */
+export async function readOutputSchema(file: string): Promise<unknown> {
+  let text: string;
+  try {
+    text = await readFile(file, "utf8");
+  } catch (err) {
+    throw new ConfigError(`cannot read the output schema ${file}: ${(err as Error).message}`);
+  }
+  try {
+    return JSON.parse(text);
+  } catch (err) {
+    throw new ConfigError(
+      `the output schema ${file} is not valid JSON (${(err as Error).message}); ` +
+        "--output-schema takes a JSON Schema file",
+    );
+  }
 }
 
 export class UsageError extends Error {
@@ -132,6 +159,17 @@ export async function runExec(
       throw new UsageError(`cannot change to directory ${options.cd}: ${(err as Error).message}`);
     }
   }
+  if (options.oss || options.localProvider) {
+    throw new UsageError(
+      "--oss is not supported: add your local server (Ollama, LM Studio, vLLM, …) as a " +
+        "[model_providers.<name>] entry with its base_url in config.toml and pick it with " +
+        "-c model_provider=<name> (or put `tscodex serve` in front of a chat-completions server)",
+    );
+  }
+  const featureFlags = featureOverrides(options.enable, options.disable);
+  const outputSchema = options.outputSchema === undefined
+    ? undefined
+    : await readOutputSchema(options.outputSchema);
   const cwd = process.cwd();
   if (!options.skipGitRepoCheck && !insideGitRepo(cwd)) {
     process.stderr.write(
@@ -154,7 +192,10 @@ export async function runExec(
   const session = await openAgentSession({
     cwd,
     model: options.model,
-    configOverrides: options.config,
+    configOverrides: [...options.config ?? [], ...featureFlags],
+    ephemeral: options.ephemeral,
+    addDirs: options.addDir,
+    outputSchema,
     profile: options.profile,
     originator: "codex_exec",
     source: "exec",

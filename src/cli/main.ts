@@ -46,7 +46,19 @@ function withExecOptions(command: Command): Command {
       "--dangerously-bypass-approvals-and-sandbox",
       "run commands without a sandbox and without asking (only for already-isolated machines)",
     )
-    .option("--system-prompt <text>", "replace the base instructions");
+    .option("--system-prompt <text>", "replace the base instructions")
+    .option("--enable <feature>", "turn a feature flag on (repeatable)", collect)
+    .option("--disable <feature>", "turn a feature flag off (repeatable)", collect)
+    .option(
+      "--add-dir <dir>",
+      "another folder commands may write to under workspace-write (repeatable)",
+      collect,
+    )
+    .option("--ephemeral", "keep no record of the session (no rollout file)")
+    .option("--output-schema <file>", "a JSON Schema file the final answer must follow")
+    .option("--progress-cursor", "accepted for compatibility; the log has no cursor to move")
+    .option("--oss", "use a local open-source model server (not supported: configure a provider)")
+    .option("--local-provider <name>", "with --oss, which local server (not supported)");
 }
 
 /**

@@ -218,7 +218,7 @@ export async function runRepl(
       profile: options.profile,
       sandboxMode: options.sandbox,
       approvalPolicy: options.askForApproval,
-      originator: "codex_cli_rs",
+      originator: "codex-tui",
       source: "cli",
       resume,
       onEvent,
@@ -246,10 +246,11 @@ export async function runRepl(
     meter.reset(session.contextWindow);
     rl.setPrompt(meter.prompt());
   };
-  // The spinner shares the line with what the user types, so it only draws on an empty line.
+  // The spinner shares the line with what the user types, so it only draws on an empty line, and
+  // never over a question waiting for its answer.
   const spinner = out.isTTY
     ? setInterval(() => {
-      if (!queue.busy || streaming || rl.line !== "") return;
+      if (!queue.busy || streaming || rl.line !== "" || prompter.waiting) return;
       spinnerFrame = (spinnerFrame + 1) % SPINNER.length;
       out.write(`\r\x1b[2K${s.dim(`${SPINNER[spinnerFrame]} ${status}`)}`);
       spinnerShown = true;

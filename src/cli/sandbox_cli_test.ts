@@ -114,8 +114,9 @@ Deno.test({
         assert.equal(await readFile(join(outcome.work, ".git", "config"), "utf8"), "[core]\n");
         assert.equal(existsSync(join(outcome.outside, "out")), false);
         assert.equal(outcome.sandboxTag, "seccomp");
-        // The banner lists the writable roots as upstream's does; /tmp and $TMPDIR are excluded.
-        assert.match(outcome.stderr, /^sandbox: workspace-write \[workdir\]$/m);
+        // The banner lists the writable roots as upstream's does; /tmp and $TMPDIR are excluded,
+        // CODEX_HOME/memories is always there.
+        assert.match(outcome.stderr, /^sandbox: workspace-write \[workdir, \/\S+\/memories\]$/m);
       },
     ),
 });

@@ -1,13 +1,14 @@
 // What exec and the REPL share: configuration (or the offline demo), tools, and the agent.
-import { resolve } from "node:path";
+import { mkdirSync } from "node:fs";
+import { join, resolve } from "node:path";
 import process from "node:process";
 import {
   Agent,
   type AgentEvent,
   type ApprovalPolicy,
   BASE_INSTRUCTIONS,
-  type CollaborationMode,
   COLLABORATION_MODES,
+  type CollaborationMode,
   type CollaborationModeKind,
   collaborationModeText,
   contextMessage,
@@ -32,6 +33,7 @@ import {
   modelParameters,
   ResponsesClient,
   sessionHeaders,
+  type TruncationPolicy,
 } from "../model/mod.ts";
 import {
   createSession,
@@ -74,6 +76,12 @@ export interface AgentSessionOptions {
   systemPrompt?: string;
   /** Continue a recorded session instead of starting one. */
   resume?: SessionTarget;
+  /** Keep no rollout (`exec --ephemeral`). */
+  ephemeral?: boolean;
+  /** More writable folders under workspace-write (`--add-dir`). */
+  addDirs?: string[];
+  /** The JSON schema the final answer must follow (`exec --output-schema`). */
+  outputSchema?: unknown;
   /** `exec` or `cli`, recorded in the rollout's session_meta. */
   source: "exec" | "cli";
   onEvent: (event: AgentEvent) => void;
@@ -109,17 +117,41 @@ export interface AgentSession {
   close(): Promise<void>;
 }
 
-/** The sandbox for `mode`; `[sandbox_workspace_write]` only shapes workspace-write. */
-function sandboxFor(mode: SandboxMode, config: Config, cwd: string): SandboxPolicy {
+/**
+ * The sandbox for `mode`; `[sandbox_workspace_write]` and `--add-dir` only shape workspace-write,
+ * whose writable roots end, as upstream's do, with CODEX_HOME/memories.
+ */
+function sandboxFor(
+  mode: SandboxMode,
+  config: Config,
+  cwd: string,
+  addDirs: string[] = [],
+): SandboxPolicy {
   const table = config.table.sandbox_workspace_write;
   if (mode !== "workspace-write") return { mode };
+  const memories = join(config.home, "memories");
+  mkdirSync(memories, { recursive: true });
   return {
     mode,
-    writableRoots: (table?.writable_roots ?? []).map((root) => resolve(cwd, root)),
+    writableRoots: [
+      ...new Set([...(table?.writable_roots ?? []), ...addDirs].map((root) => resolve(cwd, root))),
+      memories,
+    ],
     networkAccess: table?.network_access ?? false,
     excludeTmpdirEnvVar: table?.exclude_tmpdir_env_var ?? false,
     excludeSlashTmp: table?.exclude_slash_tmp ?? false,
   };
+}
+
+/**
+ * What the history keeps of one tool output: the model's truncation policy, its limit replaced
+ * by `tool_output_token_limit` when set (as bytes, 4 per token, for a byte-counting model).
+ */
+function outputBudget(model: string, config: Config): TruncationPolicy {
+  const policy = modelInfo(model).truncation;
+  const tokens = config.toolOutputTokenLimit;
+  if (tokens === undefined) return policy;
+  return { mode: policy.mode, limit: policy.mode === "bytes" ? tokens * 4 : tokens };
 }
 
 /** The sandbox as turn_context records it (the working directory and temp dirs are implied). */
@@ -198,7 +230,7 @@ export async function openAgentSession(options: AgentSessionOptions): Promise<Ag
       sandboxMode = "danger-full-access";
     } else options.notice(`tscodex: warning: ${support.problem}`);
   }
-  const sandbox = sandboxFor(sandboxMode, config, cwd);
+  const sandbox = sandboxFor(sandboxMode, config, cwd, options.addDirs);
   const writableRoots = sandboxWritableRoots(sandbox, cwd) ?? [];
   const model = options.model ?? config.model;
   const environment = environmentFacts(cwd, defaultShell());
@@ -208,7 +240,7 @@ export async function openAgentSession(options: AgentSessionOptions): Promise<Ag
   const baseInstructions = options.systemPrompt ?? resumed?.meta?.base_instructions?.text ??
     config.baseInstructions ?? BASE_INSTRUCTIONS;
   const startSession = async (
-    extra: Pick<CreateSessionOptions, "sessionId" | "source" | "agentNickname">,
+    extra: Pick<CreateSessionOptions, "sessionId" | "source" | "agentNickname" | "ephemeral">,
   ) =>
     createSession({
       codexHome: home,
@@ -220,7 +252,8 @@ export async function openAgentSession(options: AgentSessionOptions): Promise<Ag
       git: gitInfoOf(await git) ?? null,
       ...extra,
     });
-  const rollout = resumed ?? await startSession({ source: options.source });
+  const rollout = resumed ??
+    await startSession({ source: options.source, ephemeral: options.ephemeral });
   const sessionId = rollout.sessionId;
   // Upstream reports 95% of the model's window as usable, and records it with every turn.
   const contextWindow = Math.floor((config.contextWindow ?? modelInfo(model).contextWindow) * 0.95);
@@ -251,6 +284,8 @@ export async function openAgentSession(options: AgentSessionOptions): Promise<Ag
           turn.effort ?? null,
         summary: config.reasoningSummary ?? "auto",
         userInstructions: agentsMd ?? null,
+        outputSchema: options.outputSchema,
+        truncationPolicy: modelInfo(turn.model).truncation,
       }),
     });
   // The main session's turn settings; `switchModel` changes the model for the turns after it.
@@ -272,14 +307,24 @@ export async function openAgentSession(options: AgentSessionOptions): Promise<Ag
       sessionId: id,
       cwd,
       sandboxMode,
-      git: id === sessionId ? git : undefined,
+      // An ephemeral session reports no workspace in its turn metadata, as upstream's.
+      git: id !== sessionId ? undefined : options.ephemeral ? Promise.resolve(undefined) : git,
     });
   // Upstream's feature flags: sub-agents are on unless disabled, the others opt-in.
   const { features } = config;
   const codeCells = features.code_mode ? new CodeCells() : undefined;
   const permissionGrants = new PermissionGrants();
   const collaboration = options.collaboration;
+  // What the model decides about the tools: the output budget, and whether apply_patch is
+  // offered (its catalog entry decides, as upstream's; the apply_patch_freeform feature adds it).
+  const modelTools = {
+    outputBudget: outputBudget(model, config),
+    applyPatch: features.apply_patch_freeform || modelInfo(model).applyPatch
+      ? "freeform" as const
+      : false as const,
+  };
   const tools = defaultTools(processes, {
+    ...modelTools,
     ...(collaboration
       ? { userInput: { mode: collaboration.userInputMode, handler: options.askUser } }
       : {}),
@@ -289,7 +334,7 @@ export async function openAgentSession(options: AgentSessionOptions): Promise<Ag
     ...(codeCells ? { codeMode: codeCells } : {}),
   });
   const subAgents = new SubAgentManager({
-    childTools: () => defaultTools(processes, { userInput: false }),
+    childTools: () => defaultTools(processes, { userInput: false, ...modelTools }),
     childHeaders: headersFor,
     onChildEvent: options.onSubAgentEvent,
     recordChild: async (child) => {
@@ -332,6 +377,7 @@ export async function openAgentSession(options: AgentSessionOptions): Promise<Ag
     tools,
     cwd,
     maxRetries: config.provider.streamMaxRetries,
+    outputSchema: options.outputSchema,
     modelSettings: config,
     parallelToolCalls: modelParameters({ ...config, model: options.model ?? config.model })
       .parallelToolCalls,
@@ -372,6 +418,7 @@ export async function openAgentSession(options: AgentSessionOptions): Promise<Ag
       if (next === agent.options.model) return;
       agent.options.model = next;
       mainTurn.model = next;
+      tools.outputBudget = outputBudget(next, config);
       // Before the first turn there is nothing another model wrote.
       if (agent.history.length === 0) return;
       agent.enqueueInput([contextMessage("developer", [modelSwitchText(next, baseInstructions)])]);

@@ -57,6 +57,8 @@ export interface Config {
   supportsReasoningSummaries?: boolean;
   contextWindow?: number;
   autoCompactTokenLimit?: number;
+  /** Replaces the model's tool-output budget (in tokens; about 4 bytes each for byte budgets). */
+  toolOutputTokenLimit?: number;
   /** `base_instructions`, else the contents of `model_instructions_file`. */
   baseInstructions?: string;
   developerInstructions?: string;
@@ -176,6 +178,7 @@ export function loadConfig(options: LoadOptions = {}): Config | null {
     supportsReasoningSummaries: table.model_supports_reasoning_summaries,
     contextWindow: table.model_context_window,
     autoCompactTokenLimit: table.model_auto_compact_token_limit,
+    toolOutputTokenLimit: table.tool_output_token_limit,
     baseInstructions,
     developerInstructions: table.developer_instructions,
     approvalPolicy: table.approval_policy,

@@ -48,6 +48,7 @@ const ProfileKeys = {
   model_supports_reasoning_summaries: z.boolean().optional(),
   model_context_window: z.number().int().positive().optional(),
   model_auto_compact_token_limit: z.number().int().optional(),
+  tool_output_token_limit: z.number().int().positive().optional(),
   base_instructions: z.string().optional(),
   model_instructions_file: z.string().min(1).optional(),
   developer_instructions: z.string().optional(),

@@ -5,8 +5,20 @@
 // reasoning at all — exactly as upstream does for a model it does not know.
 import type { ReasoningEffort, ReasoningSummary, Verbosity } from "../config/mod.ts";
 
+/**
+ * How much of a tool output the history keeps: `limit` tokens (about 4 bytes each) or bytes.
+ * Upstream records it in every turn_context and cuts outputs to 1.2 × the limit.
+ */
+export interface TruncationPolicy {
+  mode: "tokens" | "bytes";
+  limit: number;
+}
+
 export interface ModelInfo {
   slug: string;
+  truncation: TruncationPolicy;
+  /** Whether the model is offered the (freeform) apply_patch tool. */
+  applyPatch: boolean;
   supportsReasoningSummaries: boolean;
   defaultReasoningEffort?: ReasoningEffort;
   defaultReasoningSummary: ReasoningSummary;
@@ -22,27 +34,33 @@ type Row = [
   verbosity: Verbosity | null | false,
   parallel: boolean,
   contextWindow: number,
+  truncation: TruncationPolicy["mode"],
 ];
 
 // verbosity: false = not supported, null = supported without a default.
 const ROWS: Row[] = [
-  ["gpt-5.4", "none", "low", true, 272_000],
-  ["gpt-5.3-codex", "none", "low", true, 272_000],
-  ["gpt-5.2-codex", "auto", false, true, 272_000],
-  ["gpt-5.2", "auto", "low", true, 272_000],
-  ["gpt-5.1-codex-max", "auto", false, false, 272_000],
-  ["gpt-5.1-codex-mini", "auto", false, false, 272_000],
-  ["gpt-5.1-codex", "auto", false, false, 272_000],
-  ["gpt-5.1", "auto", "low", true, 272_000],
-  ["gpt-5-codex-mini", "auto", false, false, 272_000],
-  ["gpt-5-codex", "auto", false, false, 272_000],
-  ["gpt-5", "auto", null, false, 272_000],
-  ["gpt-oss-120b", "auto", null, false, 128_000],
-  ["gpt-oss-20b", "auto", null, false, 128_000],
+  ["gpt-5.4", "none", "low", true, 272_000, "tokens"],
+  ["gpt-5.3-codex", "none", "low", true, 272_000, "tokens"],
+  ["gpt-5.2-codex", "auto", false, true, 272_000, "tokens"],
+  ["gpt-5.2", "auto", "low", true, 272_000, "bytes"],
+  ["gpt-5.1-codex-max", "auto", false, false, 272_000, "tokens"],
+  ["gpt-5.1-codex-mini", "auto", false, false, 272_000, "tokens"],
+  ["gpt-5.1-codex", "auto", false, false, 272_000, "tokens"],
+  ["gpt-5.1", "auto", "low", true, 272_000, "bytes"],
+  ["gpt-5-codex-mini", "auto", false, false, 272_000, "tokens"],
+  ["gpt-5-codex", "auto", false, false, 272_000, "tokens"],
+  ["gpt-5", "auto", null, false, 272_000, "bytes"],
+  ["gpt-oss-120b", "auto", null, false, 128_000, "bytes"],
+  ["gpt-oss-20b", "auto", null, false, 128_000, "bytes"],
 ];
 
-const CATALOG: ModelInfo[] = ROWS.map(([slug, summary, verbosity, parallel, contextWindow]) => ({
+const CATALOG: ModelInfo[] = ROWS.map((
+  [slug, summary, verbosity, parallel, contextWindow, truncation],
+) => ({
   slug,
+  truncation: { mode: truncation, limit: 10_000 },
+  // Upstream's catalog gives plain gpt-5 no apply_patch tool type.
+  applyPatch: slug !== "gpt-5",
   supportsReasoningSummaries: true,
   defaultReasoningEffort: "medium",
   defaultReasoningSummary: summary,
@@ -53,6 +71,8 @@ const CATALOG: ModelInfo[] = ROWS.map(([slug, summary, verbosity, parallel, cont
 }));
 
 const FALLBACK: Omit<ModelInfo, "slug"> = {
+  truncation: { mode: "bytes", limit: 10_000 },
+  applyPatch: false,
   supportsReasoningSummaries: false,
   defaultReasoningSummary: "auto",
   supportsVerbosity: false,

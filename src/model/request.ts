@@ -28,8 +28,15 @@ export interface BodyInput {
   tools: ToolSpec[];
   /** Replaces the catalog's `parallel_tool_calls` (e.g. false for a request without tools). */
   parallelToolCalls?: boolean;
-  /** Keys appended after upstream's (e.g. a `text.format` for an output schema). */
+  /** `exec --output-schema`: the final answer must be JSON matching this schema. */
+  outputSchema?: unknown;
+  /** Keys appended after upstream's. */
   extra?: Record<string, unknown>;
+}
+
+/** `text.format` for an output schema, as upstream words it. */
+export function outputSchemaFormat(schema: unknown) {
+  return { type: "json_schema", strict: true, schema, name: "codex_output_schema" };
 }
 
 export interface HeaderInput {
@@ -81,7 +88,16 @@ export function requestBody(request: BodyInput): ResponsesRequest {
     stream: true,
     include: params.include,
     prompt_cache_key: request.sessionId,
-    ...(params.text ? { text: params.text } : {}),
+    ...(params.text || request.outputSchema !== undefined
+      ? {
+        text: {
+          ...params.text,
+          ...(request.outputSchema !== undefined
+            ? { format: outputSchemaFormat(request.outputSchema) }
+            : {}),
+        },
+      }
+      : {}),
     ...request.extra,
   };
 }

@@ -2,7 +2,9 @@ import assert from "node:assert/strict";
 import { readdir, readFile } from "node:fs/promises";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { modelInfo } from "../model/mod.ts";
 import type { ResponseItem } from "../protocol/mod.ts";
+import { ToolRegistry } from "../tools/mod.ts";
 import { rebuildSession } from "./history.ts";
 import { parseRollout } from "./reader.ts";
 import type { RolloutEntry } from "./schema.ts";
@@ -22,6 +24,11 @@ async function json<T = ResponseItem[]>(...path: string[]): Promise<T> {
 }
 
 /** The input of the last request of a conformance run. */
+function lastTurnModel(entries: RolloutEntry[]): string {
+  const contexts = entries.filter((e) => e.type === "turn_context");
+  return String((contexts.at(-1)?.payload as { model?: string } | undefined)?.model ?? "");
+}
+
 async function lastInput(scenarioDir: string, run: string): Promise<ResponseItem[]> {
   const requests = (await readdir(join(scenarioDir, run, "requests"))).sort();
   const last = await json<{ body: { input: ResponseItem[] } }>(
@@ -87,12 +94,19 @@ Deno.test("resume: every upstream 0.115.0 rollout starts with what upstream's la
     // apply_patch results are compared in the apply-patch-resume test below: the normaliser
     // replaced the durations that the replay form is built from.
     if (rollouts.length === 0 || scenario.startsWith("apply-patch-add")) continue;
+    // Outputs over the history budget are cut at a byte position, and the normaliser changed
+    // lengths inside them (chunk ids, wall times): the conformance run compares those instead.
+    if (scenario.startsWith("unknown-model-big-output")) continue;
     const parsed = await parsedFile(dir, "rollouts", "1.jsonl");
     assert.equal(parsed.invalid, 0, `${scenario}: ${parsed.problems.join("; ")}`);
     assert.equal(parsed.ignored, 0, scenario);
     const runs = (await readdir(dir)).filter((name) => name.startsWith("run-")).sort();
     const input = await lastInput(dir, runs.at(-1)!);
-    const { history } = rebuildSession(parsed.entries);
+    // The rollout keeps outputs whole; the history cuts them to the model's budget (the agent
+    // does that when it restores a history), so compare in the history's form.
+    const model = lastTurnModel(parsed.entries);
+    const tools = new ToolRegistry([], { outputBudget: modelInfo(model).truncation });
+    const history = rebuildSession(parsed.entries).history.map((item) => tools.historyForm(item));
     assert.deepEqual(history.slice(0, input.length), input, scenario);
     checked++;
   }

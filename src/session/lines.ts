@@ -69,6 +69,8 @@ export interface TurnSettings {
   summary?: string;
   /** The AGENTS.md text, when the workspace has one. */
   userInstructions?: string | null;
+  /** `exec --output-schema`, recorded as upstream records it. */
+  outputSchema?: unknown;
   truncationPolicy?: { mode: string; limit: number };
 }
 
@@ -94,16 +96,21 @@ export function turnContextPayload(turnId: string, s: TurnSettings) {
     ...(s.effort ? { effort: s.effort } : {}),
     summary: s.summary ?? "auto",
     ...(s.userInstructions ? { user_instructions: s.userInstructions } : {}),
+    ...(s.outputSchema !== undefined ? { final_output_json_schema: s.outputSchema } : {}),
     truncation_policy: s.truncationPolicy ?? { mode: "tokens", limit: 10_000 },
   };
 }
 
-export function taskStarted(turnId: string, modelContextWindow: number | null) {
+export function taskStarted(
+  turnId: string,
+  modelContextWindow: number | null,
+  collaborationMode = "default",
+) {
   return {
     type: "task_started",
     turn_id: turnId,
     model_context_window: modelContextWindow,
-    collaboration_mode_kind: "default",
+    collaboration_mode_kind: collaborationMode,
   };
 }
 

@@ -12,9 +12,17 @@ import type { RolloutLineType } from "./schema.ts";
 
 export class RolloutRecorder {
   #fd: number | undefined;
+  /** An ephemeral session's recorder keeps nothing. */
+  readonly #discard: boolean;
 
-  private constructor(readonly path: string, readonly sessionId: string, fd: number) {
+  private constructor(readonly path: string, readonly sessionId: string, fd: number | undefined) {
     this.#fd = fd;
+    this.#discard = fd === undefined;
+  }
+
+  /** For a session that is not to be kept (`exec --ephemeral`): every record is dropped. */
+  static discarding(sessionId: string): RolloutRecorder {
+    return new RolloutRecorder("", sessionId, undefined);
   }
 
   /** Creates a new rollout file (and its date folders); the caller writes session_meta first. */
@@ -33,7 +41,7 @@ export class RolloutRecorder {
   }
 
   get closed(): boolean {
-    return this.#fd === undefined;
+    return this.#fd === undefined && !this.#discard;
   }
 
   /** Appends one `{"timestamp","type","payload"}` line. */
@@ -69,6 +77,7 @@ export class RolloutRecorder {
   }
 
   #write(text: string): void {
+    if (this.#discard) return;
     if (this.#fd === undefined) throw new Error(`rollout ${this.path} is closed`);
     const bytes = new TextEncoder().encode(text);
     // One write(2) in the normal case; the loop only matters if the kernel writes part of it.

@@ -25,6 +25,8 @@ export interface CreateSessionOptions extends Omit<SessionMetaFields, "id" | "ti
   now?: Date;
   /** Defaults to what git says about `cwd`; null records none. */
   git?: GitInfo | null;
+  /** Keep no rollout at all (`exec --ephemeral`); the recorder drops every record. */
+  ephemeral?: boolean;
 }
 
 export interface CreatedSession {
@@ -38,6 +40,9 @@ export async function createSession(options: CreateSessionOptions): Promise<Crea
   const now = options.now ?? new Date();
   const sessionId = options.sessionId ?? uuidv7(now.getTime());
   const git = options.git === undefined ? await gitInfo(options.cwd) : options.git;
+  if (options.ephemeral) {
+    return { sessionId, path: "", recorder: RolloutRecorder.discarding(sessionId) };
+  }
   const path = rolloutPath(options.codexHome, sessionId, now);
   const recorder = RolloutRecorder.create(path, sessionId);
   recorder.record(

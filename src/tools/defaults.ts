@@ -10,6 +10,7 @@ import type { ProcessManager } from "./processes.ts";
 import { readFileTool } from "./read_file.ts";
 import { type ToolDef, ToolRegistry } from "./registry.ts";
 import { shellTools } from "./shell.ts";
+import type { OutputBudget } from "./truncate.ts";
 import { updatePlanTool } from "./update_plan.ts";
 import { viewImageTool } from "./view_image.ts";
 import { type WebSearchOptions, webSearchTool } from "./web_search.ts";
@@ -25,12 +26,13 @@ export interface DefaultToolsOptions {
   unifiedExec?: boolean;
   /** The one-shot command tool when unified exec is off: upstream's model `shell_type`. */
   shellType?: "shell_command" | "shell";
-  applyPatch?: "freeform" | "function";
+  /** The apply_patch tool's form; false leaves it out (as for models without one). */
+  applyPatch?: "freeform" | "function" | false;
   experimentalTools?: readonly ExperimentalTool[];
   /** Web search options, or false to leave the tool out. */
   webSearch?: WebSearchOptions | false;
-  /** Token budget for one tool output (upstream `tool_output_token_limit`). */
-  outputTokenLimit?: number;
+  /** The model's budget for one tool output (its truncation policy). */
+  outputBudget?: OutputBudget;
   /**
    * request_user_input's mode and answerer; without them it is declared and unavailable (as in
    * exec, which has no Plan mode); false leaves it out (sub-agents).
@@ -73,10 +75,12 @@ export function defaultTools(
     updatePlanTool(),
     ...(userInput === false ? [] : [requestUserInputTool(userInput)]),
     ...(options.requestPermissions ? [requestPermissionsTool(options.requestPermissions)] : []),
-    options.applyPatch === "function" ? applyPatchFunctionTool() : applyPatchTool(),
+    ...(options.applyPatch === false
+      ? []
+      : [options.applyPatch === "function" ? applyPatchFunctionTool() : applyPatchTool()]),
     ...EXPERIMENTAL_ORDER.filter(([name]) => experimental.has(name)).map(([, make]) => make()),
     ...(options.webSearch === false ? [] : [webSearchTool(options.webSearch)]),
     viewImageTool(),
-  ], { outputTokenLimit: options.outputTokenLimit });
+  ], { outputBudget: options.outputBudget });
   return registry;
 }

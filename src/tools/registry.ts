@@ -5,6 +5,7 @@ import type {
   ContentPart,
   CustomToolCallOutputItem,
   FunctionCallOutputItem,
+  ResponseItem,
   ToolCallItem,
   ToolOutput,
   ToolSpec,
@@ -14,7 +15,7 @@ import type { CommandApprovals } from "./approvals.ts";
 import { type JsonSchema, upstreamJsonSchema } from "./json_schema.ts";
 import { checkJsonSyntax, JsonSyntaxError } from "./json_syntax.ts";
 import type { SandboxPolicy } from "./sandbox.ts";
-import { approxTokenCount, truncateText } from "./truncate.ts";
+import { budgetUsed, type OutputBudget, truncateToBudget } from "./truncate.ts";
 
 export interface PlanStep {
   step: string;
@@ -114,14 +115,14 @@ function jsonSyntaxProblem(text: string): string | undefined {
   return undefined;
 }
 
-/** Shares the token budget across the text parts of a multimodal output; images pass through. */
-function truncateOutput(output: ToolOutput, maxTokens: number): ToolOutput {
-  if (typeof output === "string") return truncateText(output, maxTokens);
-  let remaining = maxTokens;
+/** Shares the budget across the text parts of a multimodal output; images pass through. */
+function truncateOutput(output: ToolOutput, budget: OutputBudget): ToolOutput {
+  if (typeof output === "string") return truncateToBudget(output, budget);
+  let remaining = budget.limit;
   return output.map((part): ContentPart => {
     if (part.type !== "input_text" || typeof part.text !== "string") return part;
-    const text = truncateText(part.text, remaining);
-    remaining = Math.max(0, remaining - approxTokenCount(part.text));
+    const text = truncateToBudget(part.text, { mode: budget.mode, limit: remaining });
+    remaining = Math.max(0, remaining - budgetUsed(part.text, budget));
     return { ...part, text };
   });
 }
@@ -129,19 +130,25 @@ function truncateOutput(output: ToolOutput, maxTokens: number): ToolOutput {
 export type ToolOutputItem = FunctionCallOutputItem | CustomToolCallOutputItem;
 
 export interface ToolRegistryOptions {
-  /** Token budget for one tool output before headroom; upstream's model default otherwise. */
-  outputTokenLimit?: number;
+  /** The model's budget for one tool output, before headroom; tokens 10 000 otherwise. */
+  outputBudget?: OutputBudget;
 }
 
 export class ToolRegistry {
   readonly #tools = new Map<string, ToolDef>();
-  readonly #outputTokens: number;
+  #outputBudget!: OutputBudget;
 
   constructor(tools: ToolDef[] = [], options: ToolRegistryOptions = {}) {
     for (const tool of tools) this.register(tool);
-    this.#outputTokens = Math.floor(
-      (options.outputTokenLimit ?? TOOL_OUTPUT_TOKEN_LIMIT) * SERIALIZATION_HEADROOM,
-    );
+    this.outputBudget = options.outputBudget ?? { mode: "tokens", limit: TOOL_OUTPUT_TOKEN_LIMIT };
+  }
+
+  /** The budget outputs are cut to (with upstream's headroom); it follows the session's model. */
+  set outputBudget(budget: OutputBudget) {
+    this.#outputBudget = {
+      mode: budget.mode,
+      limit: Math.floor(budget.limit * SERIALIZATION_HEADROOM),
+    };
   }
 
   register(tool: ToolDef): void {
@@ -189,10 +196,23 @@ export class ToolRegistry {
   /** Runs one call and always returns its output item, whatever happens inside the tool. */
   async run(call: ToolCallItem, ctx: ToolContext): Promise<ToolOutputItem> {
     const { output } = await this.#execute(call, ctx);
-    const truncated = truncateOutput(output, this.#outputTokens);
     return call.type === "custom_tool_call"
-      ? { type: "custom_tool_call_output", call_id: call.call_id, output: truncated }
-      : { type: "function_call_output", call_id: call.call_id, output: truncated };
+      ? { type: "custom_tool_call_output", call_id: call.call_id, output }
+      : { type: "function_call_output", call_id: call.call_id, output };
+  }
+
+  /**
+   * An item as the history keeps it: tool outputs cut to the model's budget, anything else as
+   * is. Upstream cuts when it records an output into the history (also when a rollout is
+   * resumed), while the rollout and the UI get the output whole.
+   */
+  historyForm(item: ResponseItem): ResponseItem {
+    if (item.type !== "function_call_output" && item.type !== "custom_tool_call_output") {
+      return item;
+    }
+    const output = (item as ToolOutputItem).output;
+    if (typeof output !== "string" && !Array.isArray(output)) return item;
+    return { ...item, output: truncateOutput(output, this.#outputBudget) } as ResponseItem;
   }
 
   async #execute(call: ToolCallItem, ctx: ToolContext): Promise<ToolResult> {

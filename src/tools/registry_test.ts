@@ -40,7 +40,7 @@ function echoTool(body: (args: { text: string; count?: number }) => Promise<stri
 }
 
 async function output(registry: ToolRegistry, call: ToolCallItem, context = ctx()) {
-  return (await registry.run(call, context)).output;
+  return (registry.historyForm(await registry.run(call, context)) as ToolOutputItem).output;
 }
 
 Deno.test("registry: calls it cannot run get upstream's replies", async () => {
@@ -131,11 +131,17 @@ Deno.test("registry: outputs are truncated at 1.2 × the token limit, head and t
     "h".repeat(24000) + "…1 tokens truncated…" + "t".repeat(24000),
   );
   const small = new ToolRegistry([echoTool(() => Promise.resolve("x".repeat(1000)))], {
-    outputTokenLimit: 100,
+    outputBudget: { mode: "tokens", limit: 100 },
   });
   assert.equal(
     await output(small, fn("echo", '{"text":""}')),
     "x".repeat(240) + "…130 tokens truncated…" + "x".repeat(240),
+  );
+  // A byte budget (upstream's for gpt-5.2 and unknown models): 1.2 × the limit in bytes.
+  small.outputBudget = { mode: "bytes", limit: 100 };
+  assert.equal(
+    await output(small, fn("echo", '{"text":""}')),
+    "x".repeat(60) + "…880 chars truncated…" + "x".repeat(60),
   );
 });
 
@@ -155,7 +161,7 @@ Deno.test("registry: content items keep images and share the text budget", async
           }],
         }),
     }),
-  ], { outputTokenLimit: 15 });
+  ], { outputBudget: { mode: "tokens", limit: 15 } });
   assert.deepEqual(await output(registry, fn("shot", "{}")), [
     { type: "input_text", text: "a".repeat(48) },
     image,

@@ -1,6 +1,7 @@
-// Output budgets in tokens, approximated as 4 bytes of UTF-8 per token, as upstream Codex does.
-// Truncation keeps the head and the tail and replaces the middle with upstream's marker
-// `…N tokens truncated…`, so the model reads the same shape it was trained on.
+// Output budgets in tokens (approximated as 4 bytes of UTF-8 per token) or in bytes, as upstream
+// Codex counts them. Truncation keeps the head and the tail and replaces the middle with upstream's
+// marker, `…N tokens truncated…` or `…N chars truncated…`, so the model reads the same shape it
+// was trained on.
 
 const BYTES_PER_TOKEN = 4;
 const encoder = new TextEncoder();
@@ -56,4 +57,38 @@ export function truncateMiddle(text: string, maxTokens: number): string {
     return text;
   }
   return `Total output lines: ${countLines(text)}\n\n${truncateText(text, maxTokens)}`;
+}
+
+/** A model's budget for what the history keeps of one output (its catalog truncation policy). */
+export interface OutputBudget {
+  mode: "tokens" | "bytes";
+  limit: number;
+}
+
+/**
+ * Keeps at most `maxBytes` of `text`: half from the head, half from the tail, on character
+ * boundaries, with `…N chars truncated…` (N: the characters left out) between.
+ */
+export function truncateBytes(text: string, maxBytes: number): string {
+  const bytes = encoder.encode(text);
+  const budget = Math.max(0, Math.floor(maxBytes));
+  if (bytes.length <= budget) return text;
+  const head = clipToBytes(text, Math.floor(budget / 2));
+  let tailStart = bytes.length - (budget - Math.floor(budget / 2));
+  while (tailStart < bytes.length && (bytes[tailStart] & 0xc0) === 0x80) tailStart++;
+  const tail = decoder.decode(bytes.subarray(tailStart));
+  const removed = [...text].length - [...head].length - [...tail].length;
+  return `${head}…${removed} chars truncated…${tail}`;
+}
+
+/** `text` cut to `budget` in its own unit. */
+export function truncateToBudget(text: string, budget: OutputBudget): string {
+  return budget.mode === "bytes"
+    ? truncateBytes(text, budget.limit)
+    : truncateText(text, budget.limit);
+}
+
+/** How much of `budget` `text` uses, in the budget's unit. */
+export function budgetUsed(text: string, budget: OutputBudget): number {
+  return budget.mode === "bytes" ? encoder.encode(text).length : approxTokenCount(text);
 }

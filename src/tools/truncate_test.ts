@@ -1,5 +1,13 @@
 import assert from "node:assert/strict";
-import { approxTokenCount, countLines, truncateMiddle, truncateText } from "./truncate.ts";
+import {
+  approxTokenCount,
+  budgetUsed,
+  countLines,
+  truncateBytes,
+  truncateMiddle,
+  truncateText,
+  truncateToBudget,
+} from "./truncate.ts";
 
 Deno.test("truncateText: unchanged within the budget, marker from one byte over", () => {
   assert.equal(truncateText("abcdefgh", 2), "abcdefgh");
@@ -27,4 +35,26 @@ Deno.test("truncateMiddle: exec output as upstream 0.115.0 returned `seq 1 30000
 Deno.test("countLines and approxTokenCount follow upstream's counting", () => {
   assert.deepEqual(["", "a", "a\n", "a\nb", "a\nb\n", "\n\n"].map(countLines), [0, 1, 1, 2, 2, 2]);
   assert.deepEqual(["", "abc", "abcd", "abcde", "é"].map(approxTokenCount), [0, 1, 1, 2, 1]);
+});
+
+Deno.test("truncateBytes: half head, half tail, the characters left out counted", () => {
+  assert.equal(truncateBytes("abcdef", 6), "abcdef");
+  assert.equal(truncateBytes("abcdefghij", 4), "ab…6 chars truncated…ij");
+  // Two-byte characters: a cut never splits one, and the count is in characters, not bytes.
+  assert.equal(truncateBytes("é".repeat(10), 9), "éé…6 chars truncated…éé");
+  // Upstream 0.115.0, gpt-5.2 (bytes 10 000 × 1.2): 40 194 chars of exec output kept as
+  // 6 000 + 6 000 with `…28194 chars truncated…` between.
+  const long = "x".repeat(40_194);
+  assert.equal(
+    truncateBytes(long, 12_000),
+    `${"x".repeat(6_000)}…28194 chars truncated…${"x".repeat(6_000)}`,
+  );
+});
+
+Deno.test("truncateToBudget and budgetUsed follow the budget's unit", () => {
+  const text = "y".repeat(100);
+  assert.equal(budgetUsed(text, { mode: "bytes", limit: 0 }), 100);
+  assert.equal(budgetUsed(text, { mode: "tokens", limit: 0 }), 25);
+  assert.match(truncateToBudget(text, { mode: "bytes", limit: 10 }), /…90 chars truncated…/);
+  assert.match(truncateToBudget(text, { mode: "tokens", limit: 10 }), /…15 tokens truncated…/);
 });
