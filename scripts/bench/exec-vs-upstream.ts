@@ -17,6 +17,7 @@ import {
   parseConformanceScenario,
   runScenario,
   type Subject,
+  upstreamDir,
 } from "../../conformance/mod.ts";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
@@ -73,13 +74,14 @@ interface Sample {
 const work = join(cacheRoot(), "runs");
 
 /** One run under GNU time; the peak RSS goes to a file so the program's stderr stays its own. */
-async function measure(scenario: ConformanceScenario, program: string): Promise<Sample> {
+async function measure(scenario: ConformanceScenario, command: string[]): Promise<Sample> {
+  const program = command.join(" ");
   await mkdir(work, { recursive: true });
   const dir = await mkdtemp(join(work, "bench-"));
   const rssFile = join(dir, "rss");
   const subject: Subject = {
     name: program,
-    command: ["/usr/bin/time", "-f", "%M", "-o", rssFile, program],
+    command: ["/usr/bin/time", "-f", "%M", "-o", rssFile, ...command],
   };
   try {
     const raw = await runScenario(scenario, subject, { workRoot: work });
@@ -106,23 +108,34 @@ async function measure(scenario: ConformanceScenario, program: string): Promise<
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
 const upstream = await installUpstream(values.upstream, (line) => console.error(line));
+// How users run upstream: `codex` is the npm package's Node launcher, which starts the native
+// binary. Measured too when Node is on PATH.
+const launcher = join(upstreamDir(values.upstream), "node_modules", "@openai", "codex", "bin");
+const node = ["/usr/local/bin/node", "/usr/bin/node"].find((path) => existsSync(path));
+const viaLauncher = node && existsSync(join(launcher, "codex.js"))
+  ? [node, join(launcher, "codex.js")]
+  : undefined;
 const rows: string[] = [];
 for (const [label, scenario] of SCENARIOS) {
   const ours: Sample[] = [];
   const theirs: Sample[] = [];
+  const launched: Sample[] = [];
   for (let i = 0; i < runs; i++) {
-    // Alternate, so drift in machine load hits both programs alike.
-    theirs.push(await measure(scenario, upstream));
-    ours.push(await measure(scenario, binary));
+    // Alternate, so drift in machine load hits every program alike.
+    theirs.push(await measure(scenario, [upstream]));
+    if (viaLauncher) launched.push(await measure(scenario, viaLauncher));
+    ours.push(await measure(scenario, [binary]));
   }
-  const [t, o] = [median(theirs.map((s) => s.ms)), median(ours.map((s) => s.ms))];
-  const [tr, or] = [
-    median(theirs.map((s) => s.rssKb)) / 1024,
-    median(ours.map((s) => s.rssKb)) / 1024,
-  ];
+  const ms = (samples: Sample[]) => median(samples.map((s) => s.ms));
+  const mib = (samples: Sample[]) => median(samples.map((s) => s.rssKb)) / 1024;
+  const [t, o] = [ms(theirs), ms(ours)];
+  const viaNpm = viaLauncher
+    ? `${ms(launched).toFixed(0)} ms | ${(o / ms(launched)).toFixed(2)}× | `
+    : "– | – | ";
   rows.push(
-    `| ${label} | ${t.toFixed(0)} ms | ${o.toFixed(0)} ms | ${(o / t).toFixed(2)}× | ` +
-      `${tr.toFixed(1)} MiB | ${or.toFixed(1)} MiB | ${(or / tr).toFixed(2)}× |`,
+    `| ${label} | ${t.toFixed(0)} ms | ${o.toFixed(0)} ms | ${(o / t).toFixed(2)}× | ${viaNpm}` +
+      `${mib(theirs).toFixed(1)} MiB | ${mib(ours).toFixed(1)} MiB | ` +
+      `${(mib(ours) / mib(theirs)).toFixed(2)}× |`,
   );
   console.error(`${label}: done`);
 }
@@ -131,10 +144,12 @@ console.log(
   `Machine: ${cpus().length} × ${cpus()[0]?.model ?? "cpu"}, ${
     (totalmem() / 2 ** 30).toFixed(0)
   } GiB; ` +
-    `upstream ${values.upstream} (native binary) vs ${binary}; median of ${runs} alternating runs\n`,
+    `upstream ${values.upstream} (native binary, and through the npm launcher) vs ${binary}; ` +
+    `median of ${runs} alternating runs\n`,
 );
 console.log(
-  "| measure | upstream | tscodex | ratio | upstream peak RSS | tscodex peak RSS | ratio |",
+  "| measure | upstream | tscodex | ratio | upstream via npm `codex` | ratio | " +
+    "upstream peak RSS | tscodex peak RSS | ratio |",
 );
-console.log("|---|---|---|---|---|---|---|");
+console.log("|---|---|---|---|---|---|---|---|---|");
 for (const row of rows) console.log(row);

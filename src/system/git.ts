@@ -3,6 +3,7 @@
 // HEAD, uncommitted changes) both come from it. Three git processes run side by side; a run
 // outside a repository, without git, or with a hung git yields no facts rather than an error.
 import { execFile } from "node:child_process";
+import { realpathSync } from "node:fs";
 import { isAbsolute } from "node:path";
 import process from "node:process";
 
@@ -33,8 +34,30 @@ function git(cwd: string, args: string[]): Promise<{ ok: boolean; out: string }>
   });
 }
 
+let early: { cwd: string; facts: Promise<GitFacts | undefined> } | undefined;
+
+/**
+ * Starts gathering the facts for `cwd` now, while the rest of the program loads; the next
+ * `gitFacts` call for the same folder takes them. A folder that does not exist is left alone.
+ */
+export function prefetchGitFacts(cwd: string): void {
+  try {
+    const real = realpathSync(cwd);
+    early = { cwd: real, facts: probe(real) };
+  } catch {
+    early = undefined;
+  }
+}
+
 /** The facts about the repository holding `cwd`, or undefined outside one. */
-export async function gitFacts(cwd: string): Promise<GitFacts | undefined> {
+export function gitFacts(cwd: string): Promise<GitFacts | undefined> {
+  const taken = early;
+  early = undefined;
+  if (taken?.cwd === cwd) return taken.facts;
+  return probe(cwd);
+}
+
+async function probe(cwd: string): Promise<GitFacts | undefined> {
   const [revs, remotes, status] = await Promise.all([
     // One process for the root, HEAD and the branch name. Without commits it fails after
     // printing the root, which still says "inside a repository".

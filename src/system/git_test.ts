@@ -3,7 +3,7 @@ import { execFileSync } from "node:child_process";
 import { mkdirSync, mkdtempSync, realpathSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { gitFacts } from "./git.ts";
+import { gitFacts, prefetchGitFacts } from "./git.ts";
 
 function repo(): { root: string; git: (...args: string[]) => string } {
   const root = realpathSync(mkdtempSync(join(tmpdir(), "tscodex-git-")));
@@ -42,4 +42,23 @@ Deno.test("gitFacts: a repository without commits, and a folder outside any", as
   assert.deepEqual(await gitFacts(root), { root, remotes: {}, hasChanges: false });
   const outside = mkdtempSync(join(tmpdir(), "tscodex-nogit-"));
   assert.equal(await gitFacts(outside), undefined);
+});
+
+Deno.test("prefetchGitFacts: the next call for that folder takes them, once", async () => {
+  const { root, git } = repo();
+  writeFileSync(join(root, "a.txt"), "a\n");
+  git("add", "a.txt");
+  git("commit", "-qm", "init");
+  prefetchGitFacts(root);
+  const early = gitFacts(root);
+  assert.equal((await early)?.hasChanges, false);
+  writeFileSync(join(root, "b.txt"), "new\n");
+  // Taken once: a later call asks git again and sees the new file.
+  assert.equal((await gitFacts(root))?.hasChanges, true);
+  // A prefetch for another folder is not used for this one.
+  prefetchGitFacts(tmpdir());
+  assert.equal((await gitFacts(root))?.root, root);
+  // A folder that does not exist is not probed; the call after still works.
+  prefetchGitFacts(join(root, "missing"));
+  assert.equal((await gitFacts(root))?.root, root);
 });
