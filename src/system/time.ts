@@ -1,6 +1,6 @@
-// The system's time zone and local time. On a machine whose zone is UTC and where TZ is unset —
-// most CI machines and containers — local time is read from the UTC clock, which spares loading
-// the time-zone database (several milliseconds of every start).
+// The system's time zone and local time. Where local time is UTC — TZ says so, or it is unset on a
+// machine whose zone is UTC, as on most CI machines and containers — it is read from the UTC
+// clock, which spares loading the time-zone database (several milliseconds of every start).
 import { readFileSync, readlinkSync } from "node:fs";
 import process from "node:process";
 
@@ -52,9 +52,18 @@ export interface LocalTime {
   seconds: number;
 }
 
+/** TZ values that mean UTC (an empty TZ does too). */
+const UTC_TZ = /^:?(UTC0?|GMT0?|Etc\/UTC|Etc\/GMT|Etc\/UCT|UCT|Etc\/Universal|Universal|Zulu)?$/;
+
+/** Whether local time is UTC: TZ says so, or it is unset and the system's zone is UTC. */
+function localIsUtc(): boolean {
+  const tz = process.env.TZ;
+  return tz === undefined ? UTC_NAMES.has(systemTimeZone()) : UTC_TZ.test(tz);
+}
+
 /** `now` in local time (TZ honoured). */
 export function localTime(now: Date): LocalTime {
-  if (process.env.TZ === undefined && UTC_NAMES.has(systemTimeZone())) {
+  if (localIsUtc()) {
     return {
       year: now.getUTCFullYear(),
       month: now.getUTCMonth() + 1,

@@ -35,3 +35,23 @@ Deno.test("local time is what this process's Date calls local", () => {
     }, iso);
   }
 });
+
+Deno.test("local time under a UTC TZ is the UTC clock; under another TZ it is Date's", () => {
+  const before = process.env.TZ;
+  const now = new Date("2026-12-31T23:30:00Z");
+  try {
+    for (const tz of ["UTC", ":UTC", "Etc/UTC", "UTC0", ""]) {
+      process.env.TZ = tz;
+      assert.deepEqual(
+        localTime(now),
+        { year: 2026, month: 12, day: 31, hours: 23, minutes: 30, seconds: 0 },
+        tz,
+      );
+    }
+    process.env.TZ = "Asia/Tokyo";
+    assert.equal(localTime(now).day, now.getDate());
+  } finally {
+    if (before === undefined) delete process.env.TZ;
+    else process.env.TZ = before;
+  }
+});

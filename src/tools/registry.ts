@@ -137,6 +137,7 @@ export interface ToolRegistryOptions {
 export class ToolRegistry {
   readonly #tools = new Map<string, ToolDef>();
   #outputBudget!: OutputBudget;
+  #specs?: ToolSpec[];
 
   constructor(tools: ToolDef[] = [], options: ToolRegistryOptions = {}) {
     for (const tool of tools) this.register(tool);
@@ -154,6 +155,7 @@ export class ToolRegistry {
   register(tool: ToolDef): void {
     if (this.#tools.has(tool.name)) throw new Error(`tool ${tool.name} is registered twice`);
     this.#tools.set(tool.name, tool);
+    this.#specs = undefined;
   }
 
   get(name: string): ToolDef | undefined {
@@ -170,6 +172,12 @@ export class ToolRegistry {
 
   /** The `tools` array of a Responses request, in registration order. */
   specs(): ToolSpec[] {
+    // Built once (JSON Schema from zod is not cheap) and again only after a registration.
+    this.#specs ??= this.#buildSpecs();
+    return [...this.#specs];
+  }
+
+  #buildSpecs(): ToolSpec[] {
     return [...this.#tools.values()].map((tool): ToolSpec => {
       switch (tool.kind) {
         case "function":
