@@ -21,5 +21,5 @@ if (args.length === 1 && (args[0] === "--version" || args[0] === "-V")) {
 }
 // `exec` needs git's view of its folder before its first request: start asking while the rest of
 // the program loads.
-if (args[0] === "exec") prefetchGitFacts(execFolder(args));
+if (args[0] === "exec" || args[0] === "e") prefetchGitFacts(execFolder(args));
 import("./src/cli/mod.ts").then(({ main }) => main(args)).then(exit);

@@ -276,7 +276,8 @@ Deno.test("exec resume: the token totals count the whole session, as upstream's 
       `model_provider = "local"\n[model_providers.local]\nname = "local"\nbase_url = "${server.baseUrl}"\n`,
     );
     const env = { HOME: work, CODEX_HOME: work };
-    const first = await runCli(["exec", "first"], { cwd: work, env });
+    // `e` is exec's short name, as upstream's.
+    const first = await runCli(["e", "first"], { cwd: work, env });
     assert.match(first.stderr, /tokens used\n850\n/);
     const second = await runCli(["exec", "--json", "resume", "--last", "second"], {
       cwd: work,

@@ -94,6 +94,7 @@ function buildProgram(setExit: (code: number) => void, argvHasSeparator: boolean
 
   const exec = withExecOptions(
     program.command("exec")
+      .alias("e")
       .description("run one turn non-interactively; the final message goes to stdout")
       .argument("[prompt]", "the prompt; `-` or omitted reads it from stdin"),
   ).action(async (prompt: string | undefined, opts) => {
