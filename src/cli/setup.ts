@@ -284,6 +284,7 @@ export async function openAgentSession(options: AgentSessionOptions): Promise<Ag
           turn.effort ?? null,
         summary: config.reasoningSummary ?? "auto",
         userInstructions: agentsMd ?? null,
+        configDeveloperInstructions: config.developerInstructions,
         outputSchema: options.outputSchema,
         truncationPolicy: modelInfo(turn.model).truncation,
       }),
@@ -319,6 +320,9 @@ export async function openAgentSession(options: AgentSessionOptions): Promise<Ag
   // offered (its catalog entry decides, as upstream's; the apply_patch_freeform feature adds it).
   const modelTools = {
     outputBudget: outputBudget(model, config),
+    webSearch: config.webSearch === "disabled"
+      ? false as const
+      : { externalWebAccess: config.webSearch === "live" },
     applyPatch: features.apply_patch_freeform || modelInfo(model).applyPatch
       ? "freeform" as const
       : false as const,

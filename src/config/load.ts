@@ -55,6 +55,7 @@ export interface Config {
   reasoningSummary?: ReasoningSummary;
   verbosity?: Verbosity;
   supportsReasoningSummaries?: boolean;
+  webSearch?: "cached" | "live" | "disabled";
   contextWindow?: number;
   autoCompactTokenLimit?: number;
   /** Replaces the model's tool-output budget (in tokens; about 4 bytes each for byte budgets). */
@@ -176,6 +177,7 @@ export function loadConfig(options: LoadOptions = {}): Config | null {
     reasoningSummary: table.model_reasoning_summary,
     verbosity: table.model_verbosity,
     supportsReasoningSummaries: table.model_supports_reasoning_summaries,
+    webSearch: table.web_search,
     contextWindow: table.model_context_window,
     autoCompactTokenLimit: table.model_auto_compact_token_limit,
     toolOutputTokenLimit: table.tool_output_token_limit,

@@ -46,6 +46,8 @@ const ProfileKeys = {
   model_verbosity: Verbosity.optional(),
   /** Forces `reasoning` on (or off) for a model the catalog does not know. */
   model_supports_reasoning_summaries: z.boolean().optional(),
+  /** The web_search tool: "cached" (the default), "live" (external web access) or "disabled". */
+  web_search: z.enum(["cached", "live", "disabled"]).optional(),
   model_context_window: z.number().int().positive().optional(),
   model_auto_compact_token_limit: z.number().int().optional(),
   tool_output_token_limit: z.number().int().positive().optional(),

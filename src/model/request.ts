@@ -15,7 +15,7 @@ export interface ModelSettings {
   reasoningEffort?: ReasoningEffort;
   reasoningSummary?: ReasoningSummary;
   verbosity?: Verbosity;
-  /** Overrides the catalog's verdict on sending `reasoning`. */
+  /** `model_supports_reasoning_summaries`: true sends `reasoning` for an unknown model too. */
   supportsReasoningSummaries?: boolean;
 }
 
@@ -56,7 +56,10 @@ export interface BuiltRequest {
 /** `reasoning`, `include`, `text` and `parallel_tool_calls` for a model and its settings. */
 export function modelParameters(settings: ModelSettings) {
   const info = modelInfo(settings.model);
-  const sendsReasoning = settings.supportsReasoningSummaries ?? info.supportsReasoningSummaries;
+  // The setting can only add reasoning to a model the catalog does not credit with it; `false`
+  // takes nothing away from one it does (upstream 0.115.0 still sends `reasoning` then).
+  const sendsReasoning = info.supportsReasoningSummaries ||
+    settings.supportsReasoningSummaries === true;
   const effort = settings.reasoningEffort ?? info.defaultReasoningEffort;
   const summary = settings.reasoningSummary ?? info.defaultReasoningSummary;
   const reasoning = sendsReasoning

@@ -186,6 +186,20 @@ Deno.test("modelParameters: catalog defaults, config settings and unknown models
         text: undefined,
         parallelToolCalls: false,
       }],
+      // Upstream 0.115.0: forcing it on gives an unknown model no default effort; forcing it off
+      // takes nothing from a model the catalog credits with reasoning.
+      [{ model: "local-llm", supportsReasoningSummaries: true }, {
+        reasoning: { summary: "auto" },
+        include: ["reasoning.encrypted_content"],
+        text: undefined,
+        parallelToolCalls: false,
+      }],
+      [{ model: "gpt-5.1-codex", reasoningEffort: "none", supportsReasoningSummaries: false }, {
+        reasoning: { effort: "none", summary: "auto" },
+        include: ["reasoning.encrypted_content"],
+        text: undefined,
+        parallelToolCalls: false,
+      }],
     ];
   for (const [settings, expected] of cases) {
     assert.deepEqual(modelParameters(settings), expected, settings.model);

@@ -97,17 +97,24 @@ Deno.test("resume: every upstream 0.115.0 rollout starts with what upstream's la
     // Outputs over the history budget are cut at a byte position, and the normaliser changed
     // lengths inside them (chunk ids, wall times): the conformance run compares those instead.
     if (scenario.startsWith("unknown-model-big-output")) continue;
-    const parsed = await parsedFile(dir, "rollouts", "1.jsonl");
-    assert.equal(parsed.invalid, 0, `${scenario}: ${parsed.problems.join("; ")}`);
-    assert.equal(parsed.ignored, 0, scenario);
     const runs = (await readdir(dir)).filter((name) => name.startsWith("run-")).sort();
-    const input = await lastInput(dir, runs.at(-1)!);
-    // The rollout keeps outputs whole; the history cuts them to the model's budget (the agent
-    // does that when it restores a history), so compare in the history's form.
-    const model = lastTurnModel(parsed.entries);
-    const tools = new ToolRegistry([], { outputBudget: modelInfo(model).truncation });
-    const history = rebuildSession(parsed.entries).history.map((item) => tools.historyForm(item));
-    assert.deepEqual(history.slice(0, input.length), input, scenario);
+    // Runs that each started a session (one rollout per run) are compared pairwise; otherwise the
+    // first rollout holds the session that the last run continued.
+    const pairs = runs.length > 1 && rollouts.length === runs.length
+      ? runs.map((run, i) => [run, `${i + 1}.jsonl`])
+      : [[runs.at(-1)!, "1.jsonl"]];
+    for (const [run, rollout] of pairs) {
+      const parsed = await parsedFile(dir, "rollouts", rollout);
+      assert.equal(parsed.invalid, 0, `${scenario}: ${parsed.problems.join("; ")}`);
+      assert.equal(parsed.ignored, 0, scenario);
+      const input = await lastInput(dir, run);
+      // The rollout keeps outputs whole; the history cuts them to the model's budget (the agent
+      // does that when it restores a history), so compare in the history's form.
+      const model = lastTurnModel(parsed.entries);
+      const tools = new ToolRegistry([], { outputBudget: modelInfo(model).truncation });
+      const history = rebuildSession(parsed.entries).history.map((item) => tools.historyForm(item));
+      assert.deepEqual(history.slice(0, input.length), input, `${scenario} ${run}`);
+    }
     checked++;
   }
   assert.ok(checked >= 20, `only ${checked} scenarios checked`);

@@ -69,6 +69,8 @@ export interface TurnSettings {
   summary?: string;
   /** The AGENTS.md text, when the workspace has one. */
   userInstructions?: string | null;
+  /** `developer_instructions` of config.toml, recorded as upstream records them. */
+  configDeveloperInstructions?: string;
   /** `exec --output-schema`, recorded as upstream records it. */
   outputSchema?: unknown;
   truncationPolicy?: { mode: string; limit: number };
@@ -96,6 +98,9 @@ export function turnContextPayload(turnId: string, s: TurnSettings) {
     ...(s.effort ? { effort: s.effort } : {}),
     summary: s.summary ?? "auto",
     ...(s.userInstructions ? { user_instructions: s.userInstructions } : {}),
+    ...(s.configDeveloperInstructions
+      ? { developer_instructions: s.configDeveloperInstructions }
+      : {}),
     ...(s.outputSchema !== undefined ? { final_output_json_schema: s.outputSchema } : {}),
     truncation_policy: s.truncationPolicy ?? { mode: "tokens", limit: 10_000 },
   };
