@@ -8,7 +8,7 @@ import {
   type ChatMessage,
   type ChatRequest,
   type ChatToolChoice,
-} from "../protocol/mod.ts";
+} from "../protocol/chat.ts";
 import type { Conversation, Part, Turn } from "./conversation.ts";
 import { partsText } from "./conversation.ts";
 import { DownstreamError } from "./errors.ts";

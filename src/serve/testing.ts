@@ -2,13 +2,9 @@
 // HTTP, and the proxy itself on a free port. Each backend answers request N with reply N,
 // captures every request, and rejects bodies that break its wire schema or leave a tool call
 // unanswered, as real backends do.
-import {
-  ChatRequest,
-  encodeSseFrame,
-  MessagesRequest,
-  type ResponseEvent,
-  type ResponsesRequest,
-} from "../protocol/mod.ts";
+import { encodeSseFrame, type ResponseEvent, type ResponsesRequest } from "../protocol/mod.ts";
+import { ChatRequest } from "../protocol/chat.ts";
+import { MessagesRequest } from "../protocol/messages.ts";
 import { type RunningServer, serveHttp } from "../platform/mod.ts";
 // Test support only: the proxy is driven by the project's own client, as the agent uses it.
 import { Secret } from "../config/mod.ts";
