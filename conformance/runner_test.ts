@@ -1,7 +1,8 @@
 // The harness end to end with a stand-in CLI (testdata/fake_agent.ts): real subprocesses, a real
 // fake server, real git and temp dirs.
 import assert from "node:assert/strict";
-import { mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { spawn } from "node:child_process";
+import { chmod, copyFile, mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { homedir, tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import process from "node:process";
@@ -9,7 +10,7 @@ import { fileURLToPath } from "node:url";
 import { readFixture, writeFixture } from "./fixtures.ts";
 import { normaliseRecording } from "./normalise.ts";
 import { fixtureDir, runConformance } from "./runner.ts";
-import { runScenario, type Subject, WORKDIR_NAME } from "./sandbox.ts";
+import { endLeftovers, runScenario, type Subject, WORKDIR_NAME } from "./sandbox.ts";
 import { type ConformanceScenario, parseConformanceScenario, scenarioDigest } from "./scenario.ts";
 
 const HERE = dirname(fileURLToPath(import.meta.url));
@@ -83,6 +84,33 @@ Deno.test("a run that outlives its timeout is killed and says so", async () => {
   );
   assert.equal(raw.runs[0].exit_code, null);
   assert.match(raw.runs[0].stderr, /killed after 200 ms/);
+});
+
+Deno.test("endLeftovers ends what runs a program from the run's folder, and nothing else", async () => {
+  const base = await mkdtemp(join(tmpdir(), "tscodex-leftovers-"));
+  const start = async (folder: string) => {
+    const program = join(base, folder, "sleep");
+    await mkdir(dirname(program), { recursive: true });
+    await copyFile("/bin/sleep", program);
+    await chmod(program, 0o755);
+    // Detached, as upstream's daemon is: a session of its own that outlives its parent.
+    const child = spawn(program, ["30"], { detached: true, stdio: "ignore" });
+    await new Promise((resolve) => child.once("spawn", resolve));
+    const ended = new Promise<string | null>((resolve) => child.once("exit", (_, s) => resolve(s)));
+    return { pid: child.pid!, ended };
+  };
+  const inRun = await start("run/codex-home/bin");
+  const outside = await start("other");
+  try {
+    assert.deepEqual(await endLeftovers(join(base, "run")), [inRun.pid]);
+    assert.equal(await inRun.ended, "SIGKILL");
+    assert.doesNotThrow(() => process.kill(outside.pid, 0), "a program elsewhere keeps running");
+    assert.deepEqual(await endLeftovers(join(base, "run")), [], "nothing is left the second time");
+  } finally {
+    process.kill(outside.pid, "SIGKILL");
+    await outside.ended;
+    await rm(base, { recursive: true, force: true });
+  }
 });
 
 Deno.test("runner: the same behaviour passes, a different one shows where it differs", async () => {

@@ -3,7 +3,16 @@
 // shell, stdin from /dev/null, and the embedded fake server as the only model provider.
 import { Buffer } from "node:buffer";
 import { spawn } from "node:child_process";
-import { mkdir, mkdtemp, readdir, readFile, realpath, rm, writeFile } from "node:fs/promises";
+import {
+  mkdir,
+  mkdtemp,
+  readdir,
+  readFile,
+  readlink,
+  realpath,
+  rm,
+  writeFile,
+} from "node:fs/promises";
 import { createHash } from "node:crypto";
 import { dirname, join, relative } from "node:path";
 import process from "node:process";
@@ -193,6 +202,34 @@ export function countFinishedTurns(rollouts: RolloutRecord[]): number {
   return count;
 }
 
+/**
+ * Ends the processes still running a program from under `root`, and returns their ids. Upstream
+ * 0.169's TUI copies itself into CODEX_HOME and starts an app-server daemon and an updater from
+ * there, in sessions of their own, which outlive the TUI; nothing else would ever stop them. Only
+ * Linux's /proc tells; elsewhere nothing is found.
+ */
+export async function endLeftovers(root: string): Promise<number[]> {
+  let pids: string[];
+  try {
+    pids = (await readdir("/proc")).filter((name) => /^\d+$/.test(name));
+  } catch {
+    return [];
+  }
+  const ended: number[] = [];
+  for (const pid of pids) {
+    const exe = await readlink(`/proc/${pid}/exe`).catch(() => "");
+    if (!exe.startsWith(`${root}/`)) continue;
+    try {
+      // The run is over and recorded: nothing these processes do now is wanted.
+      process.kill(Number(pid), "SIGKILL");
+      ended.push(Number(pid));
+    } catch {
+      // It ended by itself meanwhile.
+    }
+  }
+  return ended;
+}
+
 export interface SandboxOptions {
   /** Parent folder of the per-scenario folders; must not be under /tmp for upstream 0.115. */
   workRoot: string;
@@ -243,6 +280,11 @@ export async function runScenario(
       await git(roots.cwd, gitEnv, "add", "-A");
       await git(roots.cwd, gitEnv, "commit", "-q", "--allow-empty", "-m", "init");
     }
+    for (const [path, content] of Object.entries(scenario.after_commit_files ?? {})) {
+      const target = join(roots.cwd, path);
+      await mkdir(dirname(target), { recursive: true });
+      await writeFile(target, content);
+    }
     await server.start();
     let config = mergeConfig(baseConfig(server.baseUrl), scenario.config);
     // Upstream's TUI asks whether to trust an unknown work dir before anything else; a user who
@@ -271,7 +313,9 @@ export async function runScenario(
         timeoutMs,
         profile: subject.tty,
         world: {
-          requests: () => server.requests.length - before,
+          // The main script's requests only: what a route answers (upstream 0.169's thread-title
+          // requests) comes beside the turn's own, in an order of its own.
+          requests: () => server.requests.slice(before).filter((r) => r.route === undefined).length,
           turns: async () => countFinishedTurns(await readRollouts(roots.codexHome)),
         },
         log: options.log,
@@ -325,6 +369,8 @@ export async function runScenario(
       wallMs,
     };
   } finally {
+    const ended = await endLeftovers(root);
+    if (ended.length) options.log?.(`  ended ${ended.length} process(es) left running`);
     await server.close();
     if (!options.keep) await rm(root, { recursive: true, force: true });
     else options.log?.(`  kept ${root}`);

@@ -37,6 +37,11 @@ export const ConformanceScenario = z.strictObject({
   files: z.record(z.string(), z.string()).default({ "README.md": "# demo\n" }),
   /** Make the work dir a git repository with one commit of `files` (upstream checks for one). */
   git: z.boolean().default(true),
+  /**
+   * Files written (path → content) after that commit: uncommitted changes, e.g. for a review. No
+   * default, so other scenarios keep the digest they were recorded with.
+   */
+  after_commit_files: z.record(z.string(), z.string()).optional(),
   runs: z.array(Run).min(1),
   /** The fake server's script, shared by all runs in order (a resumed run continues it). */
   responses: z.array(ScriptedResponse).min(1),

@@ -17,7 +17,10 @@ export const TtyStep = z.union([
   z.strictObject({ text: z.string().min(1) }),
   /** Presses one key. */
   z.strictObject({ key: KeyName }),
-  /** Waits until the fake server has received this many requests since the run started. */
+  /**
+   * Waits until the fake server's main script has answered this many requests since the run
+   * started (requests a route takes do not count).
+   */
   z.strictObject({ wait_requests: z.number().int().min(1) }),
   /** Waits until the rollouts record this many finished turns (`task_complete`). */
   z.strictObject({ wait_turns: z.number().int().min(1) }),
@@ -86,7 +89,7 @@ export const KEY_AFTER_TEXT_MS = 300;
 const POLL_MS = 50;
 
 export interface TtyWorld {
-  /** Requests the fake server has received since the run started. */
+  /** Requests the fake server's main script has received since the run started. */
   requests(): number;
   /** Finished turns recorded in the rollouts so far. */
   turns(): Promise<number>;

@@ -47,10 +47,23 @@ function lateGitFacts(scenario: ConformanceScenario, recording: Recording): bool
     return false;
   }
   return recording.runs.some((run) =>
-    run.requests.some((request) =>
-      !/"workspaces"/.test(request.headers["x-codex-turn-metadata"] ?? '"workspaces"')
-    )
+    run.requests.some((request) => {
+      const metadata = request.headers["x-codex-turn-metadata"] ?? '"workspaces"';
+      return !isTitleRequest(metadata) && !/"workspaces"/.test(metadata);
+    })
   );
+}
+
+/**
+ * 0.169's TUI asks for a thread title in a side thread of its own, whose turn metadata never has
+ * workspace facts: such a request says nothing about the turn's git facts coming late.
+ */
+function isTitleRequest(metadata: string): boolean {
+  try {
+    return (JSON.parse(metadata) as { thread_source?: unknown })?.thread_source === "thread_title";
+  } catch {
+    return false;
+  }
 }
 
 const ATTEMPTS = 4;

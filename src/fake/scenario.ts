@@ -109,10 +109,19 @@ export const ScriptRoute = z.strictObject({
   name: z.string().regex(/^[A-Za-z0-9_-]+$/, "letters, digits, dashes and underscores"),
   /** The header's name (any case). */
   header: z.string().regex(/^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/, "an HTTP header name"),
-  /** The header's exact value; any value when absent. */
+  /** The header's exact value; any value when absent (and `contains` is absent too). */
   value: z.string().optional(),
+  /**
+   * A text the header's value must contain, for headers that mix a marker with values that change
+   * from run to run (upstream's title requests say `"thread_source":"thread_title"` among ids in
+   * `x-codex-turn-metadata`).
+   */
+  contains: z.string().min(1).optional(),
   responses: z.array(ScriptedResponse).min(1),
   after_last: AfterLast,
+}).refine((route) => route.value === undefined || route.contains === undefined, {
+  message: "value and contains exclude each other: give one",
+  path: ["contains"],
 });
 export type ScriptRoute = z.infer<typeof ScriptRoute>;
 

@@ -384,11 +384,12 @@ export class FakeResponsesServer {
     ).map(({ request }) => request);
   }
 
-  /** The first route whose header the request carries, or `undefined` for the main script. */
+  /** The first route whose header the request carries (and matches), or `undefined` for the main script. */
   #routeOf(headers: Headers): ScriptRoute | undefined {
     return this.scenario.routes.find((route) => {
       const value = headers.get(route.header);
-      return value !== null && (route.value === undefined || value === route.value);
+      return value !== null && (route.value === undefined || value === route.value) &&
+        (route.contains === undefined || value.includes(route.contains));
     });
   }
 

@@ -380,6 +380,44 @@ Deno.test("routes: requests with a header get their own script, in their own ord
   });
 });
 
+Deno.test("routes: contains takes requests whose header value holds a text", async () => {
+  const marker = '"thread_source":"thread_title"';
+  await withServer({
+    responses: [
+      { output: [{ type: "message", text: "main 1" }] },
+      { output: [{ type: "message", text: "main 2" }] },
+    ],
+    routes: [{
+      name: "title",
+      header: "x-codex-turn-metadata",
+      contains: marker,
+      after_last: "repeat_last",
+      responses: [{ output: [{ type: "message", text: '{"title":"Say hi"}' }] }],
+    }],
+  }, async (server) => {
+    const text = async (metadata?: string) => {
+      const headers: Record<string, string> = metadata === undefined
+        ? {}
+        : { "x-codex-turn-metadata": metadata };
+      const done = (await events(await post(server, REQUEST, headers))).find((e) =>
+        e.type === "response.output_item.done"
+      )!.item as { id: string; content: Array<{ text: string }> };
+      return `${done.id} ${done.content[0].text}`;
+    };
+    const title = (id: string) => `{"session_id":"${id}",${marker},"model":"m"}`;
+    assert.equal(await text(title("a1")), 'msg_title_0_0 {"title":"Say hi"}');
+    assert.equal(await text('{"session_id":"b2","thread_source":"user"}'), "msg_0_0 main 1");
+    assert.equal(
+      await text(title("c3")),
+      'msg_title_1_0 {"title":"Say hi"}',
+      "past its script the route repeats its last answer",
+    );
+    assert.equal(await text(), "msg_1_0 main 2", "a request without the header is the main's");
+    assert.deepEqual(server.requests.map((r) => r.route), ["title", undefined, "title", undefined]);
+    assert.deepEqual(server.requestsByScript().map((r) => r.index), [0, 2, 1, 3]);
+  });
+});
+
 Deno.test("output_field templates pull a field out of a call's JSON output", async () => {
   const calls = await answerTo(
     [
@@ -408,7 +446,7 @@ Deno.test("output_field templates pull a field out of a call's JSON output", asy
   );
 });
 
-Deno.test("route errors name the route: a duplicate name, a bad header, an empty script", () => {
+Deno.test("route errors name the route: a duplicate name, a bad header, an empty script, value with contains", () => {
   const route = { name: "sub", header: "x-openai-subagent", responses: [{}] };
   const fails = (routes: unknown[], path: string, message: RegExp) =>
     assert.throws(
@@ -419,5 +457,11 @@ Deno.test("route errors name the route: a duplicate name, a bad header, an empty
   fails([{ ...route, header: "bad header" }], "routes[0].header", /HTTP header name/);
   fails([{ ...route, responses: [] }], "routes[0].responses", /./);
   fails([{ ...route, extra: 1 }], "routes[0]", /extra/);
+  fails(
+    [{ ...route, value: "collab_spawn", contains: "collab" }],
+    "routes[0].contains",
+    /value and contains exclude each other/,
+  );
+  fails([{ ...route, contains: "" }], "routes[0].contains", /./);
   assert.deepEqual(parseScenario({ responses: [{}] }).routes, [], "routes are optional");
 });
