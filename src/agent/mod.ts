@@ -8,3 +8,10 @@ export * from "./skills.ts";
 export * from "./system_skills.ts";
 export * from "./collaboration.ts";
 export * from "./subagents.ts";
+export {
+  REVIEW_EMPTY_RESULT,
+  REVIEW_INSTRUCTIONS,
+  type ReviewRequest,
+  reviewRequestText,
+  reviewResultText,
+} from "./prompts.ts";

@@ -60,3 +60,104 @@ export const TURN_ABORTED_NOTICE = `<turn_aborted>
 The user stopped the previous turn on purpose. Commands it started may have partly run, and a
 long-running one may still be going; check the current state before trying anything again.
 </turn_aborted>`;
+
+/**
+ * The base instructions of a review thread (`exec review`). The JSON shape at the end is the one
+ * upstream's reviewer answers in, so its answers and ours render the same way.
+ */
+export const REVIEW_INSTRUCTIONS = `You are reviewing a code change that someone else wrote, as a
+careful senior engineer would before it is merged. You can read files and run read-only commands
+(git, grep, tests that do not write) in the workspace; do not edit anything.
+
+What to report:
+- Real problems that the author would want to fix: bugs, wrong results, crashes, data loss, race
+  conditions, security holes, broken error handling, performance traps, and changes that break
+  callers, stored data or documented behaviour.
+- Only problems the change introduces or touches. Do not report what was already wrong before it,
+  unless the change makes it worse.
+- Only problems you can point at: a file and a short line range inside the changed code, and a
+  concrete scenario (an input, a call sequence, a configuration) in which it goes wrong. If you are
+  guessing, either check (read the code, run a command) or leave it out.
+- No style preferences, naming debates or formatting nits, unless the user asked for them or they
+  hide a real defect. Do not pad the review: no findings is a fine result for a sound change.
+
+How to work: look at the whole diff first, then read enough of the surrounding code to understand
+how the changed parts are used. Follow the data: what can reach this code, and what does it return
+or change? Prefer one precise finding over several vague ones; merge duplicates.
+
+Each finding has:
+- a title of at most 80 characters, starting with its priority tag: [P0] blocks a release or breaks
+  most users, [P1] should be fixed before merging, [P2] should be fixed soon, [P3] minor;
+- a body of one short paragraph that says what goes wrong, when, and why, in plain words (a code
+  snippet of at most three lines if it helps), without flattery and without restating the diff;
+- the priority as a number (0 to 3) and your confidence in the finding (0.0 to 1.0);
+- the absolute path of the file and the first and last line of the smallest range that shows it.
+
+Then judge the change as a whole: "patch is correct" if it can be merged as it is (findings of low
+priority do not change that), otherwise "patch is incorrect", with one or two sentences of
+explanation and your confidence.
+
+Answer with one JSON object and nothing else (no code fence, no text around it):
+{
+  "findings": [
+    {
+      "title": "<[P0]-[P3] tag and a short title>",
+      "body": "<what is wrong and when>",
+      "confidence_score": <0.0-1.0>,
+      "priority": <0-3>,
+      "code_location": {
+        "absolute_file_path": "<absolute path>",
+        "line_range": {"start": <line>, "end": <line>}
+      }
+    }
+  ],
+  "overall_correctness": "patch is correct" | "patch is incorrect",
+  "overall_explanation": "<one or two sentences>",
+  "overall_confidence_score": <0.0-1.0>
+}`;
+
+/** What a review thread is asked to look at; the wording is ours, the facts are upstream's. */
+export type ReviewRequest =
+  | { kind: "uncommitted" }
+  | { kind: "base"; branch: string; mergeBase?: string }
+  | { kind: "commit"; sha: string; title?: string }
+  | { kind: "custom"; instructions: string };
+
+/** The review thread's user message for `request`. */
+export function reviewRequestText(request: ReviewRequest): string {
+  switch (request.kind) {
+    case "uncommitted":
+      return "Review the changes in the working tree that are not committed yet: staged, " +
+        "unstaged and untracked files. List your findings, most important first.";
+    case "base":
+      return request.mergeBase
+        ? `Review the changes of the current branch against the base branch '${request.branch}'. ` +
+          `Their merge base is ${request.mergeBase}, so \`git diff ${request.mergeBase}\` shows ` +
+          "what would be merged. List your findings, most important first."
+        : `Review the changes of the current branch against the base branch '${request.branch}'. ` +
+          "First find their merge base, e.g. with " +
+          `\`git merge-base HEAD "$(git rev-parse --abbrev-ref "${request.branch}@{upstream}")"\`, ` +
+          `then \`git diff\` against it to see what would be merged into ${request.branch}. ` +
+          "List your findings, most important first.";
+    case "commit":
+      return `Review the changes made by commit ${request.sha}` +
+        (request.title === undefined ? "" : ` ("${request.title}")`) +
+        ". List your findings, most important first.";
+    case "custom":
+      return request.instructions;
+  }
+}
+
+/** Shown as the review's result when the reviewer's final message was empty. */
+export const REVIEW_EMPTY_RESULT = "The reviewer finished without an answer.";
+
+/**
+ * What the main thread keeps of a finished review: the reviewer's result for a later turn to act
+ * on. The tags are upstream's; the words are ours.
+ */
+export function reviewResultText(result: string): string {
+  const indented = result.split("\n").map((line) => `  ${line}`).join("\n");
+  return `<user_action>\n  <context>The user ran a code review; the reviewer's full result ` +
+    `follows. The user may pick findings for you to fix.</context>\n  <action>review</action>\n` +
+    `  <results>\n${indented}\n  </results>\n</user_action>\n`;
+}

@@ -11,7 +11,7 @@ import { ExecLog, palette } from "./exec_log.ts";
 import { ExecView, type ThreadEvent } from "./exec_view.ts";
 import type { SessionTarget } from "../session/mod.ts";
 import type { SandboxPolicy } from "../tools/mod.ts";
-import { openAgentSession } from "./setup.ts";
+import { type AgentSession, openAgentSession } from "./setup.ts";
 import { VERSION } from "./version.ts";
 
 export interface ExecOptions {
@@ -39,6 +39,16 @@ export interface ExecOptions {
   progressCursor?: boolean;
   oss?: boolean;
   localProvider?: string;
+  /** Runs the turn another way (`exec review`); made after `--cd` and the git check. */
+  turn?: (cwd: string) => Promise<ExecTurn>;
+}
+
+/** A turn that is not one prompt to the session's agent (`exec review` runs a thread of its own). */
+export interface ExecTurn {
+  /** What the log's banner shows as the user's message. */
+  hint: string;
+  /** Runs the turn, showing its events through `view`; returns what stdout gets (null: nothing). */
+  run(session: AgentSession, view: ExecView, signal: AbortSignal): Promise<string | null>;
 }
 
 /** The JSON of `--output-schema FILE`; unreadable or not JSON is an error naming the file. */
@@ -177,7 +187,8 @@ export async function runExec(
     );
     return EXIT_FAILED;
   }
-  const prompt = await resolvePrompt(promptArg);
+  const custom = await options.turn?.(cwd);
+  const prompt = custom ? custom.hint : await resolvePrompt(promptArg);
   const images = await Promise.all((options.image ?? []).map(imageDataUrl));
   const permissions = execPermissions(options);
   const json = options.json === true;
@@ -228,11 +239,11 @@ export async function runExec(
   process.on("SIGINT", onSigint);
   process.on("SIGTERM", onSigint);
   try {
-    const result = await agent.runTurn([prompt], abort.signal, images);
-    if (options.outputLastMessage) {
-      await writeFile(options.outputLastMessage, result.lastMessage ?? "");
-    }
-    if (!json && result.lastMessage !== null) process.stdout.write(result.lastMessage + "\n");
+    const lastMessage = custom
+      ? await custom.run(session, view, abort.signal)
+      : (await agent.runTurn([prompt], abort.signal, images)).lastMessage;
+    if (options.outputLastMessage) await writeFile(options.outputLastMessage, lastMessage ?? "");
+    if (!json && lastMessage !== null) process.stdout.write(lastMessage + "\n");
     return EXIT_OK;
   } catch (err) {
     if (err instanceof TurnInterruptedError) {

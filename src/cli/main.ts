@@ -119,6 +119,28 @@ function buildProgram(setExit: (code: number) => void, argvHasSeparator: boolean
     setExit(await runExec(merged.last ? session ?? prompt : prompt, { ...merged, resume }));
   });
 
+  withExecOptions(
+    exec.command("review")
+      .description("review code changes in a thread of its own; the findings go to the log")
+      .argument("[prompt]", "review instructions (used when no target flag is given)")
+      .addOption(
+        new Option("--uncommitted", "review staged, unstaged and untracked changes")
+          .conflicts(["base", "commit"]),
+      )
+      .addOption(
+        new Option("--base <branch>", "review the changes against this base branch")
+          .conflicts(["uncommitted", "commit"]),
+      )
+      .addOption(
+        new Option("--commit <sha>", "review the changes made by this commit")
+          .conflicts(["uncommitted", "base"]),
+      )
+      .option("--title <title>", "with --commit, the commit's title for the review"),
+  ).action(async (prompt: string | undefined, opts, command) => {
+    const { runReview } = await import("./review.ts");
+    setExit(await runReview(prompt, { ...command.parent.opts(), ...opts }));
+  });
+
   program.command("resume")
     .description("continue a recorded session interactively")
     .argument("[session]", "the session id (or thread name)")

@@ -21,6 +21,7 @@ import {
   rolloutListener,
   type SandboxMode,
   settingsUpdateContext,
+  SUBAGENT_HEADER,
   SubAgentManager,
   type SubAgentManagerOptions,
   userInstructions,
@@ -82,8 +83,12 @@ export interface AgentSessionOptions {
   addDirs?: string[];
   /** The JSON schema the final answer must follow (`exec --output-schema`). */
   outputSchema?: unknown;
-  /** `exec` or `cli`, recorded in the rollout's session_meta. */
-  source: "exec" | "cli";
+  /** `exec` or `cli`, recorded in the rollout's session_meta; a review thread's names it. */
+  source: "exec" | "cli" | { subagent: "review" };
+  /** Offer only these tools (a review thread's fixed set); all of them when unset. */
+  onlyTools?: readonly string[];
+  /** The `x-openai-subagent` header value of a thread that works for another (`review`). */
+  subagent?: string;
   onEvent: (event: AgentEvent) => void;
   /** Where to say that the offline demo is in use. */
   notice: (text: string) => void;
@@ -104,6 +109,8 @@ export interface AgentSession {
   contextWindow: number;
   /** The rollout file this session appends to. */
   rolloutPath: string;
+  /** Its recorder, for lines of a flow the agent does not run itself (a review's). */
+  recorder: RolloutRecorder;
   sandboxMode: SandboxMode;
   approvalPolicy: ApprovalPolicy;
   config: Config;
@@ -302,8 +309,8 @@ export async function openAgentSession(options: AgentSessionOptions): Promise<Ag
   // Each sub-agent keeps a rollout of its own, naming its parent, as upstream's do.
   const childRecorders: RolloutRecorder[] = [];
   const identity = clientIdentity(options.originator, VERSION, process.env);
-  const headersFor = (id: string) =>
-    sessionHeaders({
+  const headersFor = (id: string) => {
+    const headers = sessionHeaders({
       identity,
       sessionId: id,
       cwd,
@@ -311,6 +318,13 @@ export async function openAgentSession(options: AgentSessionOptions): Promise<Ag
       // An ephemeral session reports no workspace in its turn metadata, as upstream's.
       git: id !== sessionId ? undefined : options.ephemeral ? Promise.resolve(undefined) : git,
     });
+    const subagent = options.subagent;
+    if (subagent === undefined) return headers;
+    return async (context: { turnId: string }) => ({
+      ...await headers(context),
+      [SUBAGENT_HEADER]: subagent,
+    });
+  };
   // Upstream's feature flags: sub-agents are on unless disabled, the others opt-in.
   const { features } = config;
   const codeCells = features.code_mode ? new CodeCells() : undefined;
@@ -361,6 +375,8 @@ export async function openAgentSession(options: AgentSessionOptions): Promise<Ag
     },
   });
   if (features.multi_agent !== false) subAgents.register(tools);
+  const onlyTools = options.onlyTools;
+  if (onlyTools) tools.retain((name) => onlyTools.includes(name));
   installSystemSkills(home, VERSION);
   const contextOptions: ContextOptions = {
     environment,
@@ -411,6 +427,7 @@ export async function openAgentSession(options: AgentSessionOptions): Promise<Ag
     agent,
     contextWindow,
     rolloutPath: rollout.path,
+    recorder: rollout.recorder,
     sandboxMode,
     approvalPolicy,
     config,

@@ -22,7 +22,7 @@ export interface GitFacts {
   hasChanges: boolean;
 }
 
-function git(cwd: string, args: string[]): Promise<{ ok: boolean; out: string }> {
+export function git(cwd: string, args: string[]): Promise<{ ok: boolean; out: string }> {
   return new Promise((resolve) => {
     execFile(
       "git",

@@ -158,6 +158,12 @@ export class ToolRegistry {
     this.#specs = undefined;
   }
 
+  /** Drops every tool `keep` says no to (a review thread offers a fixed few). */
+  retain(keep: (name: string) => boolean): void {
+    for (const name of this.#tools.keys()) if (!keep(name)) this.#tools.delete(name);
+    this.#specs = undefined;
+  }
+
   get(name: string): ToolDef | undefined {
     return this.#tools.get(name);
   }
