@@ -137,7 +137,11 @@ function sandboxFor(
   const table = config.table.sandbox_workspace_write;
   if (mode !== "workspace-write") return { mode };
   const memories = join(config.home, "memories");
-  mkdirSync(memories, { recursive: true });
+  try {
+    mkdirSync(memories, { recursive: true });
+  } catch {
+    // A read-only CODEX_HOME: the root is listed anyway and the sandbox skips what is missing.
+  }
   return {
     mode,
     writableRoots: [
