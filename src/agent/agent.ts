@@ -2,6 +2,8 @@
 // and sample again until a response asks for no tools and no steer input is waiting.
 import {
   abortedOutputs,
+  IMAGE_CLOSE_TAG,
+  imageOpenTag,
   isToolCall,
   type MessageItem,
   messageText,
@@ -33,7 +35,13 @@ import { buildCompactedHistory, COMPACTION_PROMPT } from "./compact.ts";
 import { TURN_ABORTED_NOTICE } from "./prompts.ts";
 
 export type AgentEvent =
-  | { type: "turn_started"; turnId: string; texts: string[] }
+  | {
+    type: "turn_started";
+    turnId: string;
+    texts: string[];
+    /** Paths of the image files attached to the message, as the rollout records them. */
+    localImages?: string[];
+  }
   /** Items entered the history (context, user messages, model output, tool outputs), in order. */
   | { type: "history_appended"; turnId: string; items: ResponseItem[] }
   | { type: "model_called"; turnId: string; iteration: number }
@@ -117,13 +125,25 @@ export class TurnInterruptedError extends Error {
   }
 }
 
-/** A user message: attached images (data URLs) first, then the texts, as upstream orders them. */
-function userMessage(texts: string[], images: string[] = []): ResponseItem {
+/**
+ * A user message: the attached images (data URLs) first, then the texts, as upstream 0.115.0
+ * sends them. Images read from local files (`exec -i`) sit between name tags; images given as
+ * URLs (a sub-agent's items) do not.
+ */
+function userMessage(texts: string[], images: string[] = [], fromFiles = false): ResponseItem {
   return {
     type: "message",
     role: "user",
     content: [
-      ...images.map((image_url) => ({ type: "input_image", image_url })),
+      ...images.flatMap((image_url, i) =>
+        fromFiles
+          ? [
+            { type: "input_text", text: imageOpenTag(i + 1) },
+            { type: "input_image", image_url },
+            { type: "input_text", text: IMAGE_CLOSE_TAG },
+          ]
+          : [{ type: "input_image", image_url }]
+      ),
       ...texts.map((text) => ({ type: "input_text", text })),
     ],
   };
@@ -229,12 +249,13 @@ export class Agent {
     texts: string[],
     signal: AbortSignal = new AbortController().signal,
     images: string[] = [],
+    localImages: string[] = [],
   ): Promise<TurnResult> {
     if (this.#running) throw new Error("a turn is already running; steer it or queue this one");
     const turnId = uuidv7();
     const running = { turnId, steer: [] as string[] };
     this.#running = running;
-    this.#emit({ type: "turn_started", turnId, texts });
+    this.#emit({ type: "turn_started", turnId, texts, localImages });
     let lastMessage: string | null = null;
     try {
       if (!this.#contextRecorded) {
@@ -245,7 +266,7 @@ export class Agent {
       this.#append(turnId, abortedOutputs(this.history));
       await this.#maybeAutoCompact(turnId, signal);
       this.#append(turnId, this.#pendingInput.splice(0));
-      this.#append(turnId, [userMessage(texts, images)]);
+      this.#append(turnId, [userMessage(texts, images, localImages.length > 0)]);
       for (let iteration = 1;; iteration++) {
         if (signal.aborted) throw new TurnInterruptedError();
         if (iteration > 1) await this.#maybeAutoCompact(turnId, signal);

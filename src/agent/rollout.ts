@@ -2,7 +2,7 @@
 // writes for the same turn (task_started, context items, turn_context, the user message and its
 // user_message event, token counts around each request, agent_message before each assistant
 // item, task_complete), so either program can resume the other's sessions.
-import { type MessageItem, messageText, type ResponseItem } from "../protocol/mod.ts";
+import { isImageTag, type MessageItem, messageText, type ResponseItem } from "../protocol/mod.ts";
 import { classify } from "../model/mod.ts";
 import {
   addUsage,
@@ -37,7 +37,8 @@ function inputTexts(item: ResponseItem): string[] | undefined {
     return undefined;
   }
   return (item.content as Array<{ type?: string; text?: string }>)
-    .filter((part) => part.type === "input_text").map((part) => String(part.text));
+    .filter((part) => part.type === "input_text").map((part) => String(part.text))
+    .filter((text) => !isImageTag(text));
 }
 
 function sameTexts(a: readonly string[] | undefined, b: readonly string[]): boolean {
@@ -51,7 +52,9 @@ export function rolloutListener(options: RolloutListenerOptions): (event: AgentE
   const settings = () =>
     typeof options.turnSettings === "function" ? options.turnSettings() : options.turnSettings;
   let info = options.tokenInfo ?? null;
-  let turn: { id: string; texts: string[]; contextRecorded: boolean } | undefined;
+  let turn:
+    | { id: string; texts: string[]; localImages: string[]; contextRecorded: boolean }
+    | undefined;
 
   const recordTurnContext = () => {
     if (!turn || turn.contextRecorded) return;
@@ -64,7 +67,7 @@ export function rolloutListener(options: RolloutListenerOptions): (event: AgentE
       // The turn's own message: upstream puts the turn's settings right before it.
       recordTurnContext();
       recorder.recordItems([item]);
-      recorder.recordEvent(userMessage(turn.texts.join("\n")));
+      recorder.recordEvent(userMessage(turn.texts.join("\n"), turn.localImages));
       return;
     }
     if (item.type === "message" && item.role === "assistant") {
@@ -81,7 +84,12 @@ export function rolloutListener(options: RolloutListenerOptions): (event: AgentE
   return (event) => {
     switch (event.type) {
       case "turn_started":
-        turn = { id: event.turnId, texts: event.texts, contextRecorded: false };
+        turn = {
+          id: event.turnId,
+          texts: event.texts,
+          localImages: event.localImages ?? [],
+          contextRecorded: false,
+        };
         recorder.recordEvent(taskStarted(event.turnId, window, settings().collaborationMode));
         return;
       case "history_appended":

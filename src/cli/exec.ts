@@ -190,6 +190,7 @@ export async function runExec(
   const custom = await options.turn?.(cwd);
   const prompt = custom ? custom.hint : await resolvePrompt(promptArg);
   const images = await Promise.all((options.image ?? []).map(imageDataUrl));
+  const localImages = (options.image ?? []).map((file) => resolve(file));
   const permissions = execPermissions(options);
   const json = options.json === true;
   const writeJson = (event: ThreadEvent) => process.stdout.write(JSON.stringify(event) + "\n");
@@ -241,7 +242,7 @@ export async function runExec(
   try {
     const lastMessage = custom
       ? await custom.run(session, view, abort.signal)
-      : (await agent.runTurn([prompt], abort.signal, images)).lastMessage;
+      : (await agent.runTurn([prompt], abort.signal, images, localImages)).lastMessage;
     if (options.outputLastMessage) await writeFile(options.outputLastMessage, lastMessage ?? "");
     if (!json && lastMessage !== null) process.stdout.write(lastMessage + "\n");
     return EXIT_OK;

@@ -117,8 +117,20 @@ const CASES: Case[] = [
     args: (work) => ["-i", join(work, "pixel.png"), "describe"],
     check: ({ body }) => {
       const parts = lastUser(body).content!;
-      assert.deepEqual(parts.map((p) => p.type), ["input_image", "input_text"]);
-      assert.match(parts[0].image_url!, /^data:image\/png;base64,iVBOR/);
+      // As upstream 0.115.0 sends a file given with -i: the image between its name tags.
+      assert.deepEqual(parts.map((p) => p.type), [
+        "input_text",
+        "input_image",
+        "input_text",
+        "input_text",
+      ]);
+      assert.deepEqual(parts.map((p) => p.text), [
+        "<image name=[Image #1]>",
+        undefined,
+        "</image>",
+        "describe",
+      ]);
+      assert.match(parts[1].image_url!, /^data:image\/png;base64,iVBOR/);
     },
   },
   {

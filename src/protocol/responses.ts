@@ -219,3 +219,12 @@ export function messageText(item: MessageItem): string {
     "",
   );
 }
+
+/** The texts upstream puts around the N-th image file (1-based) attached to a user message. */
+export const imageOpenTag = (n: number) => `<image name=[Image #${n}]>`;
+export const IMAGE_CLOSE_TAG = "</image>";
+
+/** Whether a text part of a user message is one of the tags around an attached image. */
+export function isImageTag(text: string): boolean {
+  return text === IMAGE_CLOSE_TAG || /^<image name=\[Image #\d+\]>$/.test(text);
+}

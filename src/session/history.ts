@@ -2,7 +2,7 @@
 // lines in order, a compaction replacing everything before it, a rollback dropping whole turns,
 // and an "aborted" output after any call a crash left unanswered (upstream sends the same
 // synthetic output, without recording it).
-import { pairDanglingCalls, type ResponseItem } from "../protocol/mod.ts";
+import { isImageTag, pairDanglingCalls, type ResponseItem } from "../protocol/mod.ts";
 import type { RolloutEntry, SessionMeta, TokenInfo, TurnContext } from "./schema.ts";
 
 /** Texts that open the messages upstream puts in the user role for context, not typed by anyone. */
@@ -27,7 +27,8 @@ function userTexts(item: ResponseItem): string[] | undefined {
   }
   return (item.content as Array<{ type?: string; text?: unknown }>)
     .filter((part) => part.type === "input_text" && typeof part.text === "string")
-    .map((part) => part.text as string);
+    .map((part) => part.text as string)
+    .filter((text) => !isImageTag(text));
 }
 
 /** A user-role message that someone typed, as opposed to injected context. */

@@ -5,7 +5,7 @@ import { fileURLToPath } from "node:url";
 import { modelInfo } from "../model/mod.ts";
 import type { ResponseItem } from "../protocol/mod.ts";
 import { ToolRegistry } from "../tools/mod.ts";
-import { rebuildSession } from "./history.ts";
+import { rebuildSession, typedUserText } from "./history.ts";
 import { parseRollout } from "./reader.ts";
 import type { RolloutEntry } from "./schema.ts";
 
@@ -267,4 +267,18 @@ Deno.test("resume: a rollback drops the last turns, context messages are not tur
   ]);
   assert.deepEqual(rebuilt.history.at(-1), user("four"));
   assert.deepEqual(rebuilt.history[1], user("one"));
+});
+
+Deno.test("typedUserText leaves out the tags around an attached image file", () => {
+  const item = {
+    type: "message",
+    role: "user",
+    content: [
+      { type: "input_text", text: "<image name=[Image #1]>" },
+      { type: "input_image", image_url: "data:image/png;base64,AAAA" },
+      { type: "input_text", text: "</image>" },
+      { type: "input_text", text: "what colour is it?" },
+    ],
+  } as ResponseItem;
+  assert.equal(typedUserText(item), "what colour is it?");
 });

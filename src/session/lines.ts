@@ -127,8 +127,15 @@ export function turnAborted(turnId: string, reason: "interrupted" | "replaced") 
   return { type: "turn_aborted", turn_id: turnId, reason };
 }
 
-export function userMessage(message: string) {
-  return { type: "user_message", message, images: [], local_images: [], text_elements: [] };
+/** `localImages`: paths of the image files attached to the message. */
+export function userMessage(message: string, localImages: string[] = []) {
+  return {
+    type: "user_message",
+    message,
+    images: [],
+    local_images: localImages,
+    text_elements: [],
+  };
 }
 
 export function agentMessage(message: string, phase: string | null) {
