@@ -338,9 +338,11 @@ export async function openAgentSession(options: AgentSessionOptions): Promise<Ag
   // offered (its catalog entry decides, as upstream's; the apply_patch_freeform feature adds it).
   const modelTools = {
     outputBudget: outputBudget(model, config),
-    webSearch: config.webSearch === "disabled"
-      ? false as const
-      : { externalWebAccess: config.webSearch === "live" },
+    // Without a sandbox the search is live, as upstream makes it; otherwise the cached index
+    // unless `web_search = "live"`.
+    webSearch: config.webSearch === "disabled" ? false as const : {
+      externalWebAccess: config.webSearch === "live" || sandboxMode === "danger-full-access",
+    },
     applyPatch: features.apply_patch_freeform || modelInfo(model).applyPatch
       ? "freeform" as const
       : false as const,
