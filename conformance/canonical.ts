@@ -121,9 +121,17 @@ function maskNotice(message: unknown): unknown {
   return retry ? `${retry[0]} (<message>)` : "<message>";
 }
 
+/** A file_change item's changes in path order: upstream lists them in hash-map order. */
+function sortedChanges(item: unknown): unknown {
+  if (!isRecord(item) || item.type !== "file_change" || !Array.isArray(item.changes)) return item;
+  const path = (change: unknown) => isRecord(change) ? String(change.path) : "";
+  return { ...item, changes: [...item.changes].sort((a, b) => path(a).localeCompare(path(b))) };
+}
+
 function maskedEvent(event: unknown): unknown {
   const value = masked(event);
   if (!isRecord(value)) return value;
+  if (isRecord(value.item)) value.item = sortedChanges(value.item);
   if (value.type === "error") return { ...value, message: maskNotice(value.message) };
   if (value.type === "turn.failed" && isRecord(value.error)) {
     return { ...value, error: { ...value.error, message: maskNotice(value.error.message) } };

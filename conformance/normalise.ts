@@ -17,6 +17,8 @@ const WALL_TIME = /Wall time: \d+(?:\.\d+)? seconds/g;
 const EXEC_SESSION = /\b(session ID |process id )(\d+)/gi;
 /** Human durations as the plain-mode transcript prints them: `succeeded in 12ms:`. */
 const HUMAN_DURATION = /\bin \d+(?:\.\d+)?(ms|s)\b/g;
+/** An interrupted call's output says how long it had run: `aborted by user after 0.1s`. */
+const ABORTED_AFTER = /\baborted by user after \d+(?:\.\d+)?s\b/g;
 const VERSION = /\b\d+\.\d+\.\d+(?:-[0-9A-Za-z.]+)?\b/g;
 /** A digest, raw or already replaced by its placeholder, is an id and never prose. */
 const HASH_ONLY = /^([0-9a-f]{40,64}|<SHA1#\d+>)$/;
@@ -185,7 +187,8 @@ export class Normaliser {
       .replace(CHUNK_ID, "Chunk ID: <CHUNK>")
       .replace(WALL_TIME, "Wall time: <WALL> seconds")
       .replace(EXEC_SESSION, (_, lead: string, id: string) => `${lead}${this.#label("EXEC", id)}`)
-      .replace(HUMAN_DURATION, "in <DURATION>");
+      .replace(HUMAN_DURATION, "in <DURATION>")
+      .replace(ABORTED_AFTER, "aborted by user after <DURATION>");
     return out;
   }
 

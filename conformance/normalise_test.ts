@@ -74,6 +74,11 @@ function raw(seed: string, options: { root?: string } = {}): RawRecording {
           text: "Written by the program: the history was compacted.",
         }],
       },
+      {
+        type: "function_call_output",
+        call_id: "c2",
+        output: `aborted by user after ${seed === "a1" ? "0.1" : "12.3"}s`,
+      },
     ],
     tools: [{
       type: "function",
@@ -189,7 +194,7 @@ Deno.test("ids are named by role and numbered by first appearance, alike in ever
   assert.deepEqual((body.client_metadata as Record<string, unknown>).b, "<UUID#1>");
 });
 
-Deno.test("paths, ports, dates, chunk ids, wall and measured times, exec sessions", () => {
+Deno.test("paths, ports, dates, chunk ids, wall, measured and aborted-after times, exec sessions", () => {
   const n = normaliseRecording(raw("a1"));
   const request = n.runs[0].requests[0];
   const input = (request.body as { input: Array<Record<string, unknown>> }).input;
@@ -209,6 +214,8 @@ Deno.test("paths, ports, dates, chunk ids, wall and measured times, exec session
   );
   // The same process id in the call's arguments (embedded JSON) and in a rollout.
   assert.equal(input[2].arguments, '{"session_id":"<EXEC#1>","chars":""}');
+  // An interrupted call's run time.
+  assert.equal(input[5].output, "aborted by user after <DURATION>");
   const lines = n.rollouts[0].lines as Array<{ payload: Record<string, unknown> }>;
   assert.equal(lines[1].payload.duration_ms, "<NUM>");
   assert.equal(lines[1].payload.started_at, "<NUM>");

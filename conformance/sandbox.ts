@@ -187,14 +187,16 @@ async function readRollouts(codexHome: string): Promise<RolloutRecord[]> {
 
 /** Turns that ended (`task_complete` events) across rollouts. */
 export function countFinishedTurns(rollouts: RolloutRecord[]): number {
+  return countEvents(rollouts, "task_complete");
+}
+
+/** The `event_msg` lines of this payload type across rollouts (`turn_aborted`, …). */
+export function countEvents(rollouts: RolloutRecord[], type: string): number {
   let count = 0;
   for (const rollout of rollouts) {
     for (const line of rollout.lines) {
       const payload = (line as { type?: unknown; payload?: { type?: unknown } })?.payload;
-      if (
-        (line as { type?: unknown } | null)?.type === "event_msg" &&
-        payload?.type === "task_complete"
-      ) {
+      if ((line as { type?: unknown } | null)?.type === "event_msg" && payload?.type === type) {
         count++;
       }
     }
@@ -317,6 +319,7 @@ export async function runScenario(
           // requests) comes beside the turn's own, in an order of its own.
           requests: () => server.requests.slice(before).filter((r) => r.route === undefined).length,
           turns: async () => countFinishedTurns(await readRollouts(roots.codexHome)),
+          aborted: async () => countEvents(await readRollouts(roots.codexHome), "turn_aborted"),
         },
         log: options.log,
       });

@@ -1,7 +1,8 @@
 // Interactive runs: the program runs in a tmux session of a fixed size and a script of steps types
 // into it, waits for the fake server's requests or the rollout's finished turns, and quits. The
 // same steps drive upstream's TUI and tscodex's REPL; where the two need different keystrokes for
-// one intent (being ready for input, answering a question, quitting), a profile per program maps
+// one intent (being ready for input, answering a question, interrupting, quitting), a profile per
+// program maps
 // the intent to its keystrokes. Screens are never compared: only what the program sends and writes.
 import { spawn } from "node:child_process";
 import { existsSync } from "node:fs";
@@ -24,12 +25,21 @@ export const TtyStep = z.union([
   z.strictObject({ wait_requests: z.number().int().min(1) }),
   /** Waits until the rollouts record this many finished turns (`task_complete`). */
   z.strictObject({ wait_turns: z.number().int().min(1) }),
+  /** Waits until the rollouts record this many interrupted turns (`turn_aborted`). */
+  z.strictObject({ wait_aborted: z.number().int().min(1) }),
   /** Waits until the program shows its input prompt (the program's own notion of ready). */
   z.strictObject({ wait: z.literal("ready") }),
   /** Waits for the program's question and picks its option number N (1-based). */
   z.strictObject({ answer: z.number().int().min(1) }),
   /** Waits until the screen matches this regular expression (program-specific: use sparingly). */
   z.strictObject({ wait_screen: z.string().min(1) }),
+  /**
+   * Waits until this file exists, relative to the work dir: a command the model runs can say it
+   * has started by creating one (`touch started; sleep 30`).
+   */
+  z.strictObject({ wait_file: z.string().min(1) }),
+  /** Interrupts the running turn the program's own way. */
+  z.strictObject({ interrupt: z.literal(true) }),
 ]);
 export type TtyStep = z.infer<typeof TtyStep>;
 
@@ -52,6 +62,8 @@ export interface TtyProfile {
   question: RegExp;
   /** Keystrokes that pick option `n` of the question on screen. */
   answer(n: number): TtyInput[];
+  /** Keystrokes that interrupt the running turn. */
+  interrupt: TtyInput[];
   /** Keystrokes that leave the program. */
   quit: TtyInput[];
 }
@@ -65,6 +77,8 @@ export const CODEX_TUI: TtyProfile = {
   question: /Question \d+\/\d+/,
   // A digit picks that option and, on the last question, submits the answers.
   answer: (n) => [{ key: String(n) }],
+  // "esc to interrupt" while a turn runs; Ctrl-C would also clear the composer.
+  interrupt: [{ key: "Escape" }],
   quit: [{ text: "/quit" }, { key: "Enter" }],
 };
 
@@ -75,6 +89,8 @@ export const TSCODEX_REPL: TtyProfile = {
   ready: /^tscodex(\(\d+%\))?>( |$)/m,
   question: /^answer>( |$)/m,
   answer: (n) => [{ text: String(n) }, { key: "Enter" }],
+  // Ctrl-C interrupts a busy turn (and would leave the REPL when idle).
+  interrupt: [{ key: "C-c" }],
   quit: [{ text: "/quit" }, { key: "Enter" }],
 };
 
@@ -93,6 +109,8 @@ export interface TtyWorld {
   requests(): number;
   /** Finished turns recorded in the rollouts so far. */
   turns(): Promise<number>;
+  /** Interrupted turns recorded in the rollouts so far. */
+  aborted(): Promise<number>;
 }
 
 export interface TtyRunOptions {
@@ -173,7 +191,9 @@ export class TmuxSession {
       options.cwd,
       "/bin/sh",
       "-c",
-      '"$@"; echo $? > "$0"',
+      // A Ctrl-C that reaches the terminal's process group must not end this wrapper before the
+      // program's exit code is written; a trap (not an ignore) leaves the program's SIGINT as is.
+      'trap : INT; "$@"; echo $? > "$0"',
       this.exitFile,
       "env",
       "-i",
@@ -262,9 +282,15 @@ export async function runTty(script: TtyScript, options: TtyRunOptions): Promise
         reached = await until(() => options.world.requests() >= step.wait_requests);
       } else if ("wait_turns" in step) {
         reached = await until(async () => await options.world.turns() >= step.wait_turns);
+      } else if ("wait_aborted" in step) {
+        reached = await until(async () => await options.world.aborted() >= step.wait_aborted);
       } else if ("wait" in step) reached = await until(screenMatches(profile.ready));
       else if ("wait_screen" in step) {
         reached = await until(screenMatches(new RegExp(step.wait_screen, "m")));
+      } else if ("wait_file" in step) {
+        reached = await until(() => existsSync(join(options.cwd, step.wait_file)));
+      } else if ("interrupt" in step) {
+        for (const input of profile.interrupt) await send(input);
       } else if ("answer" in step) {
         reached = await until(screenMatches(profile.question));
         if (reached) { for (const input of profile.answer(step.answer)) await send(input); }

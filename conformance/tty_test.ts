@@ -2,19 +2,22 @@ import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
 import { readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import { countFinishedTurns } from "./sandbox.ts";
+import { countEvents, countFinishedTurns } from "./sandbox.ts";
 import { parseConformanceScenario } from "./scenario.ts";
 import { runTty, type TtyProfile, TtyScript, type TtyWorld, typedTexts } from "./tty.ts";
 
 // A tiny line-oriented program standing in for an agent: it logs what it is given, asks a
-// question on `ask`, and leaves with exit code 7 on `/quit`.
+// question on `ask`, on `work` creates a file and works until interrupted (Ctrl-C), and leaves with
+// exit code 7 on `/quit`.
 const PROGRAM = `
 env > "$OUT/env"
 stty size > "$OUT/size"
+trap 'echo interrupted >> "$OUT/log"; echo interrupted' INT
 printf 'prompt> '
 while IFS= read -r line; do
   case "$line" in
     /quit) exit 7 ;;
+    work) touch started; sleep 30; printf 'prompt> ' ;;
     ask) printf 'Pick one:\\n  1. red\\n  2. blue\\nanswer> '
          IFS= read -r pick; echo "answer:$pick" >> "$OUT/log"; printf 'prompt> ' ;;
     *) echo "line:$line" >> "$OUT/log"; printf 'prompt> ' ;;
@@ -27,6 +30,7 @@ const PROFILE: TtyProfile = {
   ready: /^prompt>( |$)/m,
   question: /^answer>( |$)/m,
   answer: (n) => [{ text: String(n) }, { key: "Enter" }],
+  interrupt: [{ key: "C-c" }],
   quit: [{ text: "/quit" }, { key: "Enter" }],
 };
 
@@ -35,10 +39,11 @@ async function setup() {
   await writeFile(join(dir, "program.sh"), PROGRAM);
   await writeFile(join(dir, "log"), "");
   const lines = async () => (await readFile(join(dir, "log"), "utf8")).split("\n").filter(Boolean);
-  // By default no "requests", and a "turn" is an answered question.
+  // By default no "requests", a "turn" is an answered question and an "aborted" one an interrupt.
   const world: TtyWorld = {
     requests: () => 0,
     turns: async () => (await lines()).filter((l) => l.startsWith("answer:")).length,
+    aborted: async () => (await lines()).filter((l) => l === "interrupted").length,
   };
   const options = (timeoutMs = 20_000) => ({
     command: ["/bin/bash", join(dir, "program.sh")],
@@ -82,7 +87,11 @@ Deno.test("runTty: wait_requests polls the world until the count is reached", as
   const t = await setup();
   // "Requests" are the lines the program logged, as a poller sees them.
   let seen = 0;
-  const world: TtyWorld = { requests: () => seen, turns: () => Promise.resolve(0) };
+  const world: TtyWorld = {
+    requests: () => seen,
+    turns: () => Promise.resolve(0),
+    aborted: () => Promise.resolve(0),
+  };
   const poll = setInterval(async () => (seen = (await t.lines()).length), 20);
   try {
     const exit = await runTty(
@@ -96,6 +105,29 @@ Deno.test("runTty: wait_requests polls the world until the count is reached", as
   } finally {
     clearInterval(poll);
   }
+});
+
+Deno.test("runTty: wait_file waits for the work dir's file, interrupt sends its keys, wait_aborted sees it", async () => {
+  const t = await setup();
+  const exit = await runTty(
+    TtyScript.parse({
+      steps: [
+        { wait: "ready" },
+        { text: "work" },
+        { key: "Enter" },
+        { wait_file: "started" },
+        { interrupt: true },
+        { wait_aborted: 1 },
+        { text: "after" },
+        { key: "Enter" },
+        { wait_screen: "after\nprompt>" },
+      ],
+    }),
+    t.options(),
+  );
+  assert.equal(exit.error, undefined, exit.screen);
+  assert.equal(exit.code, 7, exit.screen);
+  assert.deepEqual(await t.lines(), ["interrupted", "line:after"]);
 });
 
 Deno.test("runTty: the program gets exactly the given environment, in a fixed-size terminal", async () => {
@@ -114,15 +146,17 @@ Deno.test("runTty: the program gets exactly the given environment, in a fixed-si
 });
 
 Deno.test("runTty: a wait that never ends times out, names the step and ends the session", async () => {
-  const t = await setup();
-  const exit = await runTty(
-    TtyScript.parse({ steps: [{ wait: "ready" }, { wait_screen: "never shown" }] }),
-    t.options(1_500),
-  );
-  assert.equal(exit.code, null);
-  assert.match(exit.error ?? "", /step 2 \{"wait_screen":"never shown"\}: timed out/);
-  assert.match(exit.screen, /prompt>/);
-  assert.equal(t.tmuxAlive(), false);
+  for (const wait of [{ wait_screen: "never shown" }, { wait_file: "started" }]) {
+    const t = await setup();
+    const exit = await runTty(
+      TtyScript.parse({ steps: [{ wait: "ready" }, wait] }),
+      t.options(1_500),
+    );
+    assert.equal(exit.code, null);
+    assert.equal(exit.error, `step 2 ${JSON.stringify(wait)}: timed out`);
+    assert.match(exit.screen, /prompt>/);
+    assert.equal(t.tmuxAlive(), false);
+  }
 });
 
 Deno.test("runTty: a program that ends early fails the step it was waiting in", async () => {
@@ -145,6 +179,11 @@ Deno.test("countFinishedTurns counts task_complete events across rollouts", () =
       { name: "a", lines: [started, done, "not json", null] },
       { name: "b", lines: [started, done] },
     ]),
+    2,
+  );
+  const aborted = { type: "event_msg", payload: { type: "turn_aborted", turn_id: "t" } };
+  assert.equal(
+    countEvents([{ name: "a", lines: [started, aborted, done, aborted] }], "turn_aborted"),
     2,
   );
 });

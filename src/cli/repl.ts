@@ -54,16 +54,20 @@ function styles(enabled: boolean): Styles {
 function toolSummary(event: Extract<AgentEvent, { type: "tool_completed" }>): string {
   const { call, output } = event;
   const text = typeof output.output === "string" ? output.output : "(content items)";
+  const firstLine = (text.split("\n").find((line) => line.trim() !== "") ?? "").slice(0, 96);
   if (call.type === "function_call" && call.name === "exec_command") {
     const cmd = (JSON.parse(call.arguments || "{}") as { cmd?: string }).cmd ?? "";
     const status = /Process exited with code (-?\d+)/.exec(text)?.[1];
     const session = /Process running with session ID (\d+)/.exec(text)?.[1];
-    return `[exec] ${cmd} -> ${
-      status !== undefined ? `exit ${status}` : `running (session ${session})`
-    }`;
+    // Neither: the call did not run its course (an interrupt's "aborted by user after 1.2s").
+    const outcome = status !== undefined
+      ? `exit ${status}`
+      : session !== undefined
+      ? `running (session ${session})`
+      : firstLine;
+    return `[exec] ${cmd} -> ${outcome}`;
   }
-  const firstLine = text.split("\n").find((line) => line.trim() !== "") ?? "";
-  return `[${call.name}] ${firstLine.slice(0, 96)}`;
+  return `[${call.name}] ${firstLine}`;
 }
 
 /** Remaining context as a percentage, the way pycodex shows it: a fixed baseline is not counted. */

@@ -147,6 +147,8 @@ Deno.test({
       }
       term.key("C-c");
       await term.waitFor(/\[interrupted\]/, 5000);
+      // The cut-short call says so, rather than naming a session it never had.
+      await term.waitFor(/\[exec\] sleep 30 -> aborted by user after \d+\.\ds/, 5000);
 
       term.type("anything else?");
       await term.waitFor(/back in the old session/);

@@ -206,7 +206,8 @@ export async function planPatch(
         if (destination !== path) overlay.planned.set(path, null);
         overlay.planned.set(destination, updated);
         summary.modified.push(hunk.moveTo ?? hunk.path);
-        summary.changes.push({ path: destination, kind: "update" });
+        // Upstream names a moved file by where it was.
+        summary.changes.push({ path, kind: "update" });
         break;
       }
     }

@@ -23,7 +23,7 @@ export interface PlanStep {
 }
 
 export interface FileChange {
-  /** Absolute path; for a move, the destination. */
+  /** Absolute path; for a move, where the file was (as upstream reports it). */
   path: string;
   kind: "add" | "delete" | "update";
 }
