@@ -31,7 +31,8 @@ export function toHistoryItem(item: ResponseItem): ResponseItem {
         type,
         summary,
         content: content ?? null,
-        ...(encrypted_content !== undefined ? { encrypted_content } : {}),
+        // Upstream replays a reasoning item with `encrypted_content`, null when none came.
+        encrypted_content: encrypted_content ?? null,
         ...rest,
       } as ResponseItem;
     }
