@@ -169,7 +169,10 @@ export class Normaliser {
         const id = value.payload.id;
         if (typeof id === "string") this.#learn("SESSION", id);
       }
-      for (const [k, v] of Object.entries(value)) this.scan(v, k);
+      const entries = Object.entries(value);
+      // As in pass 2: a hash map's key order must not decide which id gets which number.
+      if (key === "client_metadata") entries.sort(([a], [b]) => a.localeCompare(b));
+      for (const [k, v] of entries) this.scan(v, k);
     }
   }
 

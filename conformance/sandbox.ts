@@ -11,8 +11,10 @@ import {
   readlink,
   realpath,
   rm,
+  rmdir,
   writeFile,
 } from "node:fs/promises";
+import { existsSync } from "node:fs";
 import { createHash } from "node:crypto";
 import { dirname, join, relative } from "node:path";
 import process from "node:process";
@@ -232,6 +234,21 @@ export async function endLeftovers(root: string): Promise<number[]> {
   return ended;
 }
 
+/**
+ * Upstream's workspace-write sandbox leaves an empty `/tmp/.git` behind (the mount point of the
+ * read-only `.git` it lays over each writable root, /tmp among them). Left there, it would make
+ * every folder under /tmp look like a git repository.
+ */
+const STRAY_GIT = "/tmp/.git";
+
+async function removeEmptyDir(path: string): Promise<void> {
+  try {
+    await rmdir(path);
+  } catch {
+    // Not there, or not empty (then it is not the stray mount point): leave it.
+  }
+}
+
 export interface SandboxOptions {
   /** Parent folder of the per-scenario folders; must not be under /tmp for upstream 0.115. */
   workRoot: string;
@@ -270,6 +287,7 @@ export async function runScenario(
     }),
     { recordDir: join(root, "record") },
   );
+  const strayGitBefore = existsSync(STRAY_GIT);
   try {
     for (const [path, content] of Object.entries(scenario.files)) {
       const target = join(roots.cwd, path);
@@ -372,6 +390,7 @@ export async function runScenario(
       wallMs,
     };
   } finally {
+    if (!strayGitBefore) await removeEmptyDir(STRAY_GIT);
     const ended = await endLeftovers(root);
     if (ended.length) options.log?.(`  ended ${ended.length} process(es) left running`);
     await server.close();
