@@ -47,6 +47,8 @@ export type AgentEvent =
   | { type: "model_called"; turnId: string; iteration: number }
   /** A response stream began; retries of the same request open again. */
   | { type: "stream_opened"; turnId: string }
+  /** The model began an output item (only its start: the item is whole at item_completed). */
+  | { type: "item_started"; turnId: string; item: ResponseItem }
   | { type: "text_delta"; turnId: string; delta: string }
   | { type: "reasoning_delta"; turnId: string; delta: string }
   | { type: "item_completed"; turnId: string; item: ResponseItem }
@@ -233,6 +235,8 @@ export class Agent {
             return this.#emit({ type: "text_delta", turnId, delta: event.delta });
           case "reasoning_delta":
             return this.#emit({ type: "reasoning_delta", turnId, delta: event.delta });
+          case "item_added":
+            return this.#emit({ type: "item_started", turnId, item: event.item });
           case "item_done":
             return this.#emit({ type: "item_completed", turnId, item: event.item });
           case "retrying":

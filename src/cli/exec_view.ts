@@ -2,7 +2,13 @@
 // file changes, plans, messages). Both the `--json` stream and the human-readable stderr log are
 // built from this one view.
 import type { AgentEvent } from "../agent/mod.ts";
-import { type MessageItem, messageText, type ToolCallItem, type Usage } from "../protocol/mod.ts";
+import {
+  type MessageItem,
+  messageText,
+  type ResponseItem,
+  type ToolCallItem,
+  type Usage,
+} from "../protocol/mod.ts";
 import type { CollabCall, ToolEvent } from "../tools/mod.ts";
 import { resolveShell, shellArgv } from "../tools/exec_command.ts";
 import { shellJoin } from "../tools/shell_words.ts";
@@ -35,7 +41,7 @@ export type ThreadItem =
     agents_states: CollabCall["agentsStates"];
     status: CollabCall["status"];
   }
-  | { id: string; type: "web_search"; query: string }
+  | { id: string; type: "web_search"; query: string; action?: Record<string, unknown> }
   | { id: string; type: "error"; message: string };
 
 export type ThreadEvent =
@@ -88,10 +94,27 @@ export class ExecView {
   #collabCalls = new Map<string, string>();
   /** The call id of each sub-agent item, by item id, for the plain log (which names calls). */
   readonly collabCallIds = new Map<string, string>();
+  /** The item ids given to the searches begun so far, by the provider's item id. */
+  #webSearches = new Map<string, string>();
   #usage = { input_tokens: 0, cached_input_tokens: 0, output_tokens: 0 };
   lastMessage: string | null = null;
 
   constructor(readonly emit: (event: ThreadEvent) => void) {}
+
+  /**
+   * A search keeps the provider's item id, as upstream's do; one without an id gets ours. Either
+   * way it takes a number, once, so the items after it are numbered as upstream numbers them.
+   */
+  #webSearchId(item: ResponseItem): string {
+    const raw = (item as { id?: unknown }).id;
+    const key = typeof raw === "string" ? raw : undefined;
+    const known = key === undefined ? undefined : this.#webSearches.get(key);
+    if (known) return known;
+    const own = this.#id();
+    const id = key ?? own;
+    if (key !== undefined) this.#webSearches.set(key, id);
+    return id;
+  }
 
   #id(): string {
     return `item_${this.#nextId++}`;
@@ -148,11 +171,30 @@ export class ExecView {
           const action = item.action as { query?: string } | undefined;
           this.emit({
             type: "item.completed",
-            item: { id: this.#id(), type: "web_search", query: action?.query ?? "" },
+            item: {
+              id: this.#webSearchId(item),
+              type: "web_search",
+              query: action?.query ?? "",
+              ...(action ? { action } : {}),
+            },
           });
         }
         break;
       }
+      case "item_started":
+        // Upstream shows a search as it begins, before its query is known.
+        if (event.item.type === "web_search_call") {
+          this.emit({
+            type: "item.started",
+            item: {
+              id: this.#webSearchId(event.item),
+              type: "web_search",
+              query: "",
+              action: { type: "other" },
+            },
+          });
+        }
+        break;
       case "tool_started":
         this.#toolStarted(event.call);
         break;

@@ -343,3 +343,34 @@ Deno.test("the plain log shows sub-agent calls as upstream 0.115.0 does, and cou
     ].join("\n"),
   );
 });
+
+Deno.test("a provider's web search: started without its query, completed with it, its own id", () => {
+  const search = {
+    type: "web_search_call",
+    id: "ws_1",
+    action: { type: "search", query: "codex release" },
+  };
+  const events = run([
+    { type: "turn_started", turnId, texts: ["find it"] },
+    { type: "item_started", turnId, item: { type: "web_search_call", id: "ws_1" } },
+    { type: "item_completed", turnId, item: search },
+    message("Found."),
+  ]);
+  assert.deepEqual(events.slice(1), [
+    {
+      type: "item.started",
+      item: { id: "ws_1", type: "web_search", query: "", action: { type: "other" } },
+    },
+    {
+      type: "item.completed",
+      item: {
+        id: "ws_1",
+        type: "web_search",
+        query: "codex release",
+        action: { type: "search", query: "codex release" },
+      },
+    },
+    // The search took a number: the message after it is item_1, as upstream numbers it.
+    { type: "item.completed", item: { id: "item_1", type: "agent_message", text: "Found." } },
+  ]);
+});

@@ -16,6 +16,8 @@ export interface SampleResult {
 export type SampleEvent =
   | { type: "text_delta"; delta: string }
   | { type: "reasoning_delta"; delta: string; summary: boolean }
+  /** An output item begins (`response.output_item.added`). */
+  | { type: "item_added"; item: ResponseItem }
   | { type: "item_done"; item: ResponseItem }
   /**
    * The attempt failed and will be re-sent: deltas relayed since the last `item_done` belong to
@@ -55,6 +57,9 @@ export async function sample(
             break;
           case "response.reasoning_text.delta":
             options.onEvent?.({ type: "reasoning_delta", delta: event.delta, summary: false });
+            break;
+          case "response.output_item.added":
+            options.onEvent?.({ type: "item_added", item: event.item });
             break;
           case "response.output_item.done":
             items.push(event.item);
