@@ -73,6 +73,7 @@ export class ExecLog {
         this.#started.set(event.item.id, performance.now());
         if (event.item.type === "todo_list") this.#plan(event.item);
         if (event.item.type === "collab_tool_call") this.#collab(event.item);
+        if (event.item.type === "web_search") this.write("🌐 Searching the web...\n");
         break;
       case "item.updated":
         if (event.item.type === "todo_list") this.#plan(event.item);
@@ -136,7 +137,7 @@ export class ExecLog {
         break;
       }
       case "web_search":
-        this.write(`${c.bold("web search")}\n${item.query}\n`);
+        this.write(`🌐 Searched: ${item.query}\n`);
         break;
       case "error":
         this.write(c.red(`ERROR: ${item.message}`) + "\n");

@@ -374,3 +374,20 @@ Deno.test("a provider's web search: started without its query, completed with it
     { type: "item.completed", item: { id: "item_1", type: "agent_message", text: "Found." } },
   ]);
 });
+
+Deno.test("the plain log shows a web search as upstream 0.115.0 does", () => {
+  let text = "";
+  const log = new ExecLog((t) => (text += t), palette(false), "/w");
+  const view = new ExecView((e) => log.on(e));
+  for (
+    const event of [
+      { type: "item_started", turnId, item: { type: "web_search_call", id: "ws_1" } },
+      {
+        type: "item_completed",
+        turnId,
+        item: { type: "web_search_call", id: "ws_1", action: { type: "search", query: "q" } },
+      },
+    ] as AgentEvent[]
+  ) view.on(event);
+  assert.equal(text, "🌐 Searching the web...\n🌐 Searched: q\n");
+});
