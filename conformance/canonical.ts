@@ -132,6 +132,10 @@ function maskedEvent(event: unknown): unknown {
   const value = masked(event);
   if (!isRecord(value)) return value;
   if (isRecord(value.item)) value.item = sortedChanges(value.item);
+  // An error item is a notice in each program's own words, like the error events.
+  if (isRecord(value.item) && value.item.type === "error") {
+    value.item = { ...value.item, message: maskNotice(value.item.message) };
+  }
   if (value.type === "error") return { ...value, message: maskNotice(value.message) };
   if (value.type === "turn.failed" && isRecord(value.error)) {
     return { ...value, error: { ...value.error, message: maskNotice(value.error.message) } };

@@ -198,7 +198,7 @@ export async function runExec(
     (text) => process.stderr.write(text),
     palette(colorEnabled(options.color)),
     cwd,
-    (itemId) => view.collabCallIds.get(itemId),
+    (itemId) => view.details.get(itemId),
   );
   const view = new ExecView((event) => (json ? writeJson(event) : log.on(event)));
   const session = await openAgentSession({

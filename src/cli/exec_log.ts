@@ -1,6 +1,6 @@
 // The human-readable `exec` log on stderr, laid out like upstream's: a settings header, then one
 // block per thread item, then the tokens used. Only the final message goes to stdout.
-import type { ThreadEvent, ThreadItem } from "./exec_view.ts";
+import type { ItemDetails, ThreadEvent, ThreadItem } from "./exec_view.ts";
 
 export interface LogHeader {
   version: string;
@@ -34,6 +34,9 @@ export function palette(enabled: boolean): Palette {
   };
 }
 
+/** How many lines of a command's output the log shows, as upstream's. */
+const LOG_OUTPUT_LINES = 20;
+
 export class ExecLog {
   #started = new Map<string, number>();
 
@@ -41,8 +44,8 @@ export class ExecLog {
     readonly write: (text: string) => void,
     readonly colors: Palette,
     readonly cwd: string,
-    /** The model's call id behind a sub-agent item, which upstream's log names. */
-    readonly callIdOf: (itemId: string) => string | undefined = () => undefined,
+    /** What the log shows of an item beyond its JSON form (call ids, folders, explanations). */
+    readonly detailsOf: (itemId: string) => ItemDetails | undefined = () => undefined,
   ) {}
 
   header(h: LogHeader, prompt: string): void {
@@ -106,14 +109,20 @@ export class ExecLog {
       const firstOpen = item.items.findIndex((s) => !s.completed);
       return `  ${step.completed ? "✓" : i === firstOpen ? "→" : "•"} ${step.text}`;
     });
-    this.write([this.colors.bold("Plan update"), ...lines].join("\n") + "\n");
+    const explanation = this.detailsOf(item.id)?.explanation;
+    this.write(
+      [this.colors.bold("Plan update"), ...(explanation ? [explanation] : []), ...lines].join(
+        "\n",
+      ) +
+        "\n",
+    );
   }
 
   #completed(item: ThreadItem): void {
     const c = this.colors;
     switch (item.type) {
       case "reasoning":
-        this.write(`${c.magenta(c.bold("thinking"))}\n${item.text}\n`);
+        this.write(`\n${c.magenta(c.bold("thinking"))}\n${item.text}\n`);
         break;
       case "agent_message":
         this.write(`${c.magenta(c.bold("codex"))}\n${item.text}\n`);
@@ -122,10 +131,11 @@ export class ExecLog {
         const verdict = item.exit_code === 0
           ? c.green(`succeeded in ${this.#elapsed(item.id)}:`)
           : c.red(`exited ${item.exit_code ?? "?"} in ${this.#elapsed(item.id)}:`);
-        const output = item.aggregated_output.endsWith("\n") || item.aggregated_output === ""
-          ? item.aggregated_output
-          : item.aggregated_output + "\n";
-        this.write(`${c.bold("exec")}\n${item.command} in ${this.cwd} ${verdict}\n${output}`);
+        // As upstream's log: the first lines of the output only (the model gets the rest).
+        const shown = item.aggregated_output.split("\n").slice(0, LOG_OUTPUT_LINES).join("\n");
+        const output = shown.endsWith("\n") || shown === "" ? shown : shown + "\n";
+        const cwd = this.detailsOf(item.id)?.cwd ?? this.cwd;
+        this.write(`${c.bold("exec")}\n${item.command} in ${cwd} ${verdict}\n${output}`);
         break;
       }
       case "file_change": {
@@ -140,7 +150,9 @@ export class ExecLog {
         this.write(`🌐 Searched: ${item.query}\n`);
         break;
       case "error":
-        this.write(c.red(`ERROR: ${item.message}`) + "\n");
+        if (this.detailsOf(item.id)?.compacted) {
+          this.write(`context compacted\nwarning: ${item.message}\n`);
+        } else this.write(c.red(`ERROR: ${item.message}`) + "\n");
         break;
       case "collab_tool_call":
         this.#collab(item);
@@ -156,7 +168,7 @@ export class ExecLog {
    */
   #collab(item: Extract<ThreadItem, { type: "collab_tool_call" }>): void {
     const c = this.colors;
-    const callId = this.callIdOf(item.id) ?? item.id;
+    const callId = this.detailsOf(item.id)?.callId ?? item.id;
     const prompt = item.prompt === null ? "" : `, prompt=${JSON.stringify(item.prompt)}`;
     const call = `${item.tool}(${callId}${prompt})`;
     const receivers = item.receiver_thread_ids;

@@ -44,6 +44,22 @@ export type ThreadItem =
   | { id: string; type: "web_search"; query: string; action?: Record<string, unknown> }
   | { id: string; type: "error"; message: string };
 
+/** What the plain log prints of an item that its JSON form leaves out. */
+export interface ItemDetails {
+  /** The model's call id (sub-agent calls: upstream's log names it). */
+  callId?: string;
+  /** The folder a command ran in. */
+  cwd?: string;
+  /** A plan update's explanation. */
+  explanation?: string;
+  /** A notice that the history was just compacted. */
+  compacted?: boolean;
+}
+
+/** Said once the history has been compacted (upstream warns too, in its own words). */
+export const COMPACTION_NOTICE = "The conversation so far was compacted into a summary; details " +
+  "from earlier turns may be lost. Start a new session for unrelated work.";
+
 export type ThreadEvent =
   | { type: "thread.started"; thread_id: string }
   | { type: "turn.started" }
@@ -93,7 +109,12 @@ export class ExecView {
   /** Item ids of the sub-agent calls begun and not yet ended, by call id. */
   #collabCalls = new Map<string, string>();
   /** The call id of each sub-agent item, by item id, for the plain log (which names calls). */
-  readonly collabCallIds = new Map<string, string>();
+  /** What the plain log shows of an item beyond its JSON form, by item id. */
+  readonly details = new Map<string, ItemDetails>();
+  /** Raw output and folder of the commands of this turn, by call id (tools report them). */
+  #commandOutput = new Map<string, { output: string; cwd?: string }>();
+  /** Inside a compaction: its request's output is not the conversation's. */
+  #compacting = false;
   /** The item ids given to the searches begun so far, by the provider's item id. */
   #webSearches = new Map<string, string>();
   #usage = { input_tokens: 0, cached_input_tokens: 0, output_tokens: 0 };
@@ -148,7 +169,24 @@ export class ExecView {
       case "token_count":
         this.#addUsage(event.usage);
         break;
+      case "compaction_started":
+        this.#compacting = true;
+        break;
+      case "compaction_failed":
+        this.#compacting = false;
+        break;
+      case "compaction_completed": {
+        this.#compacting = false;
+        const id = this.#id();
+        this.details.set(id, { compacted: true });
+        this.emit({
+          type: "item.completed",
+          item: { id, type: "error", message: COMPACTION_NOTICE },
+        });
+        break;
+      }
       case "item_completed": {
+        if (this.#compacting) break;
         const item = event.item;
         if (item.type === "message" && item.role === "assistant") {
           const text = messageText(item as MessageItem);
@@ -246,13 +284,10 @@ export class ExecView {
   #toolEvent(event: ToolEvent): void {
     if (event.type === "plan_updated") {
       const items = event.plan.map((p) => ({ text: p.step, completed: p.status === "completed" }));
-      if (this.#plan) {
-        this.#plan = { ...this.#plan, items };
-        this.emit({ type: "item.updated", item: this.#plan });
-      } else {
-        this.#plan = { id: this.#id(), type: "todo_list", items };
-        this.emit({ type: "item.started", item: this.#plan });
-      }
+      const started = !this.#plan;
+      this.#plan = { id: this.#plan?.id ?? this.#id(), type: "todo_list", items };
+      this.details.set(this.#plan.id, { explanation: event.explanation });
+      this.emit({ type: started ? "item.started" : "item.updated", item: this.#plan });
     } else if (event.type === "collab_call") {
       const { call } = event;
       const begun = this.#collabCalls.get(event.callId);
@@ -266,7 +301,7 @@ export class ExecView {
         agents_states: call.agentsStates,
         status: call.status,
       };
-      this.collabCallIds.set(item.id, event.callId);
+      this.details.set(item.id, { callId: event.callId });
       if (call.status === "in_progress") {
         this.#collabCalls.set(event.callId, item.id);
         this.emit({ type: "item.started", item });
@@ -274,6 +309,8 @@ export class ExecView {
         this.#collabCalls.delete(event.callId);
         this.emit({ type: "item.completed", item });
       }
+    } else if (event.type === "command_output") {
+      this.#commandOutput.set(event.callId, { output: event.output, cwd: event.cwd });
     } else if (event.type === "patch_applied") {
       this.emit({
         type: "item.completed",
@@ -291,24 +328,31 @@ export class ExecView {
       const framing = parseExecFraming(text);
       // A command refused by the approval policy or stopped by the sandbox (upstream answers
       // with an error instead of the usual framing) is no item at all, as upstream shows it.
+      const raw = this.#commandOutput.get(call.call_id);
+      this.#commandOutput.delete(call.call_id);
       if (!item || (framing.exitCode === undefined && framing.sessionId === undefined)) return;
       item.id = this.#id();
+      if (raw?.cwd) this.details.set(item.id, { cwd: raw.cwd });
       this.emit({ type: "item.started", item: { ...item } });
-      this.#progress(item, framing);
+      this.#progress(item, framing, raw?.output);
     } else if (call.name === "write_stdin") {
       const sessionId = String(parseArgs(call).session_id ?? "");
       const item = this.#openCommands.get(sessionId);
+      const raw = this.#commandOutput.get(call.call_id);
+      this.#commandOutput.delete(call.call_id);
       if (!item) return;
       this.#openCommands.delete(sessionId);
-      this.#progress(item, parseExecFraming(text));
+      this.#progress(item, parseExecFraming(text), raw?.output);
     }
   }
 
+  /** `raw`: the output whole, as upstream's items carry it; else the model's (maybe cut) copy. */
   #progress(
     item: Extract<ThreadItem, { type: "command_execution" }>,
     framing: ReturnType<typeof parseExecFraming>,
+    raw?: string,
   ): void {
-    item.aggregated_output += framing.output;
+    item.aggregated_output += raw ?? framing.output;
     if (framing.sessionId !== undefined && framing.exitCode === undefined) {
       this.#openCommands.set(framing.sessionId, item);
       return;

@@ -30,6 +30,13 @@ const execCall = (id: string, args: Record<string, unknown>): ToolCallItem => ({
 });
 const framed = (status: string, output: string) =>
   `Command: /bin/bash -lc 'x'\nChunk ID: abcdef\nWall time: 0.0010 seconds\n${status}\nOriginal token count: 1\nOutput:\n${output}`;
+/** The agent's event for a finished command call whose reply is `text`. */
+const commandDone = (call: ToolCallItem, text: string): AgentEvent => ({
+  type: "tool_completed",
+  turnId,
+  call,
+  output: { type: "function_call_output", call_id: call.call_id, output: text },
+});
 const message = (text: string) => ({
   type: "item_completed" as const,
   turnId,
@@ -42,16 +49,7 @@ Deno.test("shell round trip: command item started and completed, message, usage 
     { type: "turn_started", turnId, texts: ["List files"] },
     { type: "token_count", turnId, usage },
     { type: "tool_started", turnId, call },
-    {
-      type: "tool_completed",
-      turnId,
-      call,
-      output: {
-        type: "function_call_output",
-        call_id: "c1",
-        output: framed("Process exited with code 0", "hi\nREADME.md\n"),
-      },
-    },
+    commandDone(call, framed("Process exited with code 0", "hi\nREADME.md\n")),
     message("All done."),
     { type: "token_count", turnId, usage },
     { type: "turn_completed", turnId, lastMessage: "All done." },
@@ -270,7 +268,7 @@ Deno.test("the plain log shows sub-agent calls as upstream 0.115.0 does, and cou
     (t) => (text += t),
     palette(false),
     "/w",
-    (itemId) => view.collabCallIds.get(itemId),
+    (itemId) => view.details.get(itemId),
   );
   const A = "01a20dfc-7580-7152-b47a-d0b8ed592aa5";
   const collab = (
@@ -390,4 +388,51 @@ Deno.test("the plain log shows a web search as upstream 0.115.0 does", () => {
     ] as AgentEvent[]
   ) view.on(event);
   assert.equal(text, "🌐 Searching the web...\n🌐 Searched: q\n");
+});
+
+Deno.test("commands: items carry the whole output, the log its first 20 lines and the folder", () => {
+  const events: ThreadEvent[] = [];
+  let text = "";
+  const view = new ExecView((e) => {
+    events.push(structuredClone(e));
+    log.on(e);
+  });
+  const log = new ExecLog((t) => (text += t), palette(false), "/w", (id) => view.details.get(id));
+  const whole = Array.from({ length: 30 }, (_, i) => `${i + 1}`).join("\n") + "\n";
+  const call = execCall("c1", { cmd: "seq 1 30", workdir: "sub" });
+  for (
+    const event of [
+      { type: "tool_started", turnId, call },
+      {
+        type: "tool_event",
+        turnId,
+        call,
+        event: { type: "command_output", callId: "c1", output: whole, cwd: "/w/sub" },
+      },
+      commandDone(
+        call,
+        framed("Process exited with code 0", "Total output lines: 30\n\n1\n…\n30\n"),
+      ),
+      {
+        type: "tool_event",
+        turnId,
+        call: execCall("p", {}),
+        event: { type: "plan_updated", callId: "p", explanation: "Why.", plan: [] },
+      },
+      { type: "compaction_started", turnId, reason: "auto" },
+      message("a summary nobody should see"),
+      { type: "compaction_completed", turnId, summary: "s", history: [] },
+    ] as AgentEvent[]
+  ) view.on(event);
+  const completed = events.find((e) => e.type === "item.completed") as Extract<
+    ThreadEvent,
+    { type: "item.completed" }
+  >;
+  assert.equal((completed.item as { aggregated_output: string }).aggregated_output, whole);
+  const shown = Array.from({ length: 20 }, (_, i) => `${i + 1}`).join("\n");
+  assert.ok(text.includes(`/bin/bash -lc 'seq 1 30' in /w/sub succeeded in`), text);
+  assert.ok(text.includes(`:\n${shown}\n`) && !text.includes("\n21\n"), text);
+  assert.match(text, /Plan update\nWhy\.\n/);
+  assert.match(text, /context compacted\nwarning: /);
+  assert.doesNotMatch(text, /nobody should see/);
 });

@@ -12,7 +12,7 @@ import {
   shellArgv,
   workdirProblem,
 } from "./processes.ts";
-import { defineFunctionTool, type ToolDef } from "./registry.ts";
+import { defineFunctionTool, type ToolContext, type ToolDef } from "./registry.ts";
 import { shellJoin } from "./shell_words.ts";
 import { approxTokenCount, truncateMiddle } from "./truncate.ts";
 import {
@@ -209,7 +209,15 @@ function frameReply(
   session: ExecSession,
   read: { output: Uint8Array; wallMs: number },
   maxOutputTokens: number | undefined,
+  ctx: ToolContext,
+  cwd?: string,
 ): string {
+  ctx.onEvent?.({
+    type: "command_output",
+    callId: ctx.callId,
+    output: new TextDecoder().decode(read.output),
+    ...(cwd ? { cwd } : {}),
+  });
   return formatExecOutput({
     command: shellJoin(session.command),
     ...read,
@@ -223,12 +231,13 @@ async function replyAfterYield(
   session: ExecSession,
   yieldMs: number,
   maxOutputTokens: number | undefined,
-  signal: AbortSignal,
+  ctx: ToolContext,
 ): Promise<string> {
   return frameReply(
     session,
-    await readAfterYield(processes, session, yieldMs, signal),
+    await readAfterYield(processes, session, yieldMs, ctx.signal),
     maxOutputTokens,
+    ctx,
   );
 }
 
@@ -295,7 +304,7 @@ export function execCommandTools(processes: ProcessManager): ToolDef[] {
           result = await run(undefined);
           if (typeof result === "string") return result;
         }
-        return frameReply(result.session, result.read, args.max_output_tokens);
+        return frameReply(result.session, result.read, args.max_output_tokens, ctx, cwd);
       },
     }),
     defineFunctionTool({
@@ -319,7 +328,7 @@ export function execCommandTools(processes: ProcessManager): ToolDef[] {
         const yieldMs = chars === ""
           ? clamp(requested, MIN_EMPTY_POLL_MS, MAX_EMPTY_POLL_MS)
           : Math.min(requested, MAX_YIELD_MS);
-        return replyAfterYield(processes, session, yieldMs, args.max_output_tokens, ctx.signal);
+        return replyAfterYield(processes, session, yieldMs, args.max_output_tokens, ctx);
       },
     }),
   ];

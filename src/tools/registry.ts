@@ -43,7 +43,12 @@ export interface CollabCall {
 export type ToolEvent =
   | { type: "plan_updated"; callId: string; explanation?: string; plan: PlanStep[] }
   | { type: "patch_applied"; callId: string; changes: FileChange[] }
-  | { type: "collab_call"; callId: string; call: CollabCall };
+  | { type: "collab_call"; callId: string; call: CollabCall }
+  /**
+   * What a command printed since the call began, whole (the model's copy may be cut), and where
+   * it runs (exec_command only).
+   */
+  | { type: "command_output"; callId: string; output: string; cwd?: string };
 
 export interface ToolContext {
   signal: AbortSignal;
