@@ -199,6 +199,7 @@ export async function runExec(
     palette(colorEnabled(options.color)),
     cwd,
     (itemId) => view.details.get(itemId),
+    () => view.usageReported,
   );
   const view = new ExecView((event) => (json ? writeJson(event) : log.on(event)));
   const session = await openAgentSession({
@@ -251,6 +252,8 @@ export async function runExec(
       process.stderr.write("Interrupted.\n");
       return EXIT_INTERRUPTED;
     }
+    // As upstream's log: a failed turn still ends with the tokens used, when there are figures.
+    if (!json && view.usageReported) log.tokensUsed(view.usage);
     return EXIT_FAILED;
   } finally {
     process.off("SIGINT", onSigint);

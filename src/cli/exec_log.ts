@@ -46,6 +46,8 @@ export class ExecLog {
     readonly cwd: string,
     /** What the log shows of an item beyond its JSON form (call ids, folders, explanations). */
     readonly detailsOf: (itemId: string) => ItemDetails | undefined = () => undefined,
+    /** Whether there are token figures to close with (a review thread's main turn has none). */
+    readonly hasUsage: () => boolean = () => true,
   ) {}
 
   header(h: LogHeader, prompt: string): void {
@@ -90,13 +92,16 @@ export class ExecLog {
       case "turn.failed":
         this.write(c.red(`ERROR: ${event.error.message}`) + "\n");
         break;
-      case "turn.completed": {
-        const used = event.usage.input_tokens - event.usage.cached_input_tokens +
-          event.usage.output_tokens;
-        this.write(`${c.bold("tokens used")}\n${thousands(used)}\n`);
+      case "turn.completed":
+        if (this.hasUsage()) this.tokensUsed(event.usage);
         break;
-      }
     }
+  }
+
+  /** The closing `tokens used` block: input not read from cache, plus output. */
+  tokensUsed(usage: { input_tokens: number; cached_input_tokens: number; output_tokens: number }) {
+    const used = usage.input_tokens - usage.cached_input_tokens + usage.output_tokens;
+    this.write(`${this.colors.bold("tokens used")}\n${thousands(used)}\n`);
   }
 
   #elapsed(id: string): string {

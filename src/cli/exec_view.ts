@@ -2,6 +2,7 @@
 // file changes, plans, messages). Both the `--json` stream and the human-readable stderr log are
 // built from this one view.
 import type { AgentEvent } from "../agent/mod.ts";
+import { classify } from "../model/mod.ts";
 import {
   type MessageItem,
   messageText,
@@ -113,6 +114,8 @@ export class ExecView {
   readonly details = new Map<string, ItemDetails>();
   /** Raw output and folder of the commands of this turn, by call id (tools report them). */
   #commandOutput = new Map<string, { output: string; cwd?: string }>();
+  /** Whether the session has token figures to report (upstream's log then ends with them). */
+  usageReported = false;
   /** Inside a compaction: its request's output is not the conversation's. */
   #compacting = false;
   /** The item ids given to the searches begun so far, by the provider's item id. */
@@ -168,6 +171,7 @@ export class ExecView {
         break;
       case "token_count":
         this.#addUsage(event.usage);
+        this.usageReported = true;
         break;
       case "compaction_started":
         this.#compacting = true;
@@ -256,6 +260,8 @@ export class ExecView {
         this.emit({ type: "turn.completed", usage: this.usage });
         break;
       case "turn_failed":
+        // An overflow fills the recorded window: upstream then has token figures to report.
+        if (classify(event.error).kind === "context_overflow") this.usageReported = true;
         this.emit({ type: "error", message: event.error.message });
         this.emit({ type: "turn.failed", error: { message: event.error.message } });
         break;

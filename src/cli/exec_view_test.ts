@@ -3,6 +3,7 @@
 import assert from "node:assert/strict";
 import type { AgentEvent } from "../agent/mod.ts";
 import type { ToolCallItem } from "../protocol/mod.ts";
+import { ContextWindowExceededError } from "../model/mod.ts";
 import type { CollabCall } from "../tools/mod.ts";
 import { ExecLog, palette } from "./exec_log.ts";
 import { ExecView, parseExecFraming, type ThreadEvent } from "./exec_view.ts";
@@ -435,4 +436,28 @@ Deno.test("commands: items carry the whole output, the log its first 20 lines an
   assert.match(text, /Plan update\nWhy\.\n/);
   assert.match(text, /context compacted\nwarning: /);
   assert.doesNotMatch(text, /nobody should see/);
+});
+
+Deno.test("token figures: reported after usage or an overflow, not after a bare failure", () => {
+  const failWith = (error: Error) => {
+    const view = new ExecView(() => {});
+    view.on({ type: "turn_started", turnId, texts: ["x"] });
+    view.on({ type: "turn_failed", turnId, error });
+    return view.usageReported;
+  };
+  assert.equal(failWith(new Error("HTTP 500")), false);
+  assert.equal(
+    failWith(new ContextWindowExceededError("too long", { provider: "p", url: "http://x" })),
+    true,
+  );
+  const counted = new ExecView(() => {});
+  counted.on({ type: "token_count", turnId, usage });
+  assert.equal(counted.usageReported, true);
+  let text = "";
+  const quiet = new ExecLog((t) => (text += t), palette(false), "/w", () => undefined, () => false);
+  quiet.on({
+    type: "turn.completed",
+    usage: { input_tokens: 0, cached_input_tokens: 0, output_tokens: 0 },
+  });
+  assert.equal(text, "", "no figures, no tokens line (as upstream's review runs)");
 });
