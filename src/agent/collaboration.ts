@@ -6,6 +6,7 @@
 // The wording is our own.
 import type { ResponseItem } from "../protocol/mod.ts";
 import type { Agent } from "./agent.ts";
+import { contextMessage } from "./context.ts";
 
 export type CollaborationModeKind = "default" | "plan";
 
@@ -135,11 +136,7 @@ export class CollaborationMode {
     const hasSection = restated.some((item, i) => item !== context[i]);
     if (hasSection) agent.options.initialContext = restated;
     if (!hasSection || agent.history.length > 0) {
-      agent.enqueueInput([{
-        type: "message",
-        role: "developer",
-        content: [{ type: "input_text", text }],
-      }]);
+      agent.enqueueInput([contextMessage("developer", [text])]);
     }
     return true;
   }

@@ -2,6 +2,7 @@
 import { type MessageItem, messageText, type ResponseItem } from "../protocol/mod.ts";
 import { approxTokenCount, truncateMiddle } from "../tools/mod.ts";
 import { COMPACTION_PROMPT, SUMMARY_PREFIX } from "./prompts.ts";
+import { contextMessage } from "./context.ts";
 
 export { COMPACTION_PROMPT, SUMMARY_PREFIX };
 
@@ -37,11 +38,7 @@ export function buildCompactedHistory(
     kept.unshift(tokens <= budget ? text : truncateMiddle(text, budget));
     budget -= tokens;
   }
-  const message = (text: string): ResponseItem => ({
-    type: "message",
-    role: "user",
-    content: [{ type: "input_text", text }],
-  });
+  const message = (text: string) => contextMessage("user", [text]);
   return [
     ...initialContext,
     ...kept.map(message),

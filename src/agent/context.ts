@@ -105,7 +105,7 @@ export interface ContextOptions {
   skills?: Skill[];
 }
 
-/** A context message: texts as input_text parts. */
+/** A developer or user message made of input texts (context, notices, summaries). */
 export function contextMessage(role: "developer" | "user", texts: string[]): ResponseItem {
   return { type: "message", role, content: texts.map((text) => ({ type: "input_text", text })) };
 }

@@ -24,6 +24,7 @@ import {
   TurnInterruptedError,
 } from "./agent.ts";
 import { withoutCollaborationMode } from "./collaboration.ts";
+import { contextMessage } from "./context.ts";
 
 export const SUBAGENT_HEADER = "x-openai-subagent";
 export const SUBAGENT_HEADER_VALUE = "collab_spawn";
@@ -141,7 +142,7 @@ export function subagentNotification(agentId: string, status: AgentStatus): Resp
   const text = `<subagent_notification>\n${
     JSON.stringify({ agent_id: agentId, status })
   }\n</subagent_notification>`;
-  return { type: "message", role: "user", content: [{ type: "input_text", text }] };
+  return contextMessage("user", [text]);
 }
 
 /** The session headers with the sub-agent marker right after `session_id`, where upstream puts it. */
