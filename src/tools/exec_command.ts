@@ -139,7 +139,8 @@ function sandboxDeniedError(display: string, exitCode: number, output: string): 
 export interface ExecReply {
   /** The `Command:` line: the argv as upstream prints it. */
   command: string;
-  output: Uint8Array;
+  /** What the command printed in this read, decoded once. */
+  output: string;
   wallMs: number;
   /** Set while the process runs on. */
   sessionId?: number;
@@ -150,7 +151,7 @@ export interface ExecReply {
 
 /** The reply text, line for line as upstream 0.115.0 frames it. */
 export function formatExecOutput(reply: ExecReply): string {
-  const text = new TextDecoder().decode(reply.output);
+  const text = reply.output;
   const lines = [
     `Command: ${reply.command}`,
     `Chunk ID: ${randomHex(3)}`,
@@ -191,9 +192,9 @@ async function readAfterYield(
   session: ExecSession,
   yieldMs: number,
   signal: AbortSignal,
-): Promise<{ output: Uint8Array; wallMs: number }> {
+): Promise<{ output: string; wallMs: number }> {
   const started = performance.now();
-  const output = await session.collect(started + yieldMs, signal);
+  const output = new TextDecoder().decode(await session.collect(started + yieldMs, signal));
   const wallMs = performance.now() - started;
   if (signal.aborted) {
     session.kill();
@@ -207,7 +208,7 @@ async function readAfterYield(
 
 function frameReply(
   session: ExecSession,
-  read: { output: Uint8Array; wallMs: number },
+  read: { output: string; wallMs: number },
   maxOutputTokens: number | undefined,
   ctx: ToolContext,
   cwd?: string,
@@ -215,7 +216,7 @@ function frameReply(
   ctx.onEvent?.({
     type: "command_output",
     callId: ctx.callId,
-    output: new TextDecoder().decode(read.output),
+    output: read.output,
     ...(cwd ? { cwd } : {}),
   });
   return formatExecOutput({
@@ -293,7 +294,7 @@ export function execCommandTools(processes: ProcessManager): ToolDef[] {
         let result = await run(sandbox);
         if (typeof result === "string") return result;
         const exitCode = result.session.exitCode ?? -1;
-        const text = new TextDecoder().decode(result.read.output);
+        const text = result.read.output;
         // Only a command that already ended can be judged (and rerun) as the sandbox's failure.
         if (
           isRestricted(sandbox) && result.session.hasExited && looksDeniedBySandbox(exitCode, text)
