@@ -4,7 +4,12 @@ import { spawn } from "node:child_process";
 import { mkdir, mkdtemp, readdir, readFile, realpath, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { FakeResponsesServer, parseScenario, requestInvariantViolations } from "../fake/mod.ts";
+import {
+  FakeResponsesServer,
+  parseScenario,
+  requestInvariantViolations,
+  type ScenarioInput,
+} from "../fake/mod.ts";
 import { CLI, runCli } from "./cli_testing.ts";
 
 /** The text of every rollout under CODEX_HOME=`home`. */
@@ -29,6 +34,40 @@ async function* walk(dir: string): AsyncGenerator<string> {
 
 async function tempDir(prefix: string): Promise<string> {
   return await realpath(await mkdtemp(join(tmpdir(), prefix)));
+}
+
+interface LocalProvider {
+  work: string;
+  server: FakeResponsesServer;
+  /** HOME and CODEX_HOME, both the work dir. */
+  env: Record<string, string>;
+}
+
+/**
+ * Runs `fn` in a git work dir (also HOME and CODEX_HOME) whose config.toml points a `local`
+ * provider at a fake server scripted with `scenario`. `head` opens the file (e.g. a model) and
+ * `provider` ends the provider's table. The server is closed afterwards.
+ */
+async function withLocalProvider(
+  prefix: string,
+  scenario: ScenarioInput,
+  fn: (t: LocalProvider) => Promise<void>,
+  config: { head?: string; provider?: string } = {},
+): Promise<void> {
+  const work = await tempDir(prefix);
+  await mkdir(join(work, ".git"));
+  const server = new FakeResponsesServer(parseScenario(scenario));
+  await server.start();
+  try {
+    await writeFile(
+      join(work, "config.toml"),
+      `${config.head ?? ""}model_provider = "local"\n[model_providers.local]\nname = "local"\n` +
+        `base_url = "${server.baseUrl}"\n${config.provider ?? ""}`,
+    );
+    await fn({ work, server, env: { HOME: work, CODEX_HOME: work } });
+  } finally {
+    await server.close();
+  }
 }
 
 Deno.test("offline demo: no config.toml runs real commands and answers from their output", async () => {
@@ -73,254 +112,217 @@ Deno.test("usage errors exit 2 with a message", async () => {
 });
 
 Deno.test("exec against a configured provider; a failed turn exits 1 with ERROR:", async () => {
-  const work = await tempDir("tscodex-provider-");
-  await mkdir(join(work, ".git"));
-  const server = new FakeResponsesServer(parseScenario({
-    responses: [
-      { output: [{ type: "message", text: "configured answer" }] },
-      { status: "failed", error: { code: "invalid_prompt", message: "the prompt was refused" } },
-    ],
-  }));
-  await server.start();
-  try {
-    await writeFile(
-      join(work, "config.toml"),
-      `model = "m1"\nmodel_provider = "local"\n[model_providers.local]\nname = "local"\n` +
-        `base_url = "${server.baseUrl}"\nenv_key = "LOCAL_KEY"\n`,
-    );
-    const env = { HOME: work, CODEX_HOME: work, LOCAL_KEY: "sk-local-secret" };
-    const ok = await runCli(["exec", "say hi"], { cwd: work, env });
-    assert.equal(ok.code, 0, ok.stderr);
-    assert.equal(ok.stdout, "configured answer\n");
-    const body = server.requests[0].body as { model: string; input: unknown[] };
-    assert.equal(body.model, "m1");
-    assert.equal(server.requests[0].headers.authorization, "Bearer <redacted>");
+  await withLocalProvider(
+    "tscodex-provider-",
+    {
+      responses: [
+        { output: [{ type: "message", text: "configured answer" }] },
+        { status: "failed", error: { code: "invalid_prompt", message: "the prompt was refused" } },
+      ],
+    },
+    async ({ work, server, env: home }) => {
+      const env = { ...home, LOCAL_KEY: "sk-local-secret" };
+      const ok = await runCli(["exec", "say hi"], { cwd: work, env });
+      assert.equal(ok.code, 0, ok.stderr);
+      assert.equal(ok.stdout, "configured answer\n");
+      const body = server.requests[0].body as { model: string; input: unknown[] };
+      assert.equal(body.model, "m1");
+      assert.equal(server.requests[0].headers.authorization, "Bearer <redacted>");
 
-    const failed = await runCli(["exec", "-"], { cwd: work, env, stdin: "from stdin\n" });
-    assert.equal(failed.code, 1);
-    assert.match(failed.stderr, /^ERROR: .*the prompt was refused/m);
-    const piped = server.requests[1].body as {
-      input: Array<{ content?: Array<{ text?: string }> }>;
-    };
-    assert.equal(piped.input.at(-1)?.content?.[0]?.text, "from stdin");
-    assert.ok(!failed.stderr.includes("sk-local-secret"));
-  } finally {
-    await server.close();
-  }
+      const failed = await runCli(["exec", "-"], { cwd: work, env, stdin: "from stdin\n" });
+      assert.equal(failed.code, 1);
+      assert.match(failed.stderr, /^ERROR: .*the prompt was refused/m);
+      const piped = server.requests[1].body as {
+        input: Array<{ content?: Array<{ text?: string }> }>;
+      };
+      assert.equal(piped.input.at(-1)?.content?.[0]?.text, "from stdin");
+      assert.ok(!failed.stderr.includes("sk-local-secret"));
+    },
+    { head: `model = "m1"\n`, provider: `env_key = "LOCAL_KEY"\n` },
+  );
 });
 
 Deno.test("kill -9 during a command, then exec resume --last continues with every call paired", async () => {
-  const work = await tempDir("tscodex-crash-");
-  await mkdir(join(work, ".git"));
-  const server = new FakeResponsesServer(parseScenario({
-    responses: [
-      {
-        output: [{
-          type: "function_call",
-          call_id: "long",
-          name: "exec_command",
-          arguments: { cmd: "sleep 30" },
-        }],
-      },
-      { output: [{ type: "message", text: "resumed fine" }] },
-    ],
-  }));
-  await server.start();
-  try {
-    await writeFile(
-      join(work, "config.toml"),
-      `model = "m1"\nmodel_provider = "local"\n[model_providers.local]\nname = "local"\n` +
-        `base_url = "${server.baseUrl}"\n`,
-    );
-    const env = { HOME: work, CODEX_HOME: work };
-    const child = spawn(CLI[0], [...CLI.slice(1), "exec", "start the long job"], {
-      cwd: work,
-      env: { PATH: "/usr/bin:/bin", ...env },
-      stdio: "ignore",
-    });
-    // The call is recorded (and its command starting) once the rollout holds the function_call.
-    await server.waitForRequests(1);
-    while (!(await rolloutText(work)).includes('"type":"function_call"')) {
-      await new Promise((resolve) => setTimeout(resolve, 20));
-    }
-    const exited = new Promise((resolve) => child.on("close", resolve));
-    child.kill("SIGKILL");
-    await exited;
-    const resumed = await runCli(["exec", "resume", "--last", "continue"], { cwd: work, env });
-    assert.equal(resumed.code, 0, resumed.stderr);
-    assert.equal(resumed.stdout, "resumed fine\n");
-    const body = server.requests[1].body as { input: Array<Record<string, unknown>> };
-    const texts = JSON.stringify(body.input);
-    assert.ok(texts.includes("start the long job"), "the first prompt is kept");
-    assert.deepEqual(requestInvariantViolations(body), []);
-    const output = body.input.find((i) =>
-      i.type === "function_call_output" && i.call_id === "long"
-    );
-    assert.equal(output?.output, "aborted");
-    assert.match(JSON.stringify(body.input.at(-1)), /continue/);
-  } finally {
-    await server.close();
-  }
+  await withLocalProvider(
+    "tscodex-crash-",
+    {
+      responses: [
+        {
+          output: [{
+            type: "function_call",
+            call_id: "long",
+            name: "exec_command",
+            arguments: { cmd: "sleep 30" },
+          }],
+        },
+        { output: [{ type: "message", text: "resumed fine" }] },
+      ],
+    },
+    async ({ work, server, env }) => {
+      const child = spawn(CLI[0], [...CLI.slice(1), "exec", "start the long job"], {
+        cwd: work,
+        env: { PATH: "/usr/bin:/bin", ...env },
+        stdio: "ignore",
+      });
+      // The call is recorded (and its command starting) once the rollout holds the function_call.
+      await server.waitForRequests(1);
+      while (!(await rolloutText(work)).includes('"type":"function_call"')) {
+        await new Promise((resolve) => setTimeout(resolve, 20));
+      }
+      const exited = new Promise((resolve) => child.on("close", resolve));
+      child.kill("SIGKILL");
+      await exited;
+      const resumed = await runCli(["exec", "resume", "--last", "continue"], { cwd: work, env });
+      assert.equal(resumed.code, 0, resumed.stderr);
+      assert.equal(resumed.stdout, "resumed fine\n");
+      const body = server.requests[1].body as { input: Array<Record<string, unknown>> };
+      const texts = JSON.stringify(body.input);
+      assert.ok(texts.includes("start the long job"), "the first prompt is kept");
+      assert.deepEqual(requestInvariantViolations(body), []);
+      const output = body.input.find((i) =>
+        i.type === "function_call_output" && i.call_id === "long"
+      );
+      assert.equal(output?.output, "aborted");
+      assert.match(JSON.stringify(body.input.at(-1)), /continue/);
+    },
+    { head: `model = "m1"\n` },
+  );
 });
 
 Deno.test("exec resume by id appends to the same rollout", async () => {
-  const work = await tempDir("tscodex-resume-");
-  await mkdir(join(work, ".git"));
-  const server = new FakeResponsesServer(parseScenario({
-    responses: [{ output: [{ type: "message", text: "one" }] }, {
-      output: [{ type: "message", text: "two" }],
-    }],
-  }));
-  await server.start();
-  try {
-    await writeFile(
-      join(work, "config.toml"),
-      `model_provider = "local"\n[model_providers.local]\nname = "local"\nbase_url = "${server.baseUrl}"\n`,
-    );
-    const env = { HOME: work, CODEX_HOME: work };
-    const first = await runCli(["exec", "--json", "first"], { cwd: work, env });
-    const threadId = JSON.parse(first.stdout.split("\n")[0]).thread_id;
-    const second = await runCli(["exec", "resume", threadId, "second"], { cwd: work, env });
-    assert.equal(second.code, 0, second.stderr);
-    assert.equal(second.stdout, "two\n");
-    assert.equal(server.requests[1].headers.session_id, threadId);
-    const missing = await runCli(["exec", "resume", "01234567-89ab-7cde-8f01-23456789abcd", "x"], {
-      cwd: work,
-      env,
-    });
-    assert.equal(missing.code, 1);
-    assert.match(missing.stderr, /no session with id/);
-  } finally {
-    await server.close();
-  }
+  await withLocalProvider(
+    "tscodex-resume-",
+    {
+      responses: [{ output: [{ type: "message", text: "one" }] }, {
+        output: [{ type: "message", text: "two" }],
+      }],
+    },
+    async ({ work, server, env }) => {
+      const first = await runCli(["exec", "--json", "first"], { cwd: work, env });
+      const threadId = JSON.parse(first.stdout.split("\n")[0]).thread_id;
+      const second = await runCli(["exec", "resume", threadId, "second"], { cwd: work, env });
+      assert.equal(second.code, 0, second.stderr);
+      assert.equal(second.stdout, "two\n");
+      assert.equal(server.requests[1].headers.session_id, threadId);
+      const missing = await runCli(
+        ["exec", "resume", "01234567-89ab-7cde-8f01-23456789abcd", "x"],
+        {
+          cwd: work,
+          env,
+        },
+      );
+      assert.equal(missing.code, 1);
+      assert.match(missing.stderr, /no session with id/);
+    },
+  );
 });
 
 Deno.test("exec resume tells the model what changed: sandbox, model, folder; nothing when unchanged", async () => {
-  const work = await tempDir("tscodex-resume-settings-");
-  await mkdir(join(work, ".git"));
-  await mkdir(join(work, "sub"));
   const reply = (text: string) => ({ output: [{ type: "message" as const, text }] });
-  const server = new FakeResponsesServer(parseScenario({
-    responses: [reply("one"), reply("two"), reply("three"), reply("four")],
-  }));
-  await server.start();
-  try {
-    await writeFile(
-      join(work, "config.toml"),
-      `model = "m1"\nmodel_provider = "local"\n[model_providers.local]\nname = "local"\n` +
-        `base_url = "${server.baseUrl}"\n`,
-    );
-    const env = { HOME: work, CODEX_HOME: work };
-    const texts = (n: number) =>
-      (server.requests[n].body as { input: Array<Record<string, unknown>> }).input.map((item) =>
-        `${item.role}: ${
-          (item.content as Array<{ text: string }>).map((c) => c.text.split("\n")[0]).join(" | ")
-        }`
-      );
-    assert.equal((await runCli(["exec", "first"], { cwd: work, env })).code, 0);
-    const resume = (...args: string[]) =>
-      runCli(["exec", ...args.slice(0, -1), "resume", "--last", "--all", args.at(-1)!], {
-        cwd: work,
-        env,
-      });
-    assert.equal((await resume("-s", "workspace-write", "second")).code, 0);
-    assert.deepEqual(texts(1).slice(4), [
-      "developer: <permissions instructions>",
-      "user: second",
-    ]);
-    assert.match(JSON.stringify(server.requests[1].body), /`workspace-write`/);
+  await withLocalProvider(
+    "tscodex-resume-settings-",
+    {
+      responses: [reply("one"), reply("two"), reply("three"), reply("four")],
+    },
+    async ({ work, server, env }) => {
+      await mkdir(join(work, "sub"));
+      const texts = (n: number) =>
+        (server.requests[n].body as { input: Array<Record<string, unknown>> }).input.map((item) =>
+          `${item.role}: ${
+            (item.content as Array<{ text: string }>).map((c) => c.text.split("\n")[0]).join(" | ")
+          }`
+        );
+      assert.equal((await runCli(["exec", "first"], { cwd: work, env })).code, 0);
+      const resume = (...args: string[]) =>
+        runCli(["exec", ...args.slice(0, -1), "resume", "--last", "--all", args.at(-1)!], {
+          cwd: work,
+          env,
+        });
+      assert.equal((await resume("-s", "workspace-write", "second")).code, 0);
+      assert.deepEqual(texts(1).slice(4), [
+        "developer: <permissions instructions>",
+        "user: second",
+      ]);
+      assert.match(JSON.stringify(server.requests[1].body), /`workspace-write`/);
 
-    assert.equal((await resume("-s", "workspace-write", "third")).code, 0);
-    assert.deepEqual(texts(2).slice(7), ["user: third"], "the same settings add nothing");
+      assert.equal((await resume("-s", "workspace-write", "third")).code, 0);
+      assert.deepEqual(texts(2).slice(7), ["user: third"], "the same settings add nothing");
 
-    const moved = await resume("-s", "workspace-write", "-m", "m2", "-C", join(work, "sub"), "4");
-    assert.equal(moved.code, 0, moved.stderr);
-    assert.deepEqual(texts(3).slice(9), [
-      "developer: <model_switch>",
-      "user: <environment_context>",
-      "user: 4",
-    ]);
-    const input = (server.requests[3].body as { input: unknown[] }).input;
-    assert.match(JSON.stringify(input.at(-2)), /<cwd>[^<]*\/sub<\/cwd>/);
-    // Recorded as upstream records them: before the turn's settings and its user message.
-    const kinds = (await rolloutText(work)).trim().split("\n").map((line) => {
-      const { type, payload } = JSON.parse(line);
-      return type === "response_item" ? `${payload.role}` : type === "turn_context" ? type : "";
-    }).filter(Boolean).slice(-6);
-    assert.deepEqual(kinds, [
-      "assistant",
-      "developer",
-      "user",
-      "turn_context",
-      "user",
-      "assistant",
-    ]);
-  } finally {
-    await server.close();
-  }
+      const moved = await resume("-s", "workspace-write", "-m", "m2", "-C", join(work, "sub"), "4");
+      assert.equal(moved.code, 0, moved.stderr);
+      assert.deepEqual(texts(3).slice(9), [
+        "developer: <model_switch>",
+        "user: <environment_context>",
+        "user: 4",
+      ]);
+      const input = (server.requests[3].body as { input: unknown[] }).input;
+      assert.match(JSON.stringify(input.at(-2)), /<cwd>[^<]*\/sub<\/cwd>/);
+      // Recorded as upstream records them: before the turn's settings and its user message.
+      const kinds = (await rolloutText(work)).trim().split("\n").map((line) => {
+        const { type, payload } = JSON.parse(line);
+        return type === "response_item" ? `${payload.role}` : type === "turn_context" ? type : "";
+      }).filter(Boolean).slice(-6);
+      assert.deepEqual(kinds, [
+        "assistant",
+        "developer",
+        "user",
+        "turn_context",
+        "user",
+        "assistant",
+      ]);
+    },
+    { head: `model = "m1"\n` },
+  );
 });
 
 Deno.test("exec resume: the token totals count the whole session, as upstream's do", async () => {
-  const work = await tempDir("tscodex-resume-usage-");
-  await mkdir(join(work, ".git"));
   const usage = { input_tokens: 1000, cached_input_tokens: 200, output_tokens: 50 };
   const reply = (text: string) => ({
     output: [{ type: "message" as const, text }],
     usage: { ...usage, reasoning_output_tokens: 0 },
   });
-  const server = new FakeResponsesServer(parseScenario({ responses: [reply("a"), reply("b")] }));
-  await server.start();
-  try {
-    await writeFile(
-      join(work, "config.toml"),
-      `model_provider = "local"\n[model_providers.local]\nname = "local"\nbase_url = "${server.baseUrl}"\n`,
-    );
-    const env = { HOME: work, CODEX_HOME: work };
-    // `e` is exec's short name, as upstream's.
-    const first = await runCli(["e", "first"], { cwd: work, env });
-    assert.match(first.stderr, /tokens used\n850\n/);
-    const second = await runCli(["exec", "--json", "resume", "--last", "second"], {
-      cwd: work,
-      env,
-    });
-    const completed = JSON.parse(second.stdout.trim().split("\n").at(-1)!);
-    assert.deepEqual(completed, {
-      type: "turn.completed",
-      usage: { input_tokens: 2000, cached_input_tokens: 400, output_tokens: 100 },
-    });
-  } finally {
-    await server.close();
-  }
+  await withLocalProvider(
+    "tscodex-resume-usage-",
+    { responses: [reply("a"), reply("b")] },
+    async ({ work, env }) => {
+      // `e` is exec's short name, as upstream's.
+      const first = await runCli(["e", "first"], { cwd: work, env });
+      assert.match(first.stderr, /tokens used\n850\n/);
+      const second = await runCli(["exec", "--json", "resume", "--last", "second"], {
+        cwd: work,
+        env,
+      });
+      const completed = JSON.parse(second.stdout.trim().split("\n").at(-1)!);
+      assert.deepEqual(completed, {
+        type: "turn.completed",
+        usage: { input_tokens: 2000, cached_input_tokens: 400, output_tokens: 100 },
+      });
+    },
+  );
 });
 
 Deno.test("the REPL reads piped input, even lines sent before the session is open; -s reaches it", async () => {
-  const work = await tempDir("tscodex-repl-pipe-");
-  await mkdir(join(work, ".git"));
-  const server = new FakeResponsesServer(parseScenario({
-    responses: [{ output: [{ type: "message", text: "first reply" }] }, {
-      output: [{ type: "message", text: "second reply" }],
-    }],
-  }));
-  await server.start();
-  try {
-    await writeFile(
-      join(work, "config.toml"),
-      `model_provider = "local"\n[model_providers.local]\nname = "local"\nbase_url = "${server.baseUrl}"\n`,
-    );
-    const run = await runCli(["-s", "workspace-write"], {
-      cwd: work,
-      env: { HOME: work, CODEX_HOME: work },
-      stdin: "hello\n/queue and then this\n",
-    });
-    assert.equal(run.code, 0, run.stderr);
-    assert.match(run.stdout, /first reply/);
-    assert.match(run.stdout, /second reply/);
-    assert.equal(server.requests.length, 2);
-    // Input ended before the turns did: no prompt is shown after that, and no error either.
-    assert.doesNotMatch(run.stdout + run.stderr, /Error|readline was closed/);
-    const developer = JSON.stringify((server.requests[0].body as { input: unknown[] }).input[0]);
-    assert.match(developer, /`workspace-write`/);
-  } finally {
-    await server.close();
-  }
+  await withLocalProvider(
+    "tscodex-repl-pipe-",
+    {
+      responses: [{ output: [{ type: "message", text: "first reply" }] }, {
+        output: [{ type: "message", text: "second reply" }],
+      }],
+    },
+    async ({ work, server, env }) => {
+      const run = await runCli(["-s", "workspace-write"], {
+        cwd: work,
+        env,
+        stdin: "hello\n/queue and then this\n",
+      });
+      assert.equal(run.code, 0, run.stderr);
+      assert.match(run.stdout, /first reply/);
+      assert.match(run.stdout, /second reply/);
+      assert.equal(server.requests.length, 2);
+      // Input ended before the turns did: no prompt is shown after that, and no error either.
+      assert.doesNotMatch(run.stdout + run.stderr, /Error|readline was closed/);
+      const developer = JSON.stringify((server.requests[0].body as { input: unknown[] }).input[0]);
+      assert.match(developer, /`workspace-write`/);
+    },
+  );
 });
