@@ -313,14 +313,16 @@ export async function openAgentSession(options: AgentSessionOptions): Promise<Ag
   // Each sub-agent keeps a rollout of its own, naming its parent, as upstream's do.
   const childRecorders: RolloutRecorder[] = [];
   const identity = clientIdentity(options.originator, VERSION, process.env);
+  // The session's first turn reuses the early git probe; an ephemeral session reports no
+  // workspace in its turn metadata, as upstream 0.115's.
+  const firstTurnGit = options.ephemeral ? Promise.resolve(undefined) : git;
   const headersFor = (id: string) => {
     const headers = sessionHeaders({
       identity,
       sessionId: id,
       cwd,
       sandboxMode,
-      // An ephemeral session reports no workspace in its turn metadata, as upstream's.
-      git: id !== sessionId ? undefined : options.ephemeral ? Promise.resolve(undefined) : git,
+      git: id === sessionId ? firstTurnGit : undefined,
     });
     const subagent = options.subagent;
     if (subagent === undefined) return headers;
