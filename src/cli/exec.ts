@@ -11,7 +11,7 @@ import { ExecLog, palette } from "./exec_log.ts";
 import { ExecView, type ThreadEvent } from "./exec_view.ts";
 import type { SessionTarget } from "../session/mod.ts";
 import type { SandboxPolicy } from "../tools/mod.ts";
-import { type AgentSession, openAgentSession } from "./setup.ts";
+import { type AgentSession, openAgentSession } from "./setup/mod.ts";
 import { VERSION } from "./version.ts";
 
 export interface ExecOptions {

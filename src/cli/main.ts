@@ -154,7 +154,7 @@ function buildProgram(setExit: (code: number) => void, argvHasSeparator: boolean
       const resume = opts.last
         ? { last: true as const, cwd: opts.all ? undefined : process.cwd() }
         : { id: session! };
-      const { runRepl } = await import("./repl.ts");
+      const { runRepl } = await import("./repl/mod.ts");
       setExit(await runRepl(undefined, { ...opts, resume }));
     });
 
@@ -202,7 +202,7 @@ function buildProgram(setExit: (code: number) => void, argvHasSeparator: boolean
             `write: tscodex -- ${prompt}`,
         );
       }
-      const { runRepl } = await import("./repl.ts");
+      const { runRepl } = await import("./repl/mod.ts");
       setExit(await runRepl(prompt, opts));
     });
   return program;

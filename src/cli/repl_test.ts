@@ -9,7 +9,7 @@ import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { FakeResponsesServer, parseScenario, requestInvariantViolations } from "../fake/mod.ts";
 import { sandboxMissing } from "../tools/command_testing.ts";
-import { ContextMeter } from "./repl.ts";
+import { ContextMeter } from "./repl/render.ts";
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
 const DENO = join(ROOT, "node_modules", ".bin", "deno");

@@ -6,7 +6,7 @@ import process from "node:process";
 import { FakeResponsesServer, parseScenario } from "../fake/mod.ts";
 import { tempDir } from "../session/testdata/workspace.ts";
 import { join } from "node:path";
-import { openAgentSession } from "./setup.ts";
+import { openAgentSession } from "./setup/mod.ts";
 
 Deno.test("switchModel: the next turn uses the new model and is told about the switch", async () => {
   const work = await tempDir("tscodex-switch-");

@@ -1,0 +1,157 @@
+// The REPL's slash commands: one table, from which /help is written too.
+import type { CollaborationMode } from "../../agent/mod.ts";
+import { listSessions, nameSession, type SessionTarget } from "../../session/mod.ts";
+import type { AgentSession } from "../setup/mod.ts";
+import type { ReplScreen } from "./render.ts";
+
+/** What a command may use of the running REPL. */
+export interface ReplContext {
+  readonly session: AgentSession;
+  /** Whether a turn runs. */
+  readonly busy: boolean;
+  readonly screen: ReplScreen;
+  readonly collaboration: CollaborationMode;
+  title: string | undefined;
+  submit(text: string, mode: "steer" | "queue"): void;
+  interrupt(): void;
+  /** Replaces the running session with a new one, or with a recorded one. */
+  switchTo(resume?: SessionTarget): Promise<void>;
+}
+
+export interface ReplCommand {
+  /** The name, then its aliases. */
+  names: string[];
+  /** What follows the name, as /help shows it (`<required>`, `[optional]`). */
+  args?: string;
+  summary: string;
+  /** Said instead of running the command while a turn runs; unset when it works mid-turn. */
+  notWhileBusy?: string;
+  /** "exit" leaves the REPL. */
+  run(repl: ReplContext, argument: string): void | "exit" | Promise<void>;
+}
+
+async function resume(repl: ReplContext, argument: string): Promise<void> {
+  const { session, screen } = repl;
+  const sessions = await listSessions(session.home);
+  const others = sessions.filter((entry) => entry.sessionId !== session.agent.sessionId);
+  if (!argument) {
+    if (others.length === 0) return screen.line("No resumable sessions found.");
+    screen.line("Available sessions:");
+    others.forEach((entry, i) => screen.line(`[${i + 1}] ${entry.title}`));
+    return screen.line("Use /resume <number>.");
+  }
+  const chosen = others[Number(argument) - 1];
+  if (!/^\d+$/.test(argument) || !chosen) return screen.line(`Session not found: ${argument}`);
+  await repl.switchTo({ id: chosen.sessionId });
+  repl.title = chosen.title;
+  screen.line(`Resumed session: ${chosen.title}`);
+  repl.screen.history(repl.session.agent.history);
+}
+
+export const COMMANDS: readonly ReplCommand[] = [
+  {
+    names: ["/queue"],
+    args: "<message>",
+    summary: "run the message as its own turn after the current one",
+    run: (repl, argument) => {
+      if (argument) repl.submit(argument, "queue");
+      else repl.screen.line("Usage: /queue <message>");
+    },
+  },
+  {
+    names: ["/interrupt"],
+    summary: "stop the running turn (Ctrl-C does the same)",
+    run: (repl) => repl.interrupt(),
+  },
+  {
+    names: ["/compact"],
+    summary: "summarise the conversation to free context",
+    notWhileBusy: "A turn is running; compact when it ends.",
+    run: async (repl) => {
+      try {
+        await repl.session.agent.compact(new AbortController().signal);
+      } catch (err) {
+        repl.screen.error(`compaction failed: ${(err as Error).message}`);
+      }
+    },
+  },
+  {
+    names: ["/history"],
+    summary: "show the conversation so far",
+    run: (repl) => repl.screen.history(repl.session.agent.history),
+  },
+  {
+    names: ["/new"],
+    summary: "start a new session",
+    notWhileBusy: "A turn is running; start a new session when it ends.",
+    run: async (repl) => {
+      await repl.switchTo();
+      repl.screen.line(`New session ${repl.session.agent.sessionId}`);
+    },
+  },
+  {
+    names: ["/resume"],
+    args: "[n]",
+    summary: "list recorded sessions, or switch to session n",
+    notWhileBusy: "A turn is running; resume another session when it ends.",
+    run: resume,
+  },
+  {
+    names: ["/title"],
+    args: "[name]",
+    summary: "show or set this session's title",
+    run: async (repl, argument) => {
+      if (!argument) return repl.screen.line(`Session: ${repl.title ?? "untitled"}`);
+      repl.title = argument;
+      await nameSession(repl.session.home, repl.session.agent.sessionId, argument);
+      repl.screen.line(`Session: ${argument}`);
+    },
+  },
+  {
+    names: ["/model"],
+    args: "[name]",
+    summary: "show or change the model",
+    run: (repl, argument) => {
+      if (argument && repl.busy) {
+        repl.screen.line("A turn is running; change the model when it ends.");
+      } else if (argument) repl.session.switchModel(argument);
+      repl.screen.line(`Current model: ${repl.session.agent.options.model}`);
+    },
+  },
+  {
+    names: ["/plan"],
+    args: "[off]",
+    summary: "enter Plan mode (explore and propose, ask questions), or leave it",
+    run: (repl, argument) => {
+      if (repl.busy) repl.screen.line("A turn is running; change the mode when it ends.");
+      else repl.collaboration.switchTo(argument === "off" ? "default" : "plan", repl.session.agent);
+      repl.screen.line(`Mode: ${repl.collaboration.spec.name}`);
+    },
+  },
+  {
+    names: ["/exit", "/quit"],
+    summary: "leave (Ctrl-D does the same)",
+    run: () => "exit",
+  },
+  {
+    names: ["/help"],
+    summary: "show this list",
+    run: (repl) => repl.screen.line(helpText(COMMANDS)),
+  },
+];
+
+/** /help: the commands in table order, their arguments and what they do. */
+export function helpText(commands: readonly ReplCommand[]): string {
+  const labels = commands.map((command) =>
+    [command.names.join(", "), command.args].filter(Boolean).join(" ")
+  );
+  const width = Math.max(...labels.map((label) => label.length)) + 2;
+  return [
+    "Type a message and press Enter. While a turn runs, what you type steers it.",
+    ...commands.map((command, i) => `  ${labels[i].padEnd(width)}${command.summary}`),
+  ].join("\n");
+}
+
+export function findCommand(name: string): ReplCommand | undefined {
+  return COMMANDS.find((command) => command.names.includes(name));
+}

@@ -1,0 +1,1 @@
+export { type ReplOptions, runRepl } from "./repl.ts";

@@ -1,0 +1,209 @@
+// The interactive REPL: a line editor over the submission queue. Typing while a turn runs steers
+// it; `/queue` waits for a turn of its own; Ctrl-C interrupts the running turn, and exits when
+// nothing runs. Commands are in ./commands.ts, drawing in ./render.ts; this is the input loop.
+import process from "node:process";
+import { createInterface, type Interface } from "node:readline";
+import { CollaborationMode, SubmissionQueue, TurnInterruptedError } from "../../agent/mod.ts";
+import type { ApprovalPolicy, SandboxMode } from "../../config/mod.ts";
+import type { SessionTarget } from "../../session/mod.ts";
+import { approvalPrompt } from "../approval_prompt.ts";
+import {
+  LinePrompter,
+  permissionsPrompt,
+  subAgentLine,
+  userInputPrompt,
+} from "../collab_prompts.ts";
+import { type AgentSession, openAgentSession } from "../setup/mod.ts";
+import { VERSION } from "../version.ts";
+import { findCommand, type ReplContext } from "./commands.ts";
+import { ReplScreen } from "./render.ts";
+
+export interface ReplOptions {
+  model?: string;
+  config?: string[];
+  profile?: string;
+  sandbox?: SandboxMode;
+  askForApproval?: ApprovalPolicy;
+  /** Start in a recorded session. */
+  resume?: SessionTarget;
+}
+
+/**
+ * Typed lines, kept from the start: input can arrive (from a pipe) before the session is open,
+ * and a line waits while a command before it finishes.
+ */
+class TypedLines {
+  #lines: string[] = [];
+  #ended = false;
+  #wake?: () => void;
+
+  constructor(rl: Interface) {
+    rl.on("line", (line) => {
+      this.#lines.push(line);
+      this.#wake?.();
+    });
+    rl.on("close", () => {
+      this.#ended = true;
+      this.#wake?.();
+    });
+  }
+
+  get ended(): boolean {
+    return this.#ended;
+  }
+
+  /** Whether more lines are already waiting. */
+  get pending(): boolean {
+    return this.#lines.length > 0;
+  }
+
+  /** The next line, or undefined once input has ended. */
+  async next(): Promise<string | undefined> {
+    while (this.#lines.length === 0 && !this.#ended) {
+      await new Promise<void>((resolve) => (this.#wake = resolve));
+    }
+    return this.#lines.shift();
+  }
+}
+
+export async function runRepl(
+  initialPrompt: string | undefined,
+  options: ReplOptions,
+): Promise<number> {
+  const out = process.stdout;
+  const rl: Interface = createInterface({
+    input: process.stdin,
+    output: out,
+    prompt: "tscodex> ",
+    terminal: process.stdin.isTTY,
+  });
+  const lines = new TypedLines(rl);
+  /** The prompt, unless input has ended (a pipe at EOF): readline refuses to prompt after close. */
+  const showPrompt = (preserveCursor?: boolean) => {
+    if (!lines.ended) rl.prompt(preserveCursor);
+  };
+  // Questions from the tools take the next typed line instead of steering the turn.
+  const prompter = new LinePrompter((question) => screen.question(question));
+  const screen = new ReplScreen(out, {
+    idleLine: () => queue.busy && rl.line === "" && !prompter.waiting,
+    setPrompt: (text) => rl.setPrompt(text),
+    showPrompt,
+  });
+  const collaboration = new CollaborationMode();
+  const ask = (question: string, signal: AbortSignal) => prompter.ask(question, signal);
+  const open = (resume?: SessionTarget) =>
+    openAgentSession({
+      cwd: process.cwd(),
+      model: options.model,
+      configOverrides: options.config,
+      profile: options.profile,
+      sandboxMode: options.sandbox,
+      approvalPolicy: options.askForApproval,
+      originator: "codex-tui",
+      source: "cli",
+      resume,
+      onEvent: (event) => screen.event(event),
+      notice: (text) => screen.line(screen.style.dim(text)),
+      collaboration,
+      askUser: userInputPrompt(ask),
+      askPermissions: permissionsPrompt(ask),
+      askApproval: approvalPrompt(ask),
+      onSubAgentEvent: (child, event) => {
+        const line = subAgentLine(child, event);
+        if (line) screen.line(screen.style.dim(line));
+      },
+    });
+  let session: AgentSession = await open(options.resume);
+  let queue = new SubmissionQueue(session.agent);
+  const repl: ReplContext = {
+    get session() {
+      return session;
+    },
+    get busy() {
+      return queue.busy;
+    },
+    screen,
+    collaboration,
+    title: undefined,
+    submit: (text, mode) => {
+      queue.submit(text, mode).catch((err) => {
+        if (!(err instanceof TurnInterruptedError)) return; // turn_failed already said it
+      });
+    },
+    interrupt: () => queue.interrupt(),
+    switchTo: async (resume) => {
+      const next = await open(resume);
+      await queue.shutdown();
+      await session.close();
+      session = next;
+      queue = new SubmissionQueue(session.agent);
+      screen.resetMeter(session.contextWindow);
+    },
+  };
+  screen.resetMeter(session.contextWindow);
+  screen.startSpinner();
+  const { bold, dim } = screen.style;
+  screen.line(
+    `${bold(`tscodex ${VERSION}`)} ${
+      dim(
+        `model ${session.agent.options.model}; session ${session.agent.sessionId}; ` +
+          `/help for commands`,
+      )
+    }`,
+  );
+  if (options.resume) screen.history(session.agent.history);
+
+  /** Does what a line says; false when it says to leave. */
+  const handle = async (line: string): Promise<boolean> => {
+    if (prompter.offer(line)) return true;
+    const text = line.trim();
+    if (!text) return true;
+    const [name, ...rest] = text.split(/\s+/);
+    const command = findCommand(name);
+    if (!command) {
+      repl.submit(text, "steer");
+      return true;
+    }
+    if (command.notWhileBusy && queue.busy) {
+      screen.line(command.notWhileBusy);
+      return true;
+    }
+    try {
+      return await command.run(repl, rest.join(" ")) !== "exit";
+    } catch (err) {
+      screen.error((err as Error).message);
+      return true;
+    }
+  };
+
+  let leaving = false;
+  let lastSigint = 0;
+  rl.on("SIGINT", () => {
+    if (queue.busy) {
+      queue.interrupt();
+      return;
+    }
+    const now = Date.now();
+    if (now - lastSigint < 2000) {
+      leaving = true;
+      rl.close();
+      return;
+    }
+    lastSigint = now;
+    screen.line(dim("\n(Ctrl-C again or /exit to leave)"));
+    showPrompt();
+  });
+  if (initialPrompt) leaving = !await handle(initialPrompt);
+  if (!leaving && !lines.pending) showPrompt();
+  for (let line; !leaving && (line = await lines.next()) !== undefined;) {
+    if (!await handle(line)) leaving = true;
+    else if (!queue.busy && !lines.pending) showPrompt();
+  }
+  rl.close();
+  // End of input (a pipe, Ctrl-D) lets the submitted turns finish; /exit and Ctrl-C do not.
+  if (!leaving) await queue.idle();
+  screen.stopSpinner();
+  await queue.shutdown();
+  await session.close();
+  return 0;
+}

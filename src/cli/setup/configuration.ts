@@ -1,0 +1,55 @@
+// Opening a session: the user's configuration, or — when there is none — the offline demo on
+// the embedded scripted server.
+import { codexHome, type Config, loadConfig } from "../../config/mod.ts";
+import type { FakeResponsesServer } from "../../fake/mod.ts";
+import { VERSION } from "../version.ts";
+import type { AgentSessionOptions } from "./options.ts";
+
+export interface LoadedConfiguration {
+  config: Config;
+  /** The scripted server the offline demo talks to; unset when a provider is configured. */
+  demo?: FakeResponsesServer;
+}
+
+function demoConfig(home: string, baseUrl: string): Config {
+  return {
+    home,
+    file: "(built-in demo)",
+    model: "tscodex-demo",
+    provider: {
+      id: "demo",
+      name: "tscodex demo",
+      baseUrl,
+      headers: {},
+      queryParams: {},
+      requestMaxRetries: 0,
+      streamMaxRetries: 0,
+      streamIdleTimeoutMs: 30_000,
+    },
+    features: {},
+    table: {},
+  };
+}
+
+export async function loadConfigurationOrDemo(
+  options: AgentSessionOptions,
+): Promise<LoadedConfiguration> {
+  const home = codexHome();
+  const config = loadConfig({
+    home,
+    overrides: options.configOverrides,
+    profile: options.profile,
+    model: options.model,
+    clientVersion: VERSION,
+  });
+  if (config) return { config };
+  // The scripted server is loaded only for the demo, not on every start.
+  const { DEMO_SCENARIO, FakeResponsesServer } = await import("../../fake/mod.ts");
+  const demo = new FakeResponsesServer(DEMO_SCENARIO);
+  await demo.start();
+  options.notice(
+    `tscodex: no config.toml in ${home}; running offline against the built-in demo ` +
+      `(a scripted model on ${demo.baseUrl})`,
+  );
+  return { config: demoConfig(home, demo.baseUrl), demo };
+}

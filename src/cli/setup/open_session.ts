@@ -1,0 +1,95 @@
+// What exec, the REPL and a review share: a session opened in named steps, each in a module of its
+// own — configuration (or the demo), permissions, rollout, instructions, headers, tools, agent.
+import { contextMessage, modelSwitchText } from "../../agent/mod.ts";
+import { gitFacts } from "../../system/git.ts";
+import { startAgent } from "./agent.ts";
+import { loadConfigurationOrDemo } from "./configuration.ts";
+import { requestHeaders } from "./headers.ts";
+import { sessionInstructions, type TurnModel, turnSettings } from "./instructions.ts";
+import type { AgentSession, AgentSessionOptions } from "./options.ts";
+import { decidePermissions } from "./permissions.ts";
+import { readResumedSession, SessionRollouts } from "./rollouts.ts";
+import { buildTools, outputBudget } from "./tools.ts";
+
+export async function openAgentSession(options: AgentSessionOptions): Promise<AgentSession> {
+  // Git runs while the configuration loads; the session's metadata and first turn share it.
+  const git = gitFacts(options.cwd);
+  const { config, demo } = await loadConfigurationOrDemo(options);
+  const permissions = decidePermissions(options, config, demo !== undefined);
+  const model = options.model ?? config.model;
+  const resumed = await readResumedSession(options, config);
+  const instructions = sessionInstructions(options, config, model, resumed);
+  const rollouts = await SessionRollouts.open({
+    options,
+    config,
+    resumed,
+    git,
+    baseInstructions: instructions.baseInstructions,
+    contextWindow: instructions.contextWindow,
+  });
+  const settingsOf = (turn: TurnModel) =>
+    turnSettings(instructions, permissions, config, options.outputSchema, turn);
+  const headersFor = requestHeaders(options, rollouts.sessionId, permissions.sandboxMode, git);
+  const tools = buildTools({
+    options,
+    config,
+    model,
+    permissions,
+    headersFor,
+    rollouts,
+    settingsOf,
+  });
+  // The main thread's turn settings; `switchModel` changes the model for the turns after it.
+  const mainTurn: TurnModel = {
+    model,
+    effort: config.reasoningEffort,
+    /** Read at each turn: `/plan` switches it between turns. */
+    get collaborationMode() {
+      return options.collaboration?.kind;
+    },
+  };
+  const record = rollouts.listener(() => settingsOf(mainTurn));
+  const agent = startAgent({
+    options,
+    config,
+    model,
+    permissions,
+    instructions,
+    rollouts,
+    tools,
+    headersFor,
+    onEvent: (event) => {
+      record(event);
+      options.onEvent(event);
+    },
+  });
+  return {
+    agent,
+    contextWindow: instructions.contextWindow,
+    rolloutPath: rollouts.path,
+    recorder: rollouts.recorder,
+    sandboxMode: permissions.sandboxMode,
+    approvalPolicy: permissions.approvalPolicy,
+    config,
+    home: config.home,
+    offline: demo !== undefined,
+    subAgents: tools.subAgents,
+    priorUsage: resumed?.tokenInfo?.total_token_usage,
+    switchModel: (next) => {
+      if (next === agent.options.model) return;
+      agent.options.model = next;
+      mainTurn.model = next;
+      tools.tools.outputBudget = outputBudget(next, config);
+      // Before the first turn there is nothing another model wrote.
+      if (agent.history.length === 0) return;
+      agent.enqueueInput([
+        contextMessage("developer", [modelSwitchText(next, instructions.baseInstructions)]),
+      ]);
+    },
+    close: async () => {
+      await tools.close();
+      rollouts.close();
+      await demo?.close();
+    },
+  };
+}

@@ -1,0 +1,107 @@
+// Opening a session: the tools the model is offered — the defaults shaped by the model's
+// catalog entry and config.toml's feature flags — and the sub-agents that get their own set.
+import { SubAgentManager } from "../../agent/mod.ts";
+import type { Config } from "../../config/mod.ts";
+import { modelInfo, type TruncationPolicy } from "../../model/mod.ts";
+import {
+  CodeCells,
+  defaultTools,
+  PermissionGrants,
+  ProcessManager,
+  type ToolRegistry,
+} from "../../tools/mod.ts";
+import type { HeadersFor } from "./headers.ts";
+import type { AgentSessionOptions } from "./options.ts";
+import type { Permissions } from "./permissions.ts";
+import type { SessionRollouts } from "./rollouts.ts";
+import type { TurnModel } from "./instructions.ts";
+import type { TurnSettings } from "../../session/mod.ts";
+
+export interface SessionTools {
+  tools: ToolRegistry;
+  subAgents: SubAgentManager;
+  permissionGrants: PermissionGrants;
+  /** Ends what the tools left running: sub-agents, code cells, background commands. */
+  close(): Promise<void>;
+}
+
+/**
+ * What the history keeps of one tool output: the model's truncation policy, its limit replaced
+ * by `tool_output_token_limit` when set (as bytes, 4 per token, for a byte-counting model).
+ */
+export function outputBudget(model: string, config: Config): TruncationPolicy {
+  const policy = modelInfo(model).truncation;
+  const tokens = config.toolOutputTokenLimit;
+  if (tokens === undefined) return policy;
+  return { mode: policy.mode, limit: policy.mode === "bytes" ? tokens * 4 : tokens };
+}
+
+export interface ToolsParts {
+  options: AgentSessionOptions;
+  config: Config;
+  model: string;
+  permissions: Permissions;
+  /** Sub-agents' requests carry headers of their own thread. */
+  headersFor: HeadersFor;
+  /** Sub-agents keep rollouts of their own. */
+  rollouts: SessionRollouts;
+  /** What a sub-agent's turns record as their settings. */
+  settingsOf: (turn: TurnModel) => TurnSettings;
+}
+
+export function buildTools(parts: ToolsParts): SessionTools {
+  const { options, config, model, permissions, headersFor, rollouts, settingsOf } = parts;
+  const processes = new ProcessManager();
+  // Upstream's feature flags: sub-agents are on unless disabled, the others opt-in.
+  const { features } = config;
+  const codeCells = features.code_mode ? new CodeCells() : undefined;
+  const permissionGrants = new PermissionGrants();
+  const collaboration = options.collaboration;
+  // What the model decides about the tools: the output budget, and whether apply_patch is
+  // offered (its catalog entry decides, as upstream's; the apply_patch_freeform feature adds it).
+  const modelTools = {
+    outputBudget: outputBudget(model, config),
+    // Without a sandbox the search is live, as upstream makes it; otherwise the cached index
+    // unless `web_search = "live"`.
+    webSearch: config.webSearch === "disabled" ? false as const : {
+      externalWebAccess: config.webSearch === "live" ||
+        permissions.sandboxMode === "danger-full-access",
+    },
+    applyPatch: features.apply_patch_freeform || modelInfo(model).applyPatch
+      ? "freeform" as const
+      : false as const,
+  };
+  const tools = defaultTools(processes, {
+    ...modelTools,
+    ...(collaboration
+      ? { userInput: { mode: collaboration.userInputMode, handler: options.askUser } }
+      : {}),
+    ...(features.request_permissions_tool
+      ? { requestPermissions: { handler: options.askPermissions, grants: permissionGrants } }
+      : {}),
+    ...(codeCells ? { codeMode: codeCells } : {}),
+  });
+  const subAgents = new SubAgentManager({
+    childTools: () => defaultTools(processes, { userInput: false, ...modelTools }),
+    childHeaders: headersFor,
+    onChildEvent: options.onSubAgentEvent,
+    recordChild: (child) =>
+      rollouts.child(
+        child,
+        () => settingsOf({ model: child.model, effort: child.reasoningEffort }),
+      ),
+  });
+  if (features.multi_agent !== false) subAgents.register(tools);
+  const onlyTools = options.onlyTools;
+  if (onlyTools) tools.retain((name) => onlyTools.includes(name));
+  return {
+    tools,
+    subAgents,
+    permissionGrants,
+    close: async () => {
+      await subAgents.shutdown();
+      await codeCells?.close();
+      processes.killAll();
+    },
+  };
+}
