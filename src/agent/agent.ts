@@ -105,6 +105,8 @@ export interface AgentOptions {
   permissionGrants?: PermissionGrants;
   /** Compact before sampling once the last response used this many tokens. */
   autoCompactTokenLimit?: number;
+  /** Settles once every tool is registered (MCP servers still starting); turns wait for it. */
+  toolsReady?: Promise<unknown>;
   onEvent?: (event: AgentEvent) => void;
 }
 
@@ -262,6 +264,7 @@ export class Agent {
     this.#emit({ type: "turn_started", turnId, texts, localImages });
     let lastMessage: string | null = null;
     try {
+      await this.options.toolsReady;
       if (!this.#contextRecorded) {
         this.#contextRecorded = true;
         this.#append(turnId, this.options.initialContext ?? []);

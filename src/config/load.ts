@@ -8,6 +8,7 @@ import { parse, TomlError } from "smol-toml";
 import { loadCodexDotenv } from "./dotenv.ts";
 import { ConfigError, describeIssue, keyPathText, looksSecret } from "./errors.ts";
 import { codexHome } from "./home.ts";
+import { type McpServerConfig, mcpServers } from "./mcp.ts";
 import {
   applyOverrides,
   type ConfigOverride,
@@ -66,6 +67,8 @@ export interface Config {
   approvalPolicy?: ApprovalPolicy;
   sandboxMode?: SandboxMode;
   features: Record<string, boolean>;
+  /** `[mcp_servers]`, in file order (disabled ones included). */
+  mcpServers: McpServerConfig[];
   /** The merged table (file < profile < -c), for keys read elsewhere. */
   table: ConfigToml;
 }
@@ -186,6 +189,7 @@ export function loadConfig(options: LoadOptions = {}): Config | null {
     approvalPolicy: table.approval_policy,
     sandboxMode: table.sandbox_mode,
     features: isTable(table.features) ? { ...table.features } : {},
+    mcpServers: mcpServers(table.mcp_servers),
     table,
   };
 }

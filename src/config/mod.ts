@@ -3,6 +3,7 @@ export * from "./errors.ts";
 export * from "./features.ts";
 export * from "./home.ts";
 export * from "./load.ts";
+export * from "./mcp.ts";
 export * from "./overrides.ts";
 export * from "./providers.ts";
 export * from "./schema.ts";

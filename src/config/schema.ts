@@ -3,6 +3,7 @@
 // they are applied once, after file, profile and -c layers are merged (see load.ts), so a layer
 // never masks another with a default it did not write.
 import { z } from "zod";
+import { McpServerToml } from "./mcp.ts";
 
 export const ReasoningEffort = z.enum(["none", "minimal", "low", "medium", "high", "xhigh"]);
 export type ReasoningEffort = z.infer<typeof ReasoningEffort>;
@@ -76,5 +77,6 @@ export const ConfigToml = z.looseObject({
   profile: z.string().min(1).optional(),
   profiles: z.record(z.string(), ProfileToml).optional(),
   model_providers: z.record(z.string(), ProviderToml).optional(),
+  mcp_servers: z.record(z.string(), McpServerToml).optional(),
 });
 export type ConfigToml = z.infer<typeof ConfigToml>;

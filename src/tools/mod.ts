@@ -10,7 +10,7 @@ export { grepFilesTool } from "./grep_files.ts";
 export { viewImageTool } from "./view_image.ts";
 export { updatePlanTool } from "./update_plan.ts";
 export { webSearchTool } from "./web_search.ts";
-export { upstreamJsonSchema } from "./json_schema.ts";
+export { type JsonSchema, upstreamJsonSchema } from "./json_schema.ts";
 export { defaultTools, type DefaultToolsOptions, type ExperimentalTool } from "./defaults.ts";
 export * from "./request_user_input.ts";
 export * from "./request_permissions.ts";

@@ -48,7 +48,19 @@ export type ToolEvent =
    * What a command printed since the call began, whole (the model's copy may be cut), and where
    * it runs (exec_command only).
    */
-  | { type: "command_output"; callId: string; output: string; cwd?: string };
+  | { type: "command_output"; callId: string; output: string; cwd?: string }
+  /**
+   * A call to a tool of an MCP server (or one of the resource tools): once when it starts, and
+   * again with its outcome — the result as the server sent it, or what went wrong.
+   */
+  | {
+    type: "mcp_call";
+    callId: string;
+    server: string;
+    tool: string;
+    arguments: unknown;
+    outcome?: { durationMs: number; result?: Record<string, unknown>; error?: string };
+  };
 
 export interface ToolContext {
   signal: AbortSignal;
@@ -87,13 +99,23 @@ export interface CustomToolDef extends ToolBase {
   execute(input: string, ctx: ToolContext): Promise<string | ToolResult>;
 }
 
+/**
+ * A tool someone else declares (an MCP server): its parameters are the server's JSON schema, and
+ * it gets the arguments as the model wrote them, to parse and check as its owner does.
+ */
+export interface ExternalToolDef extends ToolBase {
+  kind: "external";
+  parameters: JsonSchema;
+  execute(argumentsText: string, ctx: ToolContext): Promise<string | ToolResult>;
+}
+
 /** A tool the provider runs itself (web search): declared, never executed here. */
 export interface ProviderToolDef extends ToolBase {
   kind: "provider";
   spec: ToolSpec;
 }
 
-export type ToolDef = FunctionToolDef<never> | CustomToolDef | ProviderToolDef;
+export type ToolDef = FunctionToolDef<never> | CustomToolDef | ExternalToolDef | ProviderToolDef;
 
 /** Keeps the parameter type of a function tool checked against its zod schema. */
 export function defineFunctionTool<P>(def: FunctionToolDef<P>): ToolDef {
@@ -199,6 +221,14 @@ export class ToolRegistry {
             strict: false,
             parameters: tool.jsonSchema ?? upstreamJsonSchema(tool.parameters),
           };
+        case "external":
+          return {
+            type: "function",
+            name: tool.name,
+            description: tool.description,
+            strict: false,
+            parameters: tool.parameters,
+          };
         case "custom":
           return {
             type: "custom",
@@ -249,6 +279,11 @@ export class ToolRegistry {
             return { output: `${call.name} is a freeform tool; send its input as plain text` };
           }
           return normalise(await tool.execute(call.input, ctx));
+        case "external":
+          if (call.type !== "function_call") {
+            return { output: `${call.name} expects JSON arguments as a function call` };
+          }
+          return normalise(await tool.execute(call.arguments, ctx));
         case "function": {
           if (call.type !== "function_call") {
             return { output: `${call.name} expects JSON arguments as a function call` };

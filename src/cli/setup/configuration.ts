@@ -27,6 +27,7 @@ function demoConfig(home: string, baseUrl: string): Config {
       streamIdleTimeoutMs: 30_000,
     },
     features: {},
+    mcpServers: [],
     table: {},
   };
 }
