@@ -1,7 +1,9 @@
 // A small MCP server for the conformance scenarios and the tests, written with the official SDK:
 // tools that answer with text, an image, structured content, an error result and a JSON-RPC
 // error, a tool that sleeps, one that exits, and a few resources. Run it with node or deno over
-// stdio. DEMO_HANG=1 makes it never answer `initialize` (a startup that times out).
+// stdio. DEMO_HANG=1 makes it never answer `initialize` (a startup that times out); DEMO_PID_FILE
+// names a file to write its process id into (to check that it is stopped).
+import { writeFileSync } from "node:fs";
 import process from "node:process";
 import { Server } from "@modelcontextprotocol/sdk/server/index.js";
 import { StdioServerTransport } from "@modelcontextprotocol/sdk/server/stdio.js";
@@ -139,5 +141,6 @@ server.setRequestHandler(ReadResourceRequestSchema, (request) => {
   return { contents: [{ uri: "memo://greeting", mimeType: "text/plain", text: "hello" }] };
 });
 
+if (process.env.DEMO_PID_FILE) writeFileSync(process.env.DEMO_PID_FILE, String(process.pid));
 if (process.env.DEMO_HANG !== "1") await server.connect(new StdioServerTransport());
 else setInterval(() => {}, 60_000);

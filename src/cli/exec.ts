@@ -234,6 +234,7 @@ export async function runExec(
       reasoningSummary: session.config.reasoningSummary,
       sessionId: agent.sessionId,
     }, prompt);
+    session.mcpStartup((event) => log.mcpStartup(event));
   }
   const abort = new AbortController();
   // Ctrl-C and a polite kill both end the turn cleanly: commands are killed, the rollout closed.

@@ -1,5 +1,6 @@
 // The human-readable `exec` log on stderr, laid out like upstream's: a settings header, then one
 // block per thread item, then the tokens used. Only the final message goes to stdout.
+import type { McpStartupEvent } from "../mcp/mod.ts";
 import type { ItemDetails, ThreadEvent, ThreadItem } from "./exec_view.ts";
 
 export interface LogHeader {
@@ -18,6 +19,7 @@ export interface Palette {
   bold(text: string): string;
   dim(text: string): string;
   magenta(text: string): string;
+  cyan(text: string): string;
   green(text: string): string;
   red(text: string): string;
 }
@@ -29,6 +31,7 @@ export function palette(enabled: boolean): Palette {
     bold: wrap(1, 22),
     dim: wrap(2, 22),
     magenta: wrap(35, 39),
+    cyan: wrap(36, 39),
     green: wrap(32, 39),
     red: wrap(31, 39),
   };
@@ -79,6 +82,9 @@ export class ExecLog {
         if (event.item.type === "todo_list") this.#plan(event.item);
         if (event.item.type === "collab_tool_call") this.#collab(event.item);
         if (event.item.type === "web_search") this.write("🌐 Searching the web...\n");
+        if (event.item.type === "mcp_tool_call") {
+          this.write(`${c.magenta("tool")} ${c.bold(mcpInvocation(event.item))}\n`);
+        }
         break;
       case "item.updated":
         if (event.item.type === "todo_list") this.#plan(event.item);
@@ -95,6 +101,22 @@ export class ExecLog {
       case "turn.completed":
         if (this.hasUsage()) this.tokensUsed(event.usage);
         break;
+    }
+  }
+
+  /** The MCP servers starting, as upstream's log shows them (after the prompt). */
+  mcpStartup(event: McpStartupEvent): void {
+    const label = this.colors.cyan(event.type === "complete" ? "mcp startup:" : "mcp:");
+    if (event.type === "starting" || event.type === "ready") {
+      this.write(`${label} ${event.server} ${event.type}\n`);
+    } else if (event.type === "failed") {
+      this.write(`${label} ${event.server} failed: ${event.error}\n`);
+    } else {
+      const parts = [
+        ...(event.ready.length ? [`ready: ${event.ready.join(", ")}`] : []),
+        ...(event.failed.length ? [`failed: ${event.failed.map((f) => f.server).join(", ")}`] : []),
+      ];
+      this.write(`${label} ${parts.length ? parts.join("; ") : "no servers"}\n`);
     }
   }
 
@@ -162,6 +184,19 @@ export class ExecLog {
       case "collab_tool_call":
         this.#collab(item);
         break;
+      case "mcp_tool_call": {
+        const details = this.detailsOf(item.id)?.mcp;
+        const verdict = `${mcpInvocation(item)} ${
+          item.status === "completed" ? "success" : "failed"
+        } in ${durationText(details?.durationMs ?? 0)}:`;
+        this.write(`${item.status === "completed" ? c.green(verdict) : c.red(verdict)}\n`);
+        // The result as the server sent it, its first lines only (a failed call has none).
+        if (details?.result) {
+          const lines = JSON.stringify(details.result, null, 2).split("\n");
+          this.write(lines.slice(0, LOG_OUTPUT_LINES).map((line) => c.dim(line) + "\n").join(""));
+        }
+        break;
+      }
       case "todo_list":
         break;
     }
@@ -205,6 +240,23 @@ export class ExecLog {
 function agentState(state: { status: string; message: string | null }): string {
   const word = state.status.replace(/_/g, " ");
   return state.message === null ? word : `${word}: ${JSON.stringify(state.message)}`;
+}
+
+/** `server.tool({"arg":1})`, as upstream's log names an MCP call. */
+function mcpInvocation(item: Extract<ThreadItem, { type: "mcp_tool_call" }>): string {
+  const args = item.arguments === null || item.arguments === undefined
+    ? ""
+    : JSON.stringify(item.arguments);
+  return `${item.server}.${item.tool}(${args})`;
+}
+
+/** `8ms`, `1.00s`, `2m 05s`: an elapsed time as upstream's log prints it. */
+export function durationText(ms: number): string {
+  if (ms < 1000) return `${ms}ms`;
+  if (ms < 60_000) return `${(ms / 1000).toFixed(2)}s`;
+  return `${Math.floor(ms / 60_000)}m ${
+    String(Math.floor((ms % 60_000) / 1000)).padStart(2, "0")
+  }s`;
 }
 
 /** 1234567 → 1,234,567, as upstream prints token counts. */

@@ -42,6 +42,16 @@ export type ThreadItem =
     agents_states: CollabCall["agentsStates"];
     status: CollabCall["status"];
   }
+  | {
+    id: string;
+    type: "mcp_tool_call";
+    server: string;
+    tool: string;
+    arguments: unknown;
+    result: { content: unknown[]; structured_content: unknown } | null;
+    error: { message: string } | null;
+    status: "in_progress" | "completed" | "failed";
+  }
   | { id: string; type: "web_search"; query: string; action?: Record<string, unknown> }
   | { id: string; type: "error"; message: string };
 
@@ -55,6 +65,8 @@ export interface ItemDetails {
   explanation?: string;
   /** A notice that the history was just compacted. */
   compacted?: boolean;
+  /** An MCP call's result as the server sent it, and how long the call took. */
+  mcp?: { result?: Record<string, unknown>; durationMs: number };
 }
 
 /** Said once the history has been compacted (upstream warns too, in its own words). */
@@ -109,6 +121,8 @@ export class ExecView {
   #plan?: Extract<ThreadItem, { type: "todo_list" }>;
   /** Item ids of the sub-agent calls begun and not yet ended, by call id. */
   #collabCalls = new Map<string, string>();
+  /** Item ids of the MCP calls begun and not yet ended, by call id. */
+  #mcpCalls = new Map<string, string>();
   /** The call id of each sub-agent item, by item id, for the plain log (which names calls). */
   /** What the plain log shows of an item beyond its JSON form, by item id. */
   readonly details = new Map<string, ItemDetails>();
@@ -315,6 +329,8 @@ export class ExecView {
         this.#collabCalls.delete(event.callId);
         this.emit({ type: "item.completed", item });
       }
+    } else if (event.type === "mcp_call") {
+      this.#mcpCall(event);
     } else if (event.type === "command_output") {
       this.#commandOutput.set(event.callId, { output: event.output, cwd: event.cwd });
     } else if (event.type === "patch_applied") {
@@ -323,6 +339,35 @@ export class ExecView {
         item: { id: this.#id(), type: "file_change", changes: event.changes, status: "completed" },
       });
     }
+  }
+
+  /** An MCP call as upstream's `mcp_tool_call` item: started, then completed or failed. */
+  #mcpCall(event: Extract<ToolEvent, { type: "mcp_call" }>): void {
+    const { outcome } = event;
+    const result = outcome?.result;
+    const item: ThreadItem = {
+      id: this.#mcpCalls.get(event.callId) ?? this.#id(),
+      type: "mcp_tool_call",
+      server: event.server,
+      tool: event.tool,
+      arguments: event.arguments,
+      result: result
+        ? {
+          content: (result.content ?? []) as unknown[],
+          structured_content: result.structuredContent ?? null,
+        }
+        : null,
+      error: outcome?.error === undefined ? null : { message: outcome.error },
+      status: !outcome ? "in_progress" : result && result.isError !== true ? "completed" : "failed",
+    };
+    if (!outcome) {
+      this.#mcpCalls.set(event.callId, item.id);
+      this.emit({ type: "item.started", item });
+      return;
+    }
+    this.#mcpCalls.delete(event.callId);
+    this.details.set(item.id, { mcp: { result, durationMs: outcome.durationMs } });
+    this.emit({ type: "item.completed", item });
   }
 
   #toolCompleted(event: Extract<AgentEvent, { type: "tool_completed" }>): void {

@@ -43,7 +43,7 @@ interface Harness {
 /** Starts the servers, registers their tools, and always stops them afterwards. */
 async function withServers(
   servers: McpServerConfig[],
-  body: (h: Harness) => Promise<void>,
+  body: (h: Harness) => Promise<void> | void,
   env: Record<string, string | undefined> = process.env,
 ): Promise<void> {
   const manager = new McpManager(servers, { clientVersion: "0.0.0-test", env });
@@ -82,7 +82,7 @@ async function withServers(
 }
 
 Deno.test("stdio server: tools listed, named and declared as upstream does", async () => {
-  await withServers([demo("demo", { disabledTools: ["sleep"] })], async ({ registry, startup }) => {
+  await withServers([demo("demo", { disabledTools: ["sleep"] })], ({ registry, startup }) => {
     assert.deepEqual(startup, [
       { type: "starting", server: "demo" },
       { type: "ready", server: "demo" },
@@ -215,7 +215,7 @@ Deno.test("startup: failures are reported once each and the ready servers serve"
     demo("off", { enabled: false }),
     demo("bad.name"),
   ] satisfies McpServerConfig[];
-  await withServers(servers, async ({ startup, registry }) => {
+  await withServers(servers, ({ startup, registry }) => {
     const failed = startup.filter((e) => e.type === "failed") as Array<
       { server: string; error: string }
     >;
@@ -360,7 +360,7 @@ Deno.test("streamable HTTP server: bearer token from the environment, tools call
 Deno.test("streamable HTTP server: a wrong token fails the start, with the status", async () => {
   const server = await httpServer("right");
   try {
-    await withServers([web("web", server.url)], async ({ startup, registry }) => {
+    await withServers([web("web", server.url)], ({ startup, registry }) => {
       const failed = startup.find((e) => e.type === "failed");
       assert.match(
         failed?.type === "failed" ? failed.error : "",

@@ -42,6 +42,8 @@ export interface DefaultToolsOptions {
   requestPermissions?: RequestPermissionsOptions;
   /** Code mode (upstream's `code_mode` feature): exec and exec_wait over these cells, first. */
   codeMode?: CodeCells;
+  /** Declared right after the command tools (the MCP resource tools sit there upstream). */
+  afterCommands?: ToolDef[];
 }
 
 const UNAVAILABLE_EVERYWHERE: RequestUserInputOptions = {
@@ -72,6 +74,7 @@ export function defaultTools(
   const registry: ToolRegistry = new ToolRegistry([
     ...codeMode,
     ...commands,
+    ...(options.afterCommands ?? []),
     updatePlanTool(),
     ...(userInput === false ? [] : [requestUserInputTool(userInput)]),
     ...(options.requestPermissions ? [requestPermissionsTool(options.requestPermissions)] : []),

@@ -62,6 +62,7 @@ export function startAgent(parts: AgentParts): Agent {
     parallelToolCalls: modelParameters({ ...config, model }).parallelToolCalls,
     initialContext: initialContext(contextOptions),
     autoCompactTokenLimit: config.autoCompactTokenLimit,
+    toolsReady: parts.tools.ready,
     sandbox: permissions.sandbox,
     approvals: new CommandApprovals(permissions.approvalPolicy, options.askApproval),
     permissionGrants: parts.tools.permissionGrants,

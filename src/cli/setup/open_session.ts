@@ -7,6 +7,7 @@ import { loadConfigurationOrDemo } from "./configuration.ts";
 import { requestHeaders } from "./headers.ts";
 import { sessionInstructions, type TurnModel, turnSettings } from "./instructions.ts";
 import type { AgentSession, AgentSessionOptions } from "./options.ts";
+import { startMcpServers } from "./mcp.ts";
 import { decidePermissions } from "./permissions.ts";
 import { readResumedSession, SessionRollouts } from "./rollouts.ts";
 import { buildTools, outputBudget } from "./tools.ts";
@@ -15,6 +16,7 @@ export async function openAgentSession(options: AgentSessionOptions): Promise<Ag
   // Git runs while the configuration loads; the session's metadata and first turn share it.
   const git = gitFacts(options.cwd);
   const { config, demo } = await loadConfigurationOrDemo(options);
+  const mcp = await startMcpServers(options, config);
   const permissions = decidePermissions(options, config, demo !== undefined);
   const model = options.model ?? config.model;
   const resumed = await readResumedSession(options, config);
@@ -38,6 +40,7 @@ export async function openAgentSession(options: AgentSessionOptions): Promise<Ag
     headersFor,
     rollouts,
     settingsOf,
+    mcp,
   });
   // The main thread's turn settings; `switchModel` changes the model for the turns after it.
   const mainTurn: TurnModel = {
@@ -75,6 +78,10 @@ export async function openAgentSession(options: AgentSessionOptions): Promise<Ag
     offline: demo !== undefined,
     subAgents: tools.subAgents,
     priorUsage: resumed?.tokenInfo?.total_token_usage,
+    mcpStartup: (listener) => {
+      if (mcp) mcp.manager.watch(listener);
+      else listener({ type: "complete", ready: [], failed: [] });
+    },
     switchModel: (next) => {
       if (next === agent.options.model) return;
       agent.options.model = next;

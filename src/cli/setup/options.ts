@@ -11,6 +11,7 @@ import type {
 import type { Config } from "../../config/mod.ts";
 import type { RolloutRecorder, SessionTarget } from "../../session/mod.ts";
 import type { ApprovalHandler, PermissionsHandler, UserInputHandler } from "../../tools/mod.ts";
+import type { McpStartupEvent } from "../../mcp/mod.ts";
 
 export interface AgentSessionOptions {
   cwd: string;
@@ -71,5 +72,10 @@ export interface AgentSession {
   priorUsage?: { input_tokens: number; cached_input_tokens: number; output_tokens: number };
   /** Uses another model from the next turn on, and tells it so (as upstream's /model does). */
   switchModel(model: string): void;
+  /**
+   * The MCP servers' startup so far, then as it goes on: each server starting, ready or failed
+   * (once), then the summary (empty, at once, when none is configured).
+   */
+  mcpStartup(listener: (event: McpStartupEvent) => void): void;
   close(): Promise<void>;
 }

@@ -8,6 +8,7 @@ import {
   defaultTools,
   PermissionGrants,
   ProcessManager,
+  type ToolDef,
   type ToolRegistry,
 } from "../../tools/mod.ts";
 import type { HeadersFor } from "./headers.ts";
@@ -16,12 +17,15 @@ import type { Permissions } from "./permissions.ts";
 import type { SessionRollouts } from "./rollouts.ts";
 import type { TurnModel } from "./instructions.ts";
 import type { TurnSettings } from "../../session/mod.ts";
+import type { SessionMcp } from "./mcp.ts";
 
 export interface SessionTools {
   tools: ToolRegistry;
   subAgents: SubAgentManager;
   permissionGrants: PermissionGrants;
-  /** Ends what the tools left running: sub-agents, code cells, background commands. */
+  /** Settles once the MCP servers' tools are registered (at once without servers). */
+  ready: Promise<void>;
+  /** Ends what the tools left running: sub-agents, code cells, MCP servers, background commands. */
   close(): Promise<void>;
 }
 
@@ -47,10 +51,12 @@ export interface ToolsParts {
   rollouts: SessionRollouts;
   /** What a sub-agent's turns record as their settings. */
   settingsOf: (turn: TurnModel) => TurnSettings;
+  /** The session's MCP servers, when config.toml names some. */
+  mcp?: SessionMcp;
 }
 
 export function buildTools(parts: ToolsParts): SessionTools {
-  const { options, config, model, permissions, headersFor, rollouts, settingsOf } = parts;
+  const { options, config, model, permissions, headersFor, rollouts, settingsOf, mcp } = parts;
   const processes = new ProcessManager();
   // Upstream's feature flags: sub-agents are on unless disabled, the others opt-in.
   const { features } = config;
@@ -70,6 +76,7 @@ export function buildTools(parts: ToolsParts): SessionTools {
     applyPatch: features.apply_patch_freeform || modelInfo(model).applyPatch
       ? "freeform" as const
       : false as const,
+    afterCommands: mcp?.resourceTools,
   };
   const tools = defaultTools(processes, {
     ...modelTools,
@@ -81,8 +88,18 @@ export function buildTools(parts: ToolsParts): SessionTools {
       : {}),
     ...(codeCells ? { codeMode: codeCells } : {}),
   });
+  // The servers' tools come last, once known; sub-agents (spawned during a turn) get them too.
+  let mcpTools: ToolDef[] = [];
+  const ready = (mcp?.tools ?? Promise.resolve([])).then((defs) => {
+    mcpTools = defs;
+    for (const tool of defs) tools.register(tool);
+  });
   const subAgents = new SubAgentManager({
-    childTools: () => defaultTools(processes, { userInput: false, ...modelTools }),
+    childTools: () => {
+      const child = defaultTools(processes, { userInput: false, ...modelTools });
+      for (const tool of mcpTools) child.register(tool);
+      return child;
+    },
     childHeaders: headersFor,
     onChildEvent: options.onSubAgentEvent,
     recordChild: (child) =>
@@ -98,9 +115,11 @@ export function buildTools(parts: ToolsParts): SessionTools {
     tools,
     subAgents,
     permissionGrants,
+    ready,
     close: async () => {
       await subAgents.shutdown();
       await codeCells?.close();
+      await mcp?.manager.close();
       processes.killAll();
     },
   };
