@@ -66,6 +66,7 @@ async function compareOne(
     actual = normaliseRecording(
       await runScenario(scenario, options.subject, {
         workRoot: options.workRoot,
+        scenariosDir: options.scenariosDir,
         keep: options.keep,
         log: options.log,
       }),

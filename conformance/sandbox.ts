@@ -16,7 +16,7 @@ import {
 } from "node:fs/promises";
 import { existsSync } from "node:fs";
 import { createHash } from "node:crypto";
-import { dirname, join, relative } from "node:path";
+import { dirname, join, relative, resolve } from "node:path";
 import process from "node:process";
 import { stringify } from "smol-toml";
 import { FakeResponsesServer, parseScenario } from "../src/fake/mod.ts";
@@ -249,9 +249,34 @@ async function removeEmptyDir(path: string): Promise<void> {
   }
 }
 
+const SCENARIOS_DIR = "{{scenarios}}";
+
+/** `value` with every `{{scenarios}}` in its strings replaced by the scenarios' folder. */
+export function withScenariosDir(value: unknown, dir: string | undefined): unknown {
+  if (typeof value === "string") {
+    if (!value.includes(SCENARIOS_DIR)) return value;
+    if (dir === undefined) {
+      throw new Error(`${SCENARIOS_DIR} is used but no scenarios folder is known`);
+    }
+    return value.replaceAll(SCENARIOS_DIR, resolve(dir));
+  }
+  if (Array.isArray(value)) return value.map((v) => withScenariosDir(v, dir));
+  if (isTable(value)) {
+    return Object.fromEntries(
+      Object.entries(value).map(([k, v]) => [k, withScenariosDir(v, dir)]),
+    );
+  }
+  return value;
+}
+
 export interface SandboxOptions {
   /** Parent folder of the per-scenario folders; must not be under /tmp for upstream 0.115. */
   workRoot: string;
+  /**
+   * The scenarios' folder: `{{scenarios}}` in a config string stands for it, so a scenario can
+   * run a helper kept beside it (the MCP servers it configures).
+   */
+  scenariosDir?: string;
   /** Keep the scenario folder afterwards (for debugging). */
   keep?: boolean;
   log?: (line: string) => void;
@@ -306,7 +331,10 @@ export async function runScenario(
       await writeFile(target, content);
     }
     await server.start();
-    let config = mergeConfig(baseConfig(server.baseUrl), scenario.config);
+    let config = mergeConfig(
+      baseConfig(server.baseUrl),
+      withScenariosDir(scenario.config, options.scenariosDir) as Record<string, unknown>,
+    );
     // Upstream's TUI asks whether to trust an unknown work dir before anything else; a user who
     // answers yes gets this entry, so interactive scenarios start from it.
     if (scenario.runs.some((run) => run.tty)) {

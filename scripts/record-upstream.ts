@@ -33,7 +33,8 @@ const { values } = parseArgs({
 });
 
 const versions = values.version?.length ? values.version : RECORDED_UPSTREAMS;
-const scenarios = await loadScenarios(join(root, "conformance", "scenarios"), values.scenario);
+const scenariosDir = join(root, "conformance", "scenarios");
+const scenarios = await loadScenarios(scenariosDir, values.scenario);
 const log = (line: string) => console.error(line);
 
 /**
@@ -77,7 +78,7 @@ async function record(binary: string, version: string, scenario: ConformanceScen
     const raw = await runScenario(
       scenario,
       { name: `codex ${version}`, command: [binary], tty: CODEX_TUI },
-      { workRoot: join(cacheRoot(), "runs"), keep: values.keep, log },
+      { workRoot: join(cacheRoot(), "runs"), scenariosDir, keep: values.keep, log },
     );
     const recording = normaliseRecording(raw);
     if (!lateGitFacts(version, scenario, recording)) return recording;

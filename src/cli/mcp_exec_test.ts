@@ -15,6 +15,7 @@ const DEMO_SERVER = join(
   "..",
   "..",
   "conformance",
+  "scenarios",
   "mcp",
   "demo_server.mjs",
 );

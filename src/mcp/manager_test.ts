@@ -19,6 +19,7 @@ const DEMO_SERVER = join(
   "..",
   "..",
   "conformance",
+  "scenarios",
   "mcp",
   "demo_server.mjs",
 );

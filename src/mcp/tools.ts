@@ -59,8 +59,6 @@ async function reported(
   }
 }
 
-const TOOL_CALL_ERROR = (message: string) => errorOutput(`tool call error: ${message}`);
-
 /** A server's tool, offered under its qualified name with its schema in upstream's dialect. */
 export function mcpToolDef(
   name: string,
@@ -92,10 +90,15 @@ export function mcpToolDef(
         ctx,
         { server: connection.name, tool: tool.name, arguments: args ?? null },
         async () => {
-          const result = await connection.callTool(tool.name, args, ctx.signal);
-          return { output: modelOutput(result), result: shownResult(result) };
+          try {
+            const result = await connection.callTool(tool.name, args, ctx.signal);
+            return { output: modelOutput(result), result: shownResult(result) };
+          } catch (err) {
+            // Upstream's wording, for the model and the UI alike.
+            throw new Error(`tool call error: ${(err as Error).message}`);
+          }
         },
-        TOOL_CALL_ERROR,
+        errorOutput,
       );
     },
   };
