@@ -1,19 +1,35 @@
 // `tscodex fake-server`: serve a scenario until stopped.
 import process from "node:process";
 import { DEMO_SCENARIO, FakeResponsesServer, loadScenario } from "../fake/mod.ts";
+import { AddressInUseError } from "../platform/mod.ts";
+import { checkListen, type ListenRules } from "./listen.ts";
 
 export interface FakeServerOptions {
   scenario?: string;
   port: string;
   host: string;
+  allowRemote?: boolean;
   record?: string;
 }
 
 export async function runFakeServer(options: FakeServerOptions): Promise<number> {
   const scenario = options.scenario ? await loadScenario(options.scenario) : DEMO_SCENARIO;
-  const port = Number(options.port);
+  const address = { hostname: options.host, port: Number(options.port) };
+  const rules: ListenRules = {
+    option: `--host ${options.host}`,
+    allowRemote: options.allowRemote === true,
+    portHint: "pick another with --port, or --port 0 for any free one",
+  };
+  await checkListen(address, rules);
   const server = new FakeResponsesServer(scenario, { recordDir: options.record });
-  await server.start(port, options.host);
+  try {
+    await server.start(address.port, address.hostname);
+  } catch (err) {
+    if (err instanceof AddressInUseError) {
+      throw new AddressInUseError(address.hostname, address.port, rules.portHint);
+    }
+    throw err;
+  }
   process.stdout.write(`${server.baseUrl}\n`);
   await new Promise<void>((resolve) => {
     process.once("SIGINT", resolve);

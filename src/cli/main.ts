@@ -2,7 +2,7 @@
 import { Command, CommanderError, InvalidArgumentError, Option } from "commander";
 import { resolve } from "node:path";
 import process from "node:process";
-import { AddressInUseError } from "../platform/mod.ts";
+import { ListenError } from "../platform/mod.ts";
 import { ConfigError } from "../config/mod.ts";
 import { RolloutReadError, SessionNotFoundError } from "../session/mod.ts";
 import { CODE_CELL_SUBCOMMAND, runCodeCell } from "../tools/mod.ts";
@@ -175,7 +175,8 @@ function buildProgram(setExit: (code: number) => void, argvHasSeparator: boolean
         parsePort,
       ),
     )
-    .option("--host <host>", "address to bind", "127.0.0.1")
+    .option("--host <host>", "address to bind (loopback unless --allow-remote)", "127.0.0.1")
+    .option("--allow-remote", "allow --host to be an address other machines can reach")
     .option("--record <dir>", "append every request to <dir>/requests.jsonl")
     .action(async (opts) => {
       const { runFakeServer } = await import("./fake_server.ts");
@@ -240,7 +241,7 @@ export async function main(argv: string[]): Promise<number> {
     if (
       // ScenarioError by name: the fake server's module is not loaded unless it is used.
       err instanceof ConfigError || (err as Error)?.name === "ScenarioError" ||
-      err instanceof AddressInUseError ||
+      err instanceof ListenError ||
       err instanceof SessionNotFoundError || err instanceof RolloutReadError
     ) {
       process.stderr.write(`Error: ${(err as Error).message}\n`);

@@ -3,20 +3,27 @@
 import { type Command, Option } from "commander";
 import { mkdir } from "node:fs/promises";
 import process from "node:process";
-import { serveHttp } from "../platform/mod.ts";
+import { isLoopbackHost } from "../platform/mod.ts";
 import {
   CHAT_PROFILES,
   chatProfile,
   DEFAULT_CHAT_PROFILE,
+  DEFAULT_MAX_BODY_BYTES,
+  DEFAULT_STORE_BYTES,
   DEFAULT_STORE_SIZE,
   type DownstreamApi,
+  downstreamTarget,
   Dump,
+  MemoryResponseStore,
   ResponsesProxy,
 } from "../serve/mod.ts";
 import { UsageError } from "./exec.ts";
+import { checkListen, listen, type ListenRules, parseListen } from "./listen.ts";
 
 export interface ServeOptions {
   listen: string;
+  allowRemote?: boolean;
+  allowOrigin: string[];
   downstream: string;
   downstreamApi: DownstreamApi;
   provider?: string;
@@ -24,26 +31,14 @@ export interface ServeOptions {
   apiKeyEnv?: string;
   dump?: string;
   storeSize: string;
+  storeBytes: string;
+  maxBodyBytes: string;
   idleTimeout: string;
 }
 
 export const DEFAULT_LISTEN = "127.0.0.1:8001";
 /** The PYCODEX_DUMP-style switch for --dump. */
 export const DUMP_ENV = "TSCODEX_DUMP";
-
-/** `host:port`, `[v6]:port` or a bare port (on loopback). */
-export function parseListen(value: string): { hostname: string; port: number } {
-  const match = /^(?:\[([^\]]+)\]|([^:\s]*)):(\d+)$/.exec(value) ?? /^()()(\d+)$/.exec(value);
-  const port = Number(match?.[3]);
-  if (!match || !Number.isInteger(port) || port > 65535) {
-    throw new UsageError(`--listen ${value}: expected HOST:PORT, e.g. ${DEFAULT_LISTEN}`);
-  }
-  return { hostname: match[1] || match[2] || "127.0.0.1", port };
-}
-
-function isLoopback(hostname: string): boolean {
-  return hostname === "localhost" || hostname === "::1" || /^127\./.test(hostname);
-}
 
 function count(flag: string, value: string, min: number): number {
   const n = Number(value);
@@ -62,6 +57,23 @@ function secretFrom(flag: string, variable: string | undefined): string | undefi
   return value;
 }
 
+/** An --allow-origin value: exactly an origin, `scheme://host[:port]`, as browsers send it. */
+function origin(value: string, previous: string[] = []): string[] {
+  let url: URL | undefined;
+  try {
+    url = new URL(value);
+  } catch {
+    // reported below
+  }
+  if (!url || (url.protocol !== "http:" && url.protocol !== "https:") || url.origin !== value) {
+    throw new UsageError(
+      `--allow-origin ${value}: expected an origin such as https://app.example.com ` +
+        `(scheme, host and port only, no path or trailing slash)`,
+    );
+  }
+  return [...previous, value];
+}
+
 function downstreamUrl(value: string): string {
   let url: URL;
   try {
@@ -78,14 +90,20 @@ function downstreamUrl(value: string): string {
 }
 
 export async function runServe(options: ServeOptions): Promise<number> {
-  const { hostname, port } = parseListen(options.listen);
+  const address = parseListen(options.listen);
   const url = downstreamUrl(options.downstream);
   const apiKey = secretFrom("--api-key-env", options.apiKeyEnv);
   const downstreamKey = secretFrom("--downstream-key-env", options.downstreamKeyEnv);
-  if (!isLoopback(hostname) && !apiKey) {
+  const rules: ListenRules = {
+    option: `--listen ${options.listen}`,
+    allowRemote: options.allowRemote === true,
+    portHint: "pick another with --listen HOST:PORT (port 0 picks any free one)",
+  };
+  await checkListen(address, rules);
+  if (!isLoopbackHost(address.hostname) && !apiKey) {
     throw new UsageError(
-      `refusing to listen on ${hostname} without --api-key-env: anyone who can reach it could ` +
-        `use the backend (and its key); set a client key, or listen on 127.0.0.1`,
+      `refusing to listen on ${address.hostname} without --api-key-env: anyone who can reach it ` +
+        `could use the backend (and its key); set a client key, or listen on 127.0.0.1`,
     );
   }
   let profile;
@@ -94,7 +112,11 @@ export async function runServe(options: ServeOptions): Promise<number> {
   } catch (err) {
     throw new UsageError(`--provider: ${(err as Error).message}`);
   }
-  const storeSize = count("--store-size", options.storeSize, 0);
+  const store = new MemoryResponseStore({
+    entries: count("--store-size", options.storeSize, 0),
+    bytes: count("--store-bytes", options.storeBytes, 0),
+  });
+  const maxBodyBytes = count("--max-body-bytes", options.maxBodyBytes, 1);
   const idleTimeoutMs = count("--idle-timeout", options.idleTimeout, 1) * 1000;
   const log = (line: string) => process.stderr.write(`serve: ${line}\n`);
 
@@ -106,17 +128,24 @@ export async function runServe(options: ServeOptions): Promise<number> {
     } catch (err) {
       throw new UsageError(`--dump ${dumpDir}: ${(err as Error).message}`);
     }
-    dump = new Dump(dumpDir, [apiKey, downstreamKey], (err) => log(`dump failed: ${err.message}`));
+    const secrets = [
+      apiKey,
+      downstreamKey,
+      ...downstreamTarget(url, options.downstreamApi).secrets,
+    ];
+    dump = new Dump(dumpDir, secrets, (err) => log(`dump failed: ${err.message}`));
   }
 
   const proxy = new ResponsesProxy({
     downstream: { url, api: options.downstreamApi, profile, apiKey: downstreamKey, idleTimeoutMs },
     apiKey,
-    storeSize,
+    access: { allowedOrigins: options.allowOrigin, listenHostname: address.hostname },
+    maxBodyBytes,
+    store,
     dump,
     log,
   });
-  const server = await serveHttp({ hostname, port }, proxy.handle);
+  const server = await listen(address, rules, proxy.handle);
   const backend = options.downstreamApi === "chat"
     ? `chat completions (${profile.name})`
     : "Anthropic messages";
@@ -139,7 +168,17 @@ export function configureServe(command: Command, setExit: (code: number) => void
       "serve a Responses API in front of a chat-completions or Anthropic messages backend",
     )
     .requiredOption("--downstream <url>", "the backend's base URL, e.g. http://127.0.0.1:8000/v1")
-    .option("--listen <host:port>", "address to listen on", DEFAULT_LISTEN)
+    .option("--listen <host:port>", "address to listen on (loopback only)", DEFAULT_LISTEN)
+    .option(
+      "--allow-remote",
+      "allow --listen to be an address other machines can reach (needs --api-key-env)",
+    )
+    .option(
+      "--allow-origin <origin>",
+      "let web pages from this origin call serve (repeatable); loopback pages always may",
+      origin,
+      [],
+    )
     .addOption(
       new Option("--downstream-api <api>", "the backend's wire API")
         .choices(["chat", "messages"]).default("chat"),
@@ -157,7 +196,21 @@ export function configureServe(command: Command, setExit: (code: number) => void
       "finished responses kept for previous_response_id; 0 refuses it",
       String(DEFAULT_STORE_SIZE),
     )
-    .option("--idle-timeout <seconds>", "fail a request whose backend is silent this long", "300")
+    .option(
+      "--store-bytes <n>",
+      "bytes of JSON those stored responses may take together",
+      String(DEFAULT_STORE_BYTES),
+    )
+    .option(
+      "--max-body-bytes <n>",
+      "largest request body accepted (larger: HTTP 413)",
+      String(DEFAULT_MAX_BODY_BYTES),
+    )
+    .option(
+      "--idle-timeout <seconds>",
+      "fail a request whose backend sends no events this long",
+      "300",
+    )
     .action(async (opts: ServeOptions) => {
       setExit(await runServe(opts));
     });

@@ -5,7 +5,8 @@ import { writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { anthropic, chat, ScriptedBackend } from "../serve/testing.ts";
-import { parseListen } from "./serve.ts";
+import { isLoopbackHost } from "../platform/mod.ts";
+import { parseListen } from "./listen.ts";
 
 const MAIN = fileURLToPath(new URL("../../main.ts", import.meta.url));
 
@@ -40,6 +41,31 @@ Deno.test("cli/serve: --listen accepts host:port, [v6]:port and a bare port", ()
   assert.throws(() => parseListen("localhost"), /expected HOST:PORT/);
 });
 
+Deno.test("cli/serve: only real loopback addresses count as loopback", () => {
+  const cases: Array<[string, boolean]> = [
+    ["127.0.0.1", true],
+    ["127.255.3.4", true],
+    ["localhost", true],
+    ["LOCALHOST", true],
+    ["::1", true],
+    ["[::1]", true],
+    ["0:0:0:0:0:0:0:1", true],
+    ["::0001", true],
+    ["127.0.0.1.nip.io", false],
+    ["127.evil.example", false],
+    ["127.0.0.256", false],
+    ["127.1", false],
+    ["0.0.0.0", false],
+    ["::", false],
+    ["::2", false],
+    ["1::1", false],
+    ["10.0.0.1", false],
+    ["evil.localhost", false],
+    ["", false],
+  ];
+  for (const [host, expected] of cases) assert.equal(isLoopbackHost(host), expected, host);
+});
+
 Deno.test("cli/serve: bad options exit 2 with a message naming the problem", async () => {
   const cases: Array<[string[], RegExp]> = [
     [["serve"], /required option '--downstream <url>'/],
@@ -47,18 +73,71 @@ Deno.test("cli/serve: bad options exit 2 with a message naming the problem", asy
     [["serve", "--downstream", "http://127.0.0.1:1/v1", "--provider", "x"], /unknown provider "x"/],
     [
       ["serve", "--downstream", "http://127.0.0.1:1/v1", "--listen", "0.0.0.0:0"],
+      /--listen 0\.0\.0\.0:0: 0\.0\.0\.0 is not a loopback address.*--allow-remote/,
+    ],
+    [
+      ["serve", "--downstream", "http://127.0.0.1:1/v1", "--listen", "127.0.0.1.nip.io:0"],
+      /127\.0\.0\.1\.nip\.io is not a loopback address/,
+    ],
+    [
+      ["serve", "--downstream", "http://127.0.0.1:1/v1", "--listen", "0.0.0.0:0", "--allow-remote"],
       /refusing to listen on 0\.0\.0\.0 without --api-key-env/,
     ],
+    [
+      [
+        "serve",
+        "--downstream",
+        "http://127.0.0.1:1/v1",
+        "--listen",
+        "no-such-host.invalid:0",
+        "--allow-remote",
+      ],
+      /--listen no-such-host\.invalid:0: the host name no-such-host\.invalid does not resolve/,
+    ],
+    [
+      ["serve", "--downstream", "http://127.0.0.1:1/v1", "--allow-origin", "https://a.example/"],
+      /--allow-origin https:\/\/a\.example\/: expected an origin/,
+    ],
+    [["fake-server", "--host", "0.0.0.0"], /--host 0\.0\.0\.0: 0\.0\.0\.0 is not a loopback/],
+    [["fake-server", "--host", "127.1.2.3.evil.example"], /is not a loopback address/],
     [
       ["serve", "--downstream", "http://127.0.0.1:1/v1", "--api-key-env", "TSCODEX_TEST_UNSET"],
       /environment variable TSCODEX_TEST_UNSET is not set/,
     ],
   ];
-  for (const [args, pattern] of cases) {
+  await Promise.all(cases.map(async ([args, pattern]) => {
     const child = tscodex(args, { PATH: Deno.env.get("PATH") ?? "" });
     const { code, stderr } = await child.output();
-    assert.equal(code, 2, args.join(" "));
-    assert.match(new TextDecoder().decode(stderr), pattern);
+    const text = new TextDecoder().decode(stderr);
+    assert.equal(code, 2, `${args.join(" ")}: ${text}`);
+    assert.match(text, pattern);
+    assert.doesNotMatch(text, /\n\s+at /, "no stack trace");
+  }));
+});
+
+Deno.test("cli/serve: a taken port is an error naming the option that picks another", async () => {
+  const taken = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const port = (taken.addr as Deno.NetAddr).port;
+  try {
+    const cases: Array<[string[], RegExp]> = [
+      [
+        ["serve", "--downstream", "http://127.0.0.1:1/v1", "--listen", `127.0.0.1:${port}`],
+        /cannot listen on 127\.0\.0\.1:\d+: the port is already in use; pick another with --listen/,
+      ],
+      [
+        ["fake-server", "--port", String(port)],
+        /the port is already in use; pick another with --port/,
+      ],
+    ];
+    for (const [args, pattern] of cases) {
+      const { code, stderr } = await tscodex(args, { PATH: Deno.env.get("PATH") ?? "" }).output();
+      const text = new TextDecoder().decode(stderr);
+      assert.equal(code, 1, `${args.join(" ")}: ${text}`);
+      assert.match(text, pattern);
+      assert.doesNotMatch(text, /\n\s+at /, "no stack trace");
+    }
+  } finally {
+    taken.close();
   }
 });
 

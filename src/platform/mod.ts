@@ -14,6 +14,7 @@ interface DenoLike {
       hostname: string;
       signal?: AbortSignal;
       onListen?: (addr: { port: number; hostname: string }) => void;
+      onError?: (err: unknown) => Response;
     },
     handler: (request: Request) => Response | Promise<Response>,
   ): { finished: Promise<void>; addr: { port: number; hostname: string } };
@@ -24,7 +25,9 @@ interface BunLike {
     port: number;
     hostname: string;
     idleTimeout?: number;
+    development?: boolean;
     fetch: (request: Request) => Response | Promise<Response>;
+    error?: (err: Error) => Response;
   }): { port: number; hostname: string; stop(closeActive?: boolean): Promise<void> | void };
 }
 
@@ -55,12 +58,18 @@ export interface RunningServer {
   close(): Promise<void>;
 }
 
-/** The error raised when the requested port is taken, with a message that says so. */
-export class AddressInUseError extends Error {
-  constructor(readonly hostname: string, readonly port: number) {
-    super(
-      `port ${port} on ${hostname} is already in use; pick another with --port, or 0 for any free port`,
-    );
+/** The server could not listen on the address it was given: the name did not resolve, or the OS refused. */
+export class ListenError extends Error {
+  constructor(readonly hostname: string, readonly port: number, detail: string) {
+    super(`cannot listen on ${hostname}:${port}: ${detail}`);
+    this.name = "ListenError";
+  }
+}
+
+/** The requested port is taken. `hint` names the option that picks another one. */
+export class AddressInUseError extends ListenError {
+  constructor(hostname: string, port: number, hint?: string) {
+    super(hostname, port, `the port is already in use${hint ? `; ${hint}` : ""}`);
     this.name = "AddressInUseError";
   }
 }
@@ -69,6 +78,39 @@ function isAddressInUse(err: unknown): boolean {
   const e = err as { code?: string; name?: string; message?: string };
   return e?.code === "EADDRINUSE" || e?.name === "AddrInUse" ||
     /address already in use|EADDRINUSE/i.test(String(e?.message ?? ""));
+}
+
+/**
+ * Whether `hostname` is a loopback address: an IPv4 literal in 127.0.0.0/8, `::1` (in any
+ * spelling), or `localhost`. A name that merely starts with `127.` is not one.
+ */
+export function isLoopbackHost(hostname: string): boolean {
+  const host = hostname.replace(/^\[(.*)\]$/, "$1").toLowerCase();
+  if (host === "localhost") return true;
+  if (/^127(\.(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)){3}$/.test(host)) return true;
+  // IPv6: every group zero but the last, which is 1 (`::1`, `0:0:0:0:0:0:0:1`, `::0001`).
+  if (!host.includes(":") || !/^[0-9a-f:]+$/.test(host)) return false;
+  const halves = host.split("::");
+  if (halves.length > 2) return false;
+  const groups = halves.flatMap((half) => (half ? half.split(":") : []));
+  const full = halves.length === 2 ? groups.length < 8 : groups.length === 8;
+  return full && groups.every((g) => /^[0-9a-f]{1,4}$/.test(g)) &&
+    groups.slice(0, -1).every((g) => Number.parseInt(g, 16) === 0) &&
+    Number.parseInt(groups[groups.length - 1], 16) === 1;
+}
+
+/**
+ * What a handler that threw is answered with: a JSON error, never the runtime's own error page
+ * (Bun's development page shows source lines and the server's folder).
+ */
+function internalError(): Response {
+  return Response.json({
+    error: {
+      message: "internal server error; the request could not be handled",
+      type: "server_error",
+      code: "internal_error",
+    },
+  }, { status: 500 });
 }
 
 /** Serves a Web-standard fetch handler over real HTTP on the given address. */
@@ -86,7 +128,9 @@ export function serveHttp(
         port: options.port,
         hostname,
         idleTimeout: 0,
+        development: false,
         fetch: handler,
+        error: internalError,
       });
       return Promise.resolve({
         port: server.port,
@@ -100,7 +144,13 @@ export function serveHttp(
     if (globals.Deno) {
       const abort = new AbortController();
       const server = globals.Deno.serve(
-        { port: options.port, hostname, signal: abort.signal, onListen: () => {} },
+        {
+          port: options.port,
+          hostname,
+          signal: abort.signal,
+          onListen: () => {},
+          onError: internalError,
+        },
         handler,
       );
       return Promise.resolve({
@@ -115,7 +165,8 @@ export function serveHttp(
     }
   } catch (err) {
     if (isAddressInUse(err)) return Promise.reject(new AddressInUseError(hostname, options.port));
-    return Promise.reject(err);
+    const detail = (err as Error)?.message ?? String(err);
+    return Promise.reject(new ListenError(hostname, options.port, detail));
   }
   return Promise.reject(new Error("tscodex needs Deno or Bun to serve HTTP"));
 }

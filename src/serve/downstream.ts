@@ -1,9 +1,10 @@
 // The HTTP side of the downstream: one POST per round, SSE read with an idle timeout, every
 // failure turned into a DownstreamError that names the URL, and each exchange dumped on request.
+import { Buffer } from "node:buffer";
 import { createParser } from "eventsource-parser";
 import { ChatStreamReader, toChatRequest } from "./chat.ts";
 import type { Conversation } from "./conversation.ts";
-import { type Dump, redactHeaders } from "./dump.ts";
+import { type Dump, REDACTED, redactHeaders } from "./dump.ts";
 import { DownstreamError, downstreamHttpError } from "./errors.ts";
 import type { DownstreamEvent, StreamReader } from "./events.ts";
 import { MessagesStreamReader, toMessagesRequest } from "./messages.ts";
@@ -28,6 +29,55 @@ const ENDPOINT: Record<DownstreamApi, string> = {
   messages: "/messages",
 };
 const ANTHROPIC_VERSION = "2023-06-01";
+/** Query parameters that are safe to show (Azure's `api-version`); other values may be keys. */
+const PUBLIC_QUERY = new Set(["api-version"]);
+/** Shorter values would scrub unrelated text out of messages. */
+const MIN_SECRET = 4;
+
+/**
+ * The backend's URL as it is called and as it may be shown. The query string (`?api-version=…`)
+ * stays after the endpoint's path; credentials in the URL (`user:pass@`, `?key=…`) are sent but
+ * never shown: `display` has them replaced, and `secrets` lists them for scrubbing other text.
+ */
+export interface DownstreamTarget {
+  endpoint: string;
+  models: string;
+  display: string;
+  /** `Authorization: Basic …` from `user:pass@`, which fetch refuses inside a URL. */
+  basicAuth?: string;
+  secrets: string[];
+}
+
+export function downstreamTarget(url: string, api: DownstreamApi): DownstreamTarget {
+  const parsed = new URL(url);
+  const suffix = ENDPOINT[api];
+  let path = parsed.pathname.replace(/\/+$/, "");
+  if (path.endsWith(suffix)) path = path.slice(0, -suffix.length);
+  const secrets: string[] = [];
+  const user = decodeURIComponent(parsed.username);
+  const password = decodeURIComponent(parsed.password);
+  secrets.push(user, password, parsed.username, parsed.password);
+  const shown: string[] = [];
+  for (const [name, value] of parsed.searchParams) {
+    if (PUBLIC_QUERY.has(name)) {
+      shown.push(`${encodeURIComponent(name)}=${encodeURIComponent(value)}`);
+    } else {
+      shown.push(`${encodeURIComponent(name)}=${REDACTED}`);
+      secrets.push(value, encodeURIComponent(value));
+    }
+  }
+  const base = parsed.origin + path;
+  const query = parsed.search;
+  return {
+    endpoint: base + suffix + query,
+    models: `${base}/models${query}`,
+    display: base + suffix + (shown.length > 0 ? `?${shown.join("&")}` : ""),
+    ...(user || password
+      ? { basicAuth: `Basic ${Buffer.from(`${user}:${password}`).toString("base64")}` }
+      : {}),
+    secrets: [...new Set(secrets.filter((s) => s.length >= MIN_SECRET))],
+  };
+}
 
 /**
  * Aborts after `ms` without a `touch()`. One timer per quiet period rather than one per chunk:
@@ -62,14 +112,23 @@ class IdleWatch {
 }
 
 export class Downstream implements DownstreamClient {
-  readonly base: string;
-  readonly endpoint: string;
+  readonly target: DownstreamTarget;
+  readonly #secrets: string[];
 
   constructor(readonly options: DownstreamOptions) {
-    const trimmed = options.url.replace(/\/+$/, "");
-    const suffix = ENDPOINT[options.api];
-    this.base = trimmed.endsWith(suffix) ? trimmed.slice(0, -suffix.length) : trimmed;
-    this.endpoint = this.base + suffix;
+    this.target = downstreamTarget(options.url, options.api);
+    const key = options.apiKey;
+    this.#secrets = [...(key && key.length >= MIN_SECRET ? [key] : []), ...this.target.secrets];
+  }
+
+  /** The endpoint as it may be shown: in logs, dumps and errors sent to clients. */
+  get endpoint(): string {
+    return this.target.display;
+  }
+
+  /** `text` with the backend key and any credential from its URL replaced. */
+  scrub(text: string): string {
+    return this.#secrets.reduce((out, secret) => out.replaceAll(secret, REDACTED), text);
   }
 
   headers(accept: string): Record<string, string> {
@@ -80,6 +139,9 @@ export class Downstream implements DownstreamClient {
       if (key) headers["x-api-key"] = key;
     } else if (key) {
       headers["authorization"] = `Bearer ${key}`;
+    }
+    if (this.target.basicAuth && !headers["authorization"]) {
+      headers["authorization"] = this.target.basicAuth;
     }
     return headers;
   }
@@ -104,7 +166,7 @@ export class Downstream implements DownstreamClient {
       return new DownstreamError(
         stage === "connect"
           ? `downstream ${this.endpoint} sent no response for ${ms} ms`
-          : `downstream ${this.endpoint} went silent mid-stream for ${ms} ms`,
+          : `downstream ${this.endpoint} sent no events for ${ms} ms mid-stream`,
         "server_error",
         "downstream_timeout",
       );
@@ -112,7 +174,7 @@ export class Downstream implements DownstreamClient {
     return new DownstreamError(
       `downstream ${this.endpoint} ${
         stage === "connect" ? "could not be reached" : "broke off its stream"
-      }: ${(err as Error).message}`,
+      }: ${this.scrub((err as Error).message)}`,
       "server_error",
       "downstream_unreachable",
     );
@@ -138,7 +200,7 @@ export class Downstream implements DownstreamClient {
     try {
       let response: Response;
       try {
-        response = await fetch(this.endpoint, {
+        response = await fetch(this.target.endpoint, {
           method: "POST",
           headers,
           body: JSON.stringify(body),
@@ -149,10 +211,8 @@ export class Downstream implements DownstreamClient {
       }
       record.status = response.status;
       if (!response.ok) {
-        // A backend may echo the key it was sent; the excerpt goes to the client.
-        const key = this.options.apiKey;
-        const raw = await response.text().catch(() => "");
-        const text = key ? raw.replaceAll(key, "<redacted>") : raw;
+        // A backend may echo the key or URL it was sent; the excerpt goes to the client.
+        const text = this.scrub(await response.text().catch(() => ""));
         record.response_body = text;
         throw downstreamHttpError(response.status, this.endpoint, text);
       }
@@ -168,6 +228,9 @@ export class Downstream implements DownstreamClient {
       let batch: DownstreamEvent[] = [];
       const parser = createParser({
         onEvent: (message) => {
+          // Only events count as signs of life: a backend that sends nothing but keep-alive
+          // comments (which never reach here) or pings is as stuck as a silent one.
+          if (message.event !== "ping") idle.touch();
           if (this.options.dump) chunks.push(message.data);
           batch.push(...reader.read(message.data, message.event));
         },
@@ -183,7 +246,6 @@ export class Downstream implements DownstreamClient {
             throw this.#broken(err, context.signal, idle.signal, "read");
           }
           if (next.done) break;
-          idle.touch();
           parser.feed(decoder.decode(next.value, { stream: true }));
           if (batch.length > 0) {
             yield batch;
@@ -197,6 +259,7 @@ export class Downstream implements DownstreamClient {
         bytes.cancel().catch(() => {});
       }
     } catch (err) {
+      if (err instanceof DownstreamError) err.message = this.scrub(err.message);
       record.error = (err as Error).message;
       throw err;
     } finally {
@@ -210,9 +273,8 @@ export class Downstream implements DownstreamClient {
 
   /** GET {base}/models, answered as the downstream answered it, or 502 when unreachable. */
   async models(): Promise<Response> {
-    const url = `${this.base}/models`;
     try {
-      const response = await fetch(url, {
+      const response = await fetch(this.target.models, {
         headers: this.headers("application/json"),
         signal: AbortSignal.timeout(this.options.idleTimeoutMs),
       });
@@ -223,7 +285,9 @@ export class Downstream implements DownstreamClient {
     } catch (err) {
       return Response.json({
         error: {
-          message: `downstream ${url} could not be reached: ${(err as Error).message}`,
+          message: `downstream ${this.endpoint} could not be reached: ${
+            this.scrub((err as Error).message)
+          }`,
           type: "downstream_error",
           code: "downstream_unreachable",
         },

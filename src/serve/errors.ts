@@ -3,6 +3,12 @@
 // `response.failed`). Downstream failures are classified once, here, into the error codes
 // Responses clients already act on: retry, stop, or compact.
 
+const ERROR_TYPES: Record<number, string> = {
+  401: "authentication_error",
+  403: "permission_error",
+  500: "server_error",
+};
+
 /** A request the proxy refuses; becomes an OpenAI-style JSON error with this status. */
 export class RequestError extends Error {
   constructor(
@@ -19,7 +25,7 @@ export class RequestError extends Error {
     return Response.json({
       error: {
         message: this.message,
-        type: this.status === 401 ? "authentication_error" : "invalid_request_error",
+        type: ERROR_TYPES[this.status] ?? "invalid_request_error",
         code: this.code,
         param: this.param ?? null,
       },

@@ -4,37 +4,19 @@ import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { ResponsesHttpError } from "../model/mod.ts";
 import { Dump } from "./dump.ts";
-import {
-  chat,
-  drive,
-  type RunningProxy,
-  ScriptedBackend,
-  startProxy,
-  userText,
-} from "./testing.ts";
-import type { ProxyOptions } from "./proxy.ts";
+import { MemoryResponseStore } from "./store.ts";
+import { chat, drive, type RunningProxy, userText, withProxy } from "./testing.ts";
 
 type Json = Record<string, unknown>;
-
-async function withProxy(
-  replies: ConstructorParameters<typeof ScriptedBackend>[1],
-  options: Partial<ProxyOptions> & { downstreamKey?: string },
-  body: (proxy: RunningProxy, backend: ScriptedBackend) => Promise<void>,
-): Promise<void> {
-  const backend = await new ScriptedBackend("chat", replies).start();
-  const proxy = await startProxy(backend, options);
-  try {
-    await body(proxy, backend);
-  } finally {
-    await proxy.close();
-    await backend.close();
-  }
-}
 
 const answer = (text: string) => ({ chunks: [...chat.text(text), chat.finish("stop")] });
 
 function post(proxy: RunningProxy, body: string, headers: Record<string, string> = {}) {
-  return fetch(`${proxy.url}/responses`, { method: "POST", body, headers });
+  return fetch(`${proxy.url}/responses`, {
+    method: "POST",
+    body,
+    headers: { "content-type": "application/json", ...headers },
+  });
 }
 
 Deno.test("serve/proxy: bad input is refused with a 400 that says what is wrong", async () => {
@@ -91,7 +73,11 @@ Deno.test("serve/proxy: bad input is refused with a 400 that says what is wrong"
     const wrongMethod = await fetch(`${proxy.url}/responses`);
     assert.equal(wrongMethod.status, 405);
     await wrongMethod.body?.cancel();
-    const unknown = await fetch(`${proxy.url}/chat/completions`, { method: "POST", body: "{}" });
+    const unknown = await fetch(`${proxy.url}/chat/completions`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: "{}",
+    });
     assert.equal(unknown.status, 404);
     assert.match((await unknown.json()).error.message, /speaks the Responses API/);
   });
@@ -170,7 +156,8 @@ Deno.test("serve/proxy: previous_response_id expands from the store; unknown or 
     await chained.body?.cancel();
   });
 
-  await withProxy([], { storeSize: 0 }, async (proxy) => {
+  const off = new MemoryResponseStore({ entries: 0, bytes: 0 });
+  await withProxy([], { store: off }, async (proxy) => {
     const response = await post(
       proxy,
       JSON.stringify({ model: "m", input: "x", previous_response_id: "resp_1" }),
@@ -220,7 +207,11 @@ Deno.test("serve/proxy: a client that leaves mid-stream cancels the downstream r
       );
       const reader = response.body!.pipeThrough(new TextDecoderStream()).getReader();
       let seen = "";
-      while (!seen.includes("response.output_text.delta")) seen += (await reader.read()).value;
+      while (!seen.includes("response.output_text.delta")) {
+        const next = await reader.read();
+        if (next.done) throw new Error(`the stream ended before any text: ${seen}`);
+        seen += next.value;
+      }
       await reader.cancel();
       await backend.hungUp;
     },

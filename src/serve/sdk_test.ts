@@ -51,7 +51,6 @@ for (const api of ["chat", "messages"] as const) {
     const backend = await new ScriptedBackend(api, [text, tool, text, tool]).start();
     const proxy = new ResponsesProxy({
       downstream: { url: backend.url, api, profile: chatProfile(), idleTimeoutMs: 10_000 },
-      storeSize: 8,
     });
     const server = await serveHttp({ port: 0, hostname: "127.0.0.1" }, proxy.handle);
     try {

@@ -2,6 +2,8 @@
 // HTTP, and the proxy itself on a free port. Each backend answers request N with reply N,
 // captures every request, and rejects bodies that break its wire schema or leave a tool call
 // unanswered, as real backends do.
+import { Buffer } from "node:buffer";
+import { connect } from "node:net";
 import { encodeSseFrame, type ResponseEvent, type ResponsesRequest } from "../protocol/mod.ts";
 import { ChatRequest } from "../protocol/chat.ts";
 import { MessagesRequest } from "../protocol/messages.ts";
@@ -18,14 +20,19 @@ type Json = Record<string, unknown>;
 export type BackendReply =
   /**
    * SSE data payloads; `end` says how the stream stops: properly, a clean close, a reset, or
-   * not at all (open and silent until the client goes away).
+   * not at all (open and silent, or sending only keep-alive comments, until the client leaves).
    */
-  | { chunks: unknown[]; end?: "done" | "close" | "break" | "stall" }
+  | { chunks: unknown[]; end?: StreamEnd }
+  /** An HTTP error; `{{url}}` in the body becomes the URL the request was sent to. */
   | { status: number; body: string };
+
+type StreamEnd = "done" | "close" | "break" | "stall" | "keepalive";
 
 export interface CapturedRequest {
   method: string;
   path: string;
+  /** The query string, `?` included, or "". */
+  query: string;
   headers: Record<string, string>;
   body: Json;
 }
@@ -92,14 +99,14 @@ export class ScriptedBackend {
   }
 
   async #handle(request: Request): Promise<Response> {
-    const path = new URL(request.url).pathname;
+    const { pathname: path, search: query } = new URL(request.url);
     const headers = Object.fromEntries(request.headers);
     if (request.method === "GET" && path === "/v1/models") {
-      this.requests.push({ method: "GET", path, headers, body: {} });
+      this.requests.push({ method: "GET", path, query, headers, body: {} });
       return Response.json({ object: "list", data: [{ id: "backend-model", object: "model" }] });
     }
     const body = await request.json() as Json;
-    this.requests.push({ method: request.method, path, headers, body });
+    this.requests.push({ method: request.method, path, query, headers, body });
     const expected = this.api === "chat" ? "/v1/chat/completions" : "/v1/messages";
     if (path !== expected) return new Response(`no route ${path}`, { status: 404 });
     const schema = this.api === "chat" ? ChatRequest : MessagesRequest;
@@ -112,11 +119,13 @@ export class ScriptedBackend {
     if (unpaired) return new Response(unpaired, { status: 400 });
     const reply = this.replies[this.bodies.length - 1];
     if (!reply) return new Response("scripted backend: no reply left", { status: 500 });
-    if ("status" in reply) return new Response(reply.body, { status: reply.status });
+    if ("status" in reply) {
+      return new Response(reply.body.replaceAll("{{url}}", request.url), { status: reply.status });
+    }
     return this.#stream(reply.chunks, reply.end ?? "done");
   }
 
-  #stream(chunks: unknown[], end: "done" | "close" | "break" | "stall"): Response {
+  #stream(chunks: unknown[], end: StreamEnd): Response {
     const encoder = new TextEncoder();
     // A string chunk is sent as it is, to script malformed data.
     const frames = chunks.map((chunk) => {
@@ -129,13 +138,18 @@ export class ScriptedBackend {
     });
     if (end === "done" && this.api === "chat") frames.push(encodeSseFrame({ data: "[DONE]" }));
     const hungUp = this.#hungUp;
+    let keepAlive: ReturnType<typeof setInterval> | undefined;
     const body = new ReadableStream<Uint8Array>({
       start(controller) {
         for (const frame of frames) controller.enqueue(encoder.encode(frame));
         if (end === "break") controller.error(new Error("scripted connection reset"));
-        else if (end !== "stall") controller.close();
+        else if (end === "keepalive") {
+          const comment = encoder.encode(": keep-alive\n\n");
+          keepAlive = setInterval(() => controller.enqueue(comment), 20);
+        } else if (end !== "stall") controller.close();
       },
       cancel() {
+        clearInterval(keepAlive);
         hungUp.resolve();
       },
     });
@@ -263,10 +277,9 @@ export async function startProxy(
   options: ProxyTestOptions = {},
 ): Promise<RunningProxy> {
   const proxy = new ResponsesProxy({
-    storeSize: 16,
     ...options,
     downstream: {
-      url: backend.url,
+      url: options.downstreamUrl ?? backend.url,
       api: backend.api,
       profile: chatProfile(options.provider),
       apiKey: options.downstreamKey,
@@ -275,6 +288,22 @@ export async function startProxy(
   });
   const server = await serveHttp({ port: 0, hostname: "127.0.0.1" }, proxy.handle);
   return { proxy, url: `${server.url}/v1`, close: () => server.close() };
+}
+
+/** A chat backend answering with `replies` and a proxy in front of it, for the length of `body`. */
+export async function withProxy(
+  replies: BackendReply[],
+  options: ProxyTestOptions,
+  body: (proxy: RunningProxy, backend: ScriptedBackend) => Promise<void>,
+): Promise<void> {
+  const backend = await new ScriptedBackend("chat", replies).start();
+  const proxy = await startProxy(backend, options);
+  try {
+    await body(proxy, backend);
+  } finally {
+    await proxy.close();
+    await backend.close();
+  }
 }
 
 export interface Outcome {
@@ -302,6 +331,8 @@ export async function drive(url: string, body: Json, apiKey?: string): Promise<O
 }
 
 export type ProxyTestOptions = Partial<Omit<ProxyOptions, "downstream">> & {
+  /** The backend's URL as serve is given it, when it differs from the backend's own. */
+  downstreamUrl?: string;
   provider?: string;
   downstreamKey?: string;
   idleTimeoutMs?: number;
@@ -377,4 +408,67 @@ export function assertConsistentStream(events: readonly ResponseEvent[]): void {
     if (JSON.stringify(output) !== JSON.stringify(expected)) fail("terminal output != done items");
     if (done.size !== added.size) fail("an announced item was never closed");
   }
+}
+
+/** `promise`, or a failure naming `what` after `ms`: no test waits forever. */
+export async function deadline<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const expired = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`deadline: ${what} took over ${ms} ms`)), ms);
+  });
+  try {
+    return await Promise.race([promise, expired]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+export interface RawResponse {
+  status: number;
+  headers: Record<string, string>;
+  body: string;
+}
+
+/**
+ * One request written byte for byte on a fresh TCP connection, for what fetch will not send
+ * (a forged Host, a Content-Length the body never reaches). Resolves once the whole response
+ * is in; the connection is then closed without sending the rest of any body.
+ */
+export function rawHttp(url: string, head: string, body = ""): Promise<RawResponse> {
+  const { hostname, port } = new URL(url);
+  const done = new Promise<RawResponse>((resolve, reject) => {
+    const socket = connect(Number(port), hostname.replace(/^\[(.*)\]$/, "$1"));
+    let data = Buffer.alloc(0);
+    const finish = () => {
+      const end = data.indexOf("\r\n\r\n");
+      if (end < 0) return false;
+      const lines = data.subarray(0, end).toString("latin1").split("\r\n");
+      const headers = Object.fromEntries(
+        lines.slice(1).map((line) => {
+          const at = line.indexOf(":");
+          return [line.slice(0, at).trim().toLowerCase(), line.slice(at + 1).trim()];
+        }),
+      );
+      const length = Number(headers["content-length"] ?? NaN);
+      const rest = data.subarray(end + 4);
+      if (!(rest.length >= length)) return false;
+      socket.destroy();
+      resolve({
+        status: Number(lines[0].split(" ")[1]),
+        headers,
+        body: rest.subarray(0, length).toString("utf8"),
+      });
+      return true;
+    };
+    socket.on("connect", () => socket.write(head + body));
+    socket.on("data", (chunk: Buffer) => {
+      data = Buffer.concat([data, chunk]);
+      finish();
+    });
+    socket.on("error", reject);
+    socket.on("close", () => {
+      if (!finish()) reject(new Error(`connection closed before a whole response: ${data}`));
+    });
+  });
+  return deadline(done, 20_000, `raw HTTP request to ${url}`);
 }

@@ -63,7 +63,6 @@ for (const version of ["0.115.0", "0.169.0"]) {
             profile: chatProfile("openai"),
             idleTimeoutMs: 30_000,
           },
-          storeSize: 8,
         });
         const server = await serveHttp({ port: 0, hostname: "127.0.0.1" }, proxy.handle);
         try {
