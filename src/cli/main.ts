@@ -7,6 +7,7 @@ import { ConfigError } from "../config/mod.ts";
 import { RolloutReadError, SessionNotFoundError } from "../session/mod.ts";
 import { CODE_CELL_SUBCOMMAND, runCodeCell } from "../tools/mod.ts";
 import { EXIT_FAILED, EXIT_USAGE, runExec, UsageError } from "./exec.ts";
+import { registerMcpCommands } from "./mcp_commands.ts";
 import { VERSION } from "./version.ts";
 
 function parsePort(value: string): string {
@@ -166,6 +167,8 @@ function buildProgram(setExit: (code: number) => void, argvHasSeparator: boolean
       const { runDoctor } = await import("./doctor.ts");
       setExit(await runDoctor(opts));
     });
+
+  registerMcpCommands(program, setExit);
 
   program.command("fake-server")
     .description("serve a scripted scenario as a Responses API over HTTP/SSE")
