@@ -5,8 +5,9 @@
 //   run-N/requests/NNN.json        each request: method, path, query, headers, body
 //   rollouts/N.jsonl               each rollout file (its CODEX_HOME path is in meta.json)
 //   files.json                     the work dir after the last run
-import { mkdir, readdir, readFile, rm, writeFile } from "node:fs/promises";
+import { mkdir, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
+import { listDir, readText } from "./files.ts";
 import type { Recording, RequestRecord } from "./recording.ts";
 
 export interface FixtureMeta {
@@ -69,7 +70,7 @@ export async function writeFixture(
 async function readJson<T>(dir: string, file: string): Promise<T> {
   let text: string;
   try {
-    text = await readFile(join(dir, file), "utf8");
+    text = await readText(join(dir, file));
   } catch {
     throw new FixtureError(dir, `${file} is missing`);
   }
@@ -93,7 +94,7 @@ export async function readFixture(
         await readJson<RequestRecord>(dir, join(runDir, "requests", `${pad(j + 1)}.json`)),
       );
     }
-    const text = (name: string) => readFile(join(dir, runDir, name), "utf8").catch(() => "");
+    const text = (name: string) => readText(join(dir, runDir, name)).catch(() => "");
     runs.push({
       ...run,
       stdout: await text("stdout.txt"),
@@ -103,7 +104,7 @@ export async function readFixture(
   }
   const rollouts = [];
   for (const [i, name] of meta.rollouts.entries()) {
-    const text = await readFile(join(dir, "rollouts", `${i + 1}.jsonl`), "utf8");
+    const text = await readText(join(dir, "rollouts", `${i + 1}.jsonl`));
     rollouts.push({
       name,
       lines: text.split("\n").filter((l) => l.trim()).map((l) => JSON.parse(l)),
@@ -116,7 +117,7 @@ export async function readFixture(
 /** The upstream versions that have a fixture folder, newest last. */
 export async function fixtureVersions(fixturesDir: string): Promise<string[]> {
   try {
-    const names = await readdir(join(fixturesDir, "upstream"));
+    const names = await listDir(join(fixturesDir, "upstream"));
     return names.sort((a, b) => a.localeCompare(b, "en", { numeric: true }));
   } catch {
     return [];

@@ -1,153 +1,275 @@
+// One test per check: a scripted provider over real HTTP answers every request correctly except
+// for exactly one defect, and the grader must fail that check and pass every other.
 import assert from "node:assert/strict";
-import { gradeStream, type Observation } from "./grade.ts";
+import { CHECK_NAMES, type CheckName, REQUIRED_RESPONSE_FIELDS } from "./grade.ts";
+import { gradeProvider, type ProviderCard } from "./provider.ts";
+import { fixturesWith, gradeReference } from "./testdata/recorded.ts";
+import {
+  type Answer,
+  type ReferenceOptions,
+  ReferenceProvider,
+} from "./testdata/reference_provider.ts";
 
-const REQUEST = {
-  tools: [{ type: "function", name: "exec_command" }, { type: "custom", name: "apply_patch" }],
+type Json = Record<string, unknown>;
+
+function failedChecks(card: ProviderCard): Map<string, string[]> {
+  const failed = new Map<string, string[]>();
+  for (const result of card.results) {
+    for (const check of result.checks.filter((c) => !c.ok)) {
+      failed.set(check.name, [...(failed.get(check.name) ?? []), `${result.id}: ${check.detail}`]);
+    }
+  }
+  return failed;
+}
+
+const isStream = (answer: Answer) => answer.events !== undefined && answer.status === 200;
+const streamed = (request: Json | undefined) => request?.stream === true;
+const events = (answer: Answer) => answer.events as Json[];
+const ofType = (answer: Answer, type: string) => events(answer).filter((e) => e.type === type);
+const terminal = (answer: Answer) => ofType(answer, "response.completed")[0];
+const responses = (answer: Answer): Json[] =>
+  answer.events
+    ? events(answer).map((e) => e.response as Json).filter(Boolean)
+    : [answer.body as Json];
+
+/** The defect for each check, applied to every answer it concerns. */
+const DEFECTS: Record<CheckName, ReferenceOptions> = {
+  "http-status": {
+    defect: (answer, request) =>
+      request?.input === "Say hello."
+        ? { status: 500, contentType: "application/json", body: { error: { message: "down" } } }
+        : answer,
+  },
+  "error-body": {
+    defect: (answer) =>
+      answer.status === 400
+        ? { status: 400, contentType: "text/plain", body: "bad request" }
+        : answer,
+  },
+  "event-stream": {
+    defect: (answer) =>
+      isStream(answer) ? { ...answer, contentType: "application/octet-stream" } : answer,
+  },
+  "events-json": {
+    defect: (answer) =>
+      isStream(answer) ? { ...answer, events: ["keep-alive", ...events(answer)] } : answer,
+  },
+  "event-order": {
+    // An output_text.delta sent before its message was announced.
+    defect: (answer) => {
+      if (!isStream(answer)) return answer;
+      const list = events(answer);
+      const delta = list.findIndex((e) => e.type === "response.output_text.delta");
+      const added = list.findIndex((e, i) =>
+        e.type === "response.output_item.added" && e.output_index === list[delta].output_index &&
+        i < delta
+      );
+      const moved = [...list];
+      const [event] = moved.splice(delta, 1);
+      moved.splice(added, 0, event);
+      return { ...answer, events: moved.map((e, sequence_number) => ({ ...e, sequence_number })) };
+    },
+  },
+  "terminal-event": {
+    defect: (answer) => {
+      if (!isStream(answer)) return answer;
+      const last = events(answer).at(-1)!;
+      return {
+        ...answer,
+        events: [...events(answer), {
+          ...last,
+          sequence_number: (last.sequence_number as number) + 1,
+        }],
+      };
+    },
+  },
+  "sequence-numbers": {
+    defect: (answer) => {
+      if (!isStream(answer)) return answer;
+      const list = events(answer);
+      return { ...answer, events: list.map((e, i) => i === 3 ? { ...e, sequence_number: 1 } : e) };
+    },
+  },
+  "item-ids": {
+    defect: (answer) => {
+      if (!isStream(answer)) return answer;
+      ofType(answer, "response.output_text.delta")[0].item_id = "msg_elsewhere";
+      return answer;
+    },
+  },
+  "done-text": {
+    defect: (answer) => {
+      if (!isStream(answer)) return answer;
+      ofType(answer, "response.output_text.done")[0].text = "Something else entirely.";
+      return answer;
+    },
+  },
+  "arguments-json": {
+    defect: (answer, request) => {
+      if (!streamed(request) || !isStream(answer)) return answer;
+      const bad = "{city: Paris";
+      for (const e of events(answer)) {
+        if (e.type === "response.function_call_arguments.delta") e.delta = "";
+        if (e.type === "response.function_call_arguments.done") e.arguments = bad;
+        const items = [e.item, ...((e.response as Json)?.output as Json[] ?? [])] as Json[];
+        for (const item of items) if (item?.type === "function_call") item.arguments = bad;
+      }
+      ofType(answer, "response.function_call_arguments.delta").forEach((e, i) =>
+        e.delta = i ? "" : bad
+      );
+      return answer;
+    },
+  },
+  "call-ids": {
+    defect: (answer) => {
+      if (!isStream(answer)) return answer;
+      for (const e of events(answer)) {
+        const items = [e.item, ...((e.response as Json)?.output as Json[] ?? [])] as Json[];
+        for (const item of items) if (item?.type === "function_call") item.call_id = "";
+      }
+      return answer;
+    },
+  },
+  "custom-tools": { customAsFunction: true },
+  "final-status": {
+    defect: (answer) => {
+      for (const response of responses(answer)) {
+        if (response?.status === "completed") response.status = "in_progress";
+      }
+      return answer;
+    },
+  },
+  "final-output": {
+    defect: (answer) => {
+      if (isStream(answer)) (terminal(answer).response as Json).output = [];
+      return answer;
+    },
+  },
+  usage: {
+    defect: (answer) => {
+      for (const response of responses(answer)) {
+        if (response?.status === "completed") delete (response.usage as Json).total_tokens;
+      }
+      return answer;
+    },
+  },
+  "response-fields": {
+    defect: (answer) => {
+      for (const response of responses(answer)) {
+        if (response?.object === "response") delete response.tools;
+      }
+      return answer;
+    },
+  },
+  reasoning: {
+    defect: (answer) => {
+      for (const e of events(answer) ?? []) {
+        const items = [e.item, ...((e.response as Json)?.output as Json[] ?? [])] as Json[];
+        for (const item of items) {
+          if (item?.type === "reasoning") {
+            item.summary = (item.summary as Json[]).map((s) => ({ ...s, type: "text" }));
+          }
+        }
+      }
+      return answer;
+    },
+  },
+  "non-streaming": {
+    defect: (answer, request, path) => {
+      if (request?.stream !== false || path.endsWith("/compact") || answer.status !== 200) {
+        return answer;
+      }
+      const response = answer.body as Json;
+      return {
+        status: 200,
+        contentType: "text/event-stream",
+        events: [{ type: "response.completed", sequence_number: 0, response }],
+      };
+    },
+  },
+  compaction: {
+    defect: (answer, _request, path) => {
+      if (path.endsWith("/compact")) (answer.body as Json).object = "response";
+      return answer;
+    },
+  },
 };
 
-function good(): unknown[] {
-  const call = {
-    type: "function_call",
-    id: "fc_1",
-    call_id: "call_1",
-    name: "exec_command",
-    arguments: '{"cmd":"ls"}',
-  };
-  const reasoning = {
-    type: "reasoning",
-    id: "rs_1",
-    summary: [{ type: "summary_text", text: "t" }],
-  };
-  return [
-    { type: "response.created", response: { id: "r" } },
-    { type: "response.output_item.added", output_index: 0, item: { ...reasoning, summary: [] } },
-    { type: "response.output_item.done", output_index: 0, item: reasoning },
-    { type: "response.output_item.added", output_index: 1, item: { ...call, arguments: "" } },
-    {
-      type: "response.function_call_arguments.delta",
-      item_id: "fc_1",
-      output_index: 1,
-      delta: '{"cmd":"ls"}',
-    },
-    {
-      type: "response.function_call_arguments.done",
-      item_id: "fc_1",
-      output_index: 1,
-      arguments: '{"cmd":"ls"}',
-    },
-    { type: "response.output_item.done", output_index: 1, item: call },
-    {
-      type: "response.completed",
-      response: {
-        id: "r",
-        output: [reasoning, call],
-        usage: { input_tokens: 1, output_tokens: 2, total_tokens: 3 },
-      },
-    },
-  ];
-}
-
-function observed(events: unknown[], extra: Partial<Observation> = {}): Observation {
-  return { status: 200, contentType: "text/event-stream", ttfbMs: 1, totalMs: 2, events, ...extra };
-}
-
-function failures(events: unknown[], extra: Partial<Observation> = {}): Record<string, string> {
-  return Object.fromEntries(
-    gradeStream(REQUEST, observed(events, extra)).filter((c) => !c.ok).map((
-      c,
-    ) => [c.name, c.detail ?? ""]),
-  );
-}
-
-Deno.test("a well-formed stream passes every check that applies", () => {
-  const checks = gradeStream(REQUEST, observed(good()));
-  assert.deepEqual(checks.filter((c) => !c.ok), []);
-  assert.deepEqual(checks.map((c) => c.name), [
-    "http-status",
-    "event-stream",
-    "events-json",
-    "created-first",
-    "terminal-event",
-    "item-ids",
-    "completed-ids",
-    "call-ids",
-    "arguments-done",
-    "arguments-json",
-    "custom-tools",
-    "usage",
-    "reasoning",
+Deno.test("grade: the reference provider passes every check on every request", async () => {
+  const card = await gradeReference({});
+  assert.deepEqual(Object.fromEntries(failedChecks(card)), {});
+  const used = new Set(card.results.flatMap((r) => r.checks.map((c) => c.name)));
+  assert.deepEqual(CHECK_NAMES.filter((name) => !used.has(name)), [], "every check is exercised");
+  assert.deepEqual(card.results.map((r) => r.id), [
+    "codex/demo/run-1/001",
+    "spec/string-input",
+    "spec/string-content",
+    "spec/typeless-items",
+    "spec/system-prompt",
+    "spec/image-input",
+    "spec/multi-turn",
+    "spec/non-streaming",
+    "spec/previous-response-id/1",
+    "spec/previous-response-id/2",
+    "spec/tool-follow-up/1",
+    "spec/tool-follow-up/2",
+    "spec/compact",
+    "spec/invalid-json",
   ]);
 });
 
-Deno.test("each defect is flagged by its own check", () => {
-  type Event = Record<string, unknown> & {
-    item: Record<string, unknown>;
-    response: Record<string, unknown>;
-  };
-  const events = good() as Event[];
-  const without = (type: string) => events.filter((e) => e.type !== type);
-  const replace = (i: number, value: Event) => events.map((e, j) => (j === i ? value : e));
-  const call = events[6].item;
+for (const name of CHECK_NAMES) {
+  Deno.test(`grade: ${name} fails on its defect alone`, async () => {
+    const failed = failedChecks(await gradeReference(DEFECTS[name]));
+    assert.deepEqual(
+      [...failed.keys()],
+      [name],
+      JSON.stringify(Object.fromEntries(failed), null, 1),
+    );
+  });
+}
 
-  assert.match(failures(without("response.completed"))["terminal-event"], /no terminal event/);
-  assert.match(
-    failures([...events, { type: "response.completed", response: {} }])["terminal-event"],
-    /2 terminal/,
-  );
-  assert.match(
-    failures(events.slice(1))["created-first"],
-    /first event is response.output_item.added/,
-  );
-  assert.match(
-    failures(without("response.function_call_arguments.done"))["arguments-done"],
-    /exec_command/,
-  );
-  assert.match(
-    failures(replace(6, { ...events[6], item: { ...call, id: "fc_other" } }))["item-ids"],
-    /fc_other was never added/,
-  );
-  assert.match(
-    failures(
-      replace(7, { ...events[7], response: { ...events[7].response, output: [call] } }),
-    )["completed-ids"],
-    /completed lists/,
-  );
-  assert.match(
-    failures(replace(6, { ...events[6], item: { ...call, call_id: "" } }))["call-ids"],
-    /no call_id/,
-  );
-  const badArgs = { ...call, arguments: "not json" };
-  const broken = replace(6, { ...events[6], item: badArgs }).map((e) =>
-    e.type === "response.function_call_arguments.done" ? { ...e, arguments: "not json" } : e
-  );
-  assert.match(failures(broken)["arguments-json"], /not JSON/);
-  const patch = { ...call, name: "apply_patch" };
-  assert.match(
-    failures(replace(6, { ...events[6], item: patch }))["custom-tools"],
-    /apply_patch came as a function_call/,
-  );
-  assert.match(
-    failures(replace(7, { ...events[7], response: { ...events[7].response, usage: undefined } }))
-      .usage,
-    /input_tokens, output_tokens, total_tokens/,
-  );
-  const badReasoning = { type: "reasoning", id: "rs_1", summary: "t" };
-  assert.match(
-    failures(replace(2, { ...events[2], item: badReasoning })).reasoning,
-    /summary_text/,
-  );
-  assert.match(
-    failures(events, { contentType: "application/json" })["event-stream"],
-    /application\/json/,
-  );
-  assert.match(failures(["not json", ...events])["events-json"], /1 event/);
+Deno.test("grade: a follow-up step sees what the first step got", async () => {
+  const provider = await new ReferenceProvider().start();
+  try {
+    await gradeProvider({
+      baseUrl: provider.baseUrl,
+      fixturesDir: await fixturesWith(),
+      upstream: "0.115.0",
+    });
+    const sent = provider.requests.map((r) => r.body as Json);
+    const second = sent.find((b) => b.previous_response_id !== undefined)!;
+    const first = sent.find((b) =>
+      (b.input as Json[])?.[0]?.content === "Remember the word lantern."
+    )!;
+    assert.match(String(second.previous_response_id), /^resp_\d+$/);
+    assert.notEqual(first, undefined);
+    const followUp = sent.find((b) =>
+      Array.isArray(b.input) && b.input.some((i: Json) => i.type === "function_call_output")
+    )!;
+    const call = (followUp.input as Json[]).find((i) => i.type === "function_call")!;
+    assert.match(String(call.call_id), /^call_\d+_\d+$/, "the call id the provider picked");
+  } finally {
+    await provider.close();
+  }
 });
 
-Deno.test("a refused request fails http-status, and custom-tools when it declared some", () => {
-  const refused = observed([], { status: 400, errorText: '{"error":"unknown tool type custom"}' });
-  assert.deepEqual(gradeStream(REQUEST, refused).map((c) => [c.name, c.ok]), [
-    ["http-status", false],
-    ["custom-tools", false],
-  ]);
-  assert.deepEqual(gradeStream({ tools: [] }, refused).map((c) => c.name), ["http-status"]);
+Deno.test("grade: the spec's required response fields are all checked", () => {
+  for (
+    const field of [
+      "id",
+      "created_at",
+      "completed_at",
+      "status",
+      "output",
+      "usage",
+      "tools",
+      "tool_choice",
+      "text",
+      "store",
+      "truncation",
+    ]
+  ) {
+    assert.ok(REQUIRED_RESPONSE_FIELDS.includes(field), field);
+  }
 });

@@ -1,66 +1,67 @@
-// Provider grading: replays the request bodies upstream Codex sent (as recorded in the fixtures)
-// against a live Responses endpoint and grades every answer. The report card says, per request,
-// which checks failed and how long the first byte and the whole stream took.
-import { existsSync } from "node:fs";
-import { readdir } from "node:fs/promises";
-import { join } from "node:path";
+// Provider grading: sends the recorded Codex requests and the generic specification set to a live
+// Responses endpoint, grades every answer, and times it. The card lists, per request, every check
+// with its evidence, time to first byte and total time.
 import { readSse } from "../src/protocol/mod.ts";
-import { readFixture } from "./fixtures.ts";
-import { type Check, gradeStream, type Observation } from "./grade.ts";
-import { preview } from "./report.ts";
+import { type Check, gradeExchange, type Observation } from "./grade.ts";
+import {
+  type Job,
+  type Probe,
+  recordedModel,
+  recordedProbes,
+  specJobs,
+  type Step,
+} from "./probes.ts";
 
 export interface ReplayTarget {
   /** The endpoint's base, e.g. `http://127.0.0.1:8080/v1`; `/responses` is appended. */
   baseUrl: string;
   apiKey?: string;
-  /** Replaces the recorded `model`. */
+  /** Replaces the `model` of every request. */
   model?: string;
   timeoutMs?: number;
 }
 
-/** Sends one body and records the stream as it arrives. */
-export async function observe(target: ReplayTarget, body: unknown): Promise<Observation> {
+type Json = Record<string, unknown>;
+
+function withModel(body: unknown, model: string | undefined): unknown {
+  return model && body !== null && typeof body === "object" && !Array.isArray(body)
+    ? { ...(body as Json), model }
+    : body;
+}
+
+/** Sends one request and records the answer as it arrives. */
+export async function observe(target: ReplayTarget, probe: Probe): Promise<Observation> {
   const started = performance.now();
   let firstByte: number | null = null;
   const since = () => performance.now() - started;
-  const sent = target.model && body && typeof body === "object"
-    ? { ...body, model: target.model }
-    : body;
+  const body = typeof probe.body === "string"
+    ? probe.body
+    : JSON.stringify(withModel(probe.body, target.model));
   let response: Response;
   try {
-    response = await fetch(`${target.baseUrl}/responses`, {
+    response = await fetch(`${target.baseUrl}${probe.path}`, {
       method: "POST",
       headers: {
         "content-type": "application/json",
-        accept: "text/event-stream",
+        accept: probe.expect === "stream" ? "text/event-stream" : "application/json",
         ...(target.apiKey ? { authorization: `Bearer ${target.apiKey}` } : {}),
       },
-      body: JSON.stringify(sent),
+      body,
       signal: AbortSignal.timeout(target.timeoutMs ?? 300_000),
     });
   } catch (err) {
+    const cause = (err as { cause?: Error }).cause?.message;
     return {
       status: 0,
       contentType: "",
       ttfbMs: null,
       totalMs: since(),
       events: [],
-      errorText: (err as Error).message,
+      errorText: `${(err as Error).message}${cause ? ` (${cause})` : ""}`,
     };
   }
   const contentType = response.headers.get("content-type") ?? "";
-  if (response.status !== 200 || !response.body) {
-    const text = await response.text().catch(() => "");
-    return {
-      status: response.status,
-      contentType,
-      ttfbMs: since(),
-      totalMs: since(),
-      events: [],
-      errorText: text,
-    };
-  }
-  const marked = response.body.pipeThrough(
+  const source = response.body?.pipeThrough(
     new TransformStream<Uint8Array, Uint8Array>({
       transform(chunk, controller) {
         firstByte ??= since();
@@ -70,16 +71,30 @@ export async function observe(target: ReplayTarget, body: unknown): Promise<Obse
   );
   const events: unknown[] = [];
   let errorText: string | undefined;
+  let answer: unknown;
   try {
-    for await (const message of readSse(marked)) {
+    // A stream under the wrong content-type is still read as one, so that the content-type is
+    // the only thing graded wrong.
+    const sse = /^text\/event-stream/i.test(contentType) ||
+      (probe.expect === "stream" && response.status === 200 && !/json/i.test(contentType));
+    if (source && sse) {
+      for await (const message of readSse(source)) {
+        try {
+          events.push(JSON.parse(message.data));
+        } catch {
+          events.push(message.data);
+        }
+      }
+    } else if (source) {
+      const text = await new Response(source).text();
       try {
-        events.push(JSON.parse(message.data));
+        answer = JSON.parse(text);
       } catch {
-        events.push(message.data);
+        answer = text;
       }
     }
   } catch (err) {
-    errorText = `stream broke off: ${(err as Error).message}`;
+    errorText = `the answer broke off: ${(err as Error).message}`;
   }
   return {
     status: response.status,
@@ -87,13 +102,19 @@ export async function observe(target: ReplayTarget, body: unknown): Promise<Obse
     ttfbMs: firstByte,
     totalMs: since(),
     events,
-    errorText,
+    ...(answer !== undefined ? { body: answer } : {}),
+    ...(errorText ? { errorText } : {}),
   };
 }
 
 export interface ProviderResult {
-  /** `scenario/run-N/NNN`: where the body was recorded. */
-  request: string;
+  id: string;
+  source: Probe["source"];
+  about: string;
+  path: Probe["path"];
+  expect: Probe["expect"];
+  /** The body as sent (a string when it was malformed on purpose). */
+  request: unknown;
   status: number;
   ttfbMs: number | null;
   totalMs: number;
@@ -102,102 +123,92 @@ export interface ProviderResult {
 
 export interface ProviderCard {
   baseUrl: string;
+  /** What was graded: the endpoint itself, or serve started in front of a chat/messages backend. */
+  api: "responses" | "chat" | "messages";
   model?: string;
   upstream: string;
+  startedAt: string;
+  durationMs: number;
   results: ProviderResult[];
-}
-
-/** The distinct request bodies of the recorded scenarios, labelled by where they come from. */
-export async function recordedBodies(
-  fixturesDir: string,
-  upstream: string,
-  only: string[] = [],
-): Promise<Array<{ request: string; body: Record<string, unknown> }>> {
-  const dir = join(fixturesDir, "upstream", upstream);
-  if (!existsSync(dir)) throw new Error(`no fixtures for upstream ${upstream} in ${fixturesDir}`);
-  const seen = new Set<string>();
-  const out = [];
-  for (const scenario of (await readdir(dir)).sort()) {
-    if (only.length && !only.includes(scenario)) continue;
-    const { recording } = await readFixture(join(dir, scenario));
-    for (const [r, run] of recording.runs.entries()) {
-      for (const [q, request] of run.requests.entries()) {
-        if (request.method !== "POST" || !/\/responses$/.test(request.path)) continue;
-        const key = JSON.stringify(request.body);
-        if (seen.has(key)) continue;
-        seen.add(key);
-        out.push({
-          request: `${scenario}/run-${r + 1}/${String(q + 1).padStart(3, "0")}`,
-          body: request.body as Record<string, unknown>,
-        });
-      }
-    }
-  }
-  return out;
 }
 
 export interface GradeOptions extends ReplayTarget {
   fixturesDir: string;
   upstream: string;
+  /** Only these recorded scenarios (the generic set is always sent). */
   only?: string[];
-  log?: (line: string) => void;
+  /** The endpoint as the report names it (the backend's URL when grading through serve). */
+  label?: string;
+  api?: ProviderCard["api"];
+  /** How many conversations run at once; 1 by default. */
+  parallel?: number;
+  /** Called after each request with the count done so far. */
+  progress?: (done: number, total: number, last: ProviderResult) => void;
+}
+
+export const passedAll = (result: ProviderResult) => result.checks.every((c) => c.ok);
+
+/** Runs `jobs` with at most `parallel` at once; results in job order, steps in order. */
+async function runJobs(
+  jobs: Job[],
+  parallel: number,
+  run: (probe: Probe) => Promise<Observation>,
+  onStep: (probe: Probe, observation: Observation) => ProviderResult,
+): Promise<ProviderResult[]> {
+  const results: ProviderResult[][] = jobs.map(() => []);
+  let next = 0;
+  const worker = async () => {
+    while (next < jobs.length) {
+      const index = next++;
+      const earlier: Step[] = [];
+      for (const build of jobs[index]) {
+        const probe = build(earlier);
+        const observation = await run(probe);
+        earlier.push({ probe, observation });
+        results[index].push(onStep(probe, observation));
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: Math.max(1, Math.min(parallel, jobs.length)) }, worker));
+  return results.flat();
 }
 
 export async function gradeProvider(options: GradeOptions): Promise<ProviderCard> {
-  const results: ProviderResult[] = [];
-  for (
-    const { request, body } of await recordedBodies(
-      options.fixturesDir,
-      options.upstream,
-      options.only,
-    )
-  ) {
-    options.log?.(`replaying ${request}`);
-    const observation = await observe(options, body);
-    results.push({
-      request,
-      status: observation.status,
-      ttfbMs: observation.ttfbMs,
-      totalMs: observation.totalMs,
-      checks: gradeStream(body, observation),
-    });
-  }
-  return { baseUrl: options.baseUrl, model: options.model, upstream: options.upstream, results };
-}
-
-const ms = (value: number | null) => (value === null ? "—" : `${Math.round(value)} ms`);
-
-export function renderProviderMarkdown(card: ProviderCard): string {
-  const ok = card.results.filter((r) => r.checks.every((c) => c.ok)).length;
-  const names = [...new Set(card.results.flatMap((r) => r.checks.map((c) => c.name)))];
-  const lines = [
-    `# Provider report card: ${card.baseUrl}${card.model ? ` (model ${card.model})` : ""}`,
-    "",
-    `${ok} of ${card.results.length} replayed requests (recorded from upstream ${card.upstream}) pass every check.`,
-    "",
-    "| check | passed | failed |",
-    "|---|---|---|",
-    ...names.map((name) => {
-      const all = card.results.flatMap((r) => r.checks.filter((c) => c.name === name));
-      return `| ${name} | ${all.filter((c) => c.ok).length} | ${all.filter((c) => !c.ok).length} |`;
-    }),
-    "",
-    "| request | HTTP | first byte | total | failed checks |",
-    "|---|---|---|---|---|",
-  ];
-  for (const r of card.results) {
-    const failed = r.checks.filter((c) => !c.ok).map((c) =>
-      `${c.name}: ${preview(c.detail ?? "", 120)}`
-    );
-    lines.push(
-      `| ${r.request} | ${r.status || "—"} | ${ms(r.ttfbMs)} | ${ms(r.totalMs)} | ${
-        failed.join("<br>") || "✓"
-      } |`,
-    );
-  }
-  return lines.join("\n") + "\n";
-}
-
-export function renderProviderJson(card: ProviderCard): string {
-  return JSON.stringify(card, null, 2) + "\n";
+  const started = performance.now();
+  const startedAt = new Date().toISOString();
+  const recorded = await recordedProbes(options.fixturesDir, options.upstream, options.only);
+  const model = options.model ?? recordedModel(recorded) ?? "gpt-5.1-codex";
+  const jobs: Job[] = [...recorded.map((probe): Job => [() => probe]), ...specJobs(model)];
+  const total = jobs.reduce((n, job) => n + job.length, 0);
+  let done = 0;
+  const results = await runJobs(
+    jobs,
+    options.parallel ?? 1,
+    (probe) => observe(options, probe),
+    (probe, observation) => {
+      const result: ProviderResult = {
+        id: probe.id,
+        source: probe.source,
+        about: probe.about,
+        path: probe.path,
+        expect: probe.expect,
+        request: withModel(probe.body, options.model),
+        status: observation.status,
+        ttfbMs: observation.ttfbMs,
+        totalMs: observation.totalMs,
+        checks: gradeExchange(probe.body, probe.expect, observation),
+      };
+      options.progress?.(++done, total, result);
+      return result;
+    },
+  );
+  return {
+    baseUrl: options.label ?? options.baseUrl,
+    api: options.api ?? "responses",
+    ...(options.model ? { model: options.model } : {}),
+    upstream: options.upstream,
+    startedAt,
+    durationMs: performance.now() - started,
+    results,
+  };
 }

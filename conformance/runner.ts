@@ -1,9 +1,9 @@
 // The conformance run: every scenario through the subject (tscodex), normalised like the upstream
 // fixture it is compared with, then diffed field by field.
-import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { canonicalise, CATEGORIES } from "./canonical.ts";
 import { diffViews } from "./diff.ts";
+import { pathExists } from "./files.ts";
 import { readFixture, writeFixture } from "./fixtures.ts";
 import { normaliseRecording } from "./normalise.ts";
 import type { Recording } from "./recording.ts";
@@ -13,7 +13,9 @@ import { type ConformanceScenario, loadScenarios, scenarioDigest } from "./scena
 
 /** The release tscodex targets; others are recorded to track the distance to newer ones. */
 export const PRIMARY_UPSTREAM = "0.115.0";
-export const RECORDED_UPSTREAMS = ["0.115.0", "0.169.0"];
+export const RECORDED_UPSTREAMS = ["0.115.0", "0.169.0", "0.171.0"];
+/** The newest recorded release, which `--upstream` may name instead of the primary one. */
+export const NEWEST_UPSTREAM = "0.171.0";
 
 export function fixtureDir(fixturesDir: string, version: string, scenario: string): string {
   return join(fixturesDir, "upstream", version, scenario);
@@ -54,7 +56,7 @@ async function compareOne(
     compared: [],
     differences: [],
   });
-  if (!existsSync(dir)) {
+  if (!(await pathExists(dir))) {
     return failed(`no fixture for upstream ${options.upstream} (record it: deno task record)`);
   }
   const { meta, recording: expected } = await readFixture(dir);

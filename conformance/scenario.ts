@@ -1,10 +1,10 @@
 // Conformance scenarios: what a run of upstream Codex (or tscodex) is given — config additions,
 // work-dir files, the argv of each run, and the fake server's scripted responses — as JSON files.
 import { createHash } from "node:crypto";
-import { readdir, readFile } from "node:fs/promises";
 import { basename, join } from "node:path";
 import { z } from "zod";
 import { ScriptedResponse, ScriptRoute } from "../src/fake/mod.ts";
+import { listDir, readText } from "./files.ts";
 import { TtyScript } from "./tty.ts";
 
 /** Every scripted response gets this usage unless it sets its own, so token counts are stable. */
@@ -112,7 +112,7 @@ export function scenarioDigest(scenario: ConformanceScenario): string {
 export async function loadScenarios(dir: string, only?: string[]): Promise<ConformanceScenario[]> {
   let names: string[];
   try {
-    names = (await readdir(dir)).filter((n) => n.endsWith(".json")).sort();
+    names = (await listDir(dir)).filter((n) => n.endsWith(".json")).sort();
   } catch (err) {
     throw new ConformanceScenarioError(dir, `cannot list the folder (${(err as Error).message})`);
   }
@@ -121,7 +121,7 @@ export async function loadScenarios(dir: string, only?: string[]): Promise<Confo
     const file = join(dir, name);
     let value: unknown;
     try {
-      value = JSON.parse(await readFile(file, "utf8"));
+      value = JSON.parse(await readText(file));
     } catch (err) {
       throw new ConformanceScenarioError(file, `not readable JSON (${(err as Error).message})`);
     }

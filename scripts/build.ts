@@ -1,13 +1,21 @@
 // Builds the single binary dist/tscodex: `deno compile` when a denort runtime is at hand
-// (DENORT_BIN), otherwise `bun build --compile`, which needs nothing from the network.
+// (DENORT_BIN), otherwise `bun build --compile`, which needs nothing from the network. The Bun
+// build carries the conformance scenarios and fixtures as one deflated archive, so `tscodex
+// conformance` works from any folder. `--out FILE` writes the binary elsewhere.
 import { spawnSync } from "node:child_process";
-import { existsSync, mkdirSync, statSync } from "node:fs";
-import { dirname, join } from "node:path";
+import { existsSync, mkdirSync, statSync, writeFileSync } from "node:fs";
+import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import process from "node:process";
+import { parseArgs } from "node:util";
+import { BUNDLE_NAME, bundleConformance } from "../conformance/files.ts";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
-const out = join(root, "dist", "tscodex");
+const { values } = parseArgs({
+  args: process.argv.slice(2),
+  options: { out: { type: "string", default: join(root, "dist", "tscodex") } },
+});
+const out = resolve(values.out!);
 mkdirSync(dirname(out), { recursive: true });
 
 function tool(name: string): string {
@@ -29,6 +37,11 @@ if (denort && existsSync(denort)) {
   run(tool("deno"), ["compile", "-A", "--no-check", "--output", out, "main.ts"]);
 } else {
   if (denort) console.error(`DENORT_BIN=${denort} does not exist; building with Bun instead`);
+  // The archive sits beside the binary under its fixed name: Bun embeds every extra entry point
+  // given to --compile, named by --asset-naming, and the binary finds it by that name.
+  const bundle = join(dirname(out), BUNDLE_NAME);
+  writeFileSync(bundle, bundleConformance(root));
+  console.error(`wrote ${bundle} (${(statSync(bundle).size / 1024 / 1024).toFixed(1)} MiB)`);
   // --splitting keeps what a subcommand loads with `import()` (and the node: built-ins it imports)
   // out of the start-up path: `exec` does not pay for the REPL, serve or the conformance suite.
   // --bytecode ships the code compiled, which roughly halves start-up (it needs ESM output).
@@ -41,6 +54,8 @@ if (denort && existsSync(denort)) {
     "--format=esm",
     "--target=bun",
     "main.ts",
+    bundle,
+    "--asset-naming=[name].[ext]",
     "--outfile",
     out,
   ]);

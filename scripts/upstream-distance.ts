@@ -1,6 +1,6 @@
 // How far a newer upstream release moved from the one tscodex targets: the conformance diff of one
 // set of upstream fixtures against another, scenario by scenario, as a Markdown table.
-// Usage: deno run -A scripts/upstream-distance.ts [--from 0.115.0] [--to 0.169.0]
+// Usage: deno run -A scripts/upstream-distance.ts [--from 0.115.0] [--to 0.171.0]
 import { existsSync } from "node:fs";
 import { readdir } from "node:fs/promises";
 import { dirname, join } from "node:path";
@@ -10,9 +10,9 @@ import { parseArgs } from "node:util";
 import {
   compareRecordings,
   fixtureDir,
+  NEWEST_UPSTREAM,
   PRIMARY_UPSTREAM,
   readFixture,
-  RECORDED_UPSTREAMS,
   renderMarkdown,
 } from "../conformance/mod.ts";
 
@@ -21,7 +21,7 @@ const { values } = parseArgs({
   args: process.argv.slice(2),
   options: {
     from: { type: "string", default: PRIMARY_UPSTREAM },
-    to: { type: "string", default: RECORDED_UPSTREAMS.at(-1) },
+    to: { type: "string", default: NEWEST_UPSTREAM },
   },
 });
 const from = values.from!;

@@ -21,6 +21,8 @@ interface DenoLike {
 }
 
 interface BunLike {
+  /** Files given to `bun build --compile` beside the entry point (absent outside a binary). */
+  embeddedFiles?: ReadonlyArray<Blob & { name?: string }>;
   serve(options: {
     port: number;
     hostname: string;
@@ -169,6 +171,15 @@ export function serveHttp(
     return Promise.reject(new ListenError(hostname, options.port, detail));
   }
   return Promise.reject(new Error("tscodex needs Deno or Bun to serve HTTP"));
+}
+
+/**
+ * The bytes of a file embedded in this compiled binary under `name` (its base name), or
+ * `undefined` when running from sources or when the binary carries no such file.
+ */
+export async function embeddedFile(name: string): Promise<Uint8Array | undefined> {
+  const file = globals.Bun?.embeddedFiles?.find((f) => f.name === name);
+  return file ? new Uint8Array(await file.arrayBuffer()) : undefined;
 }
 
 export function exit(code: number): never {

@@ -1,0 +1,35 @@
+// Grading a chat-completions or Anthropic-messages backend: `tscodex serve` started in this process
+// in front of it, on a free loopback port, and graded as the Responses endpoint the pair makes.
+import { serveHttp } from "../src/platform/mod.ts";
+import {
+  chatProfile,
+  DEFAULT_CHAT_PROFILE,
+  DEFAULT_STORE_SIZE,
+  type DownstreamApi,
+  ResponsesProxy,
+} from "../src/serve/mod.ts";
+
+export interface ServePair {
+  /** The proxy's base URL (with `/v1`), to grade. */
+  url: string;
+  close(): Promise<void>;
+}
+
+export async function startServeInFront(
+  backendUrl: string,
+  api: DownstreamApi,
+  apiKey?: string,
+): Promise<ServePair> {
+  const proxy = new ResponsesProxy({
+    downstream: {
+      url: backendUrl,
+      api,
+      profile: chatProfile(DEFAULT_CHAT_PROFILE),
+      apiKey,
+      idleTimeoutMs: 300_000,
+    },
+    storeSize: DEFAULT_STORE_SIZE,
+  });
+  const server = await serveHttp({ hostname: "127.0.0.1", port: 0 }, proxy.handle);
+  return { url: `${server.url}/v1`, close: () => server.close() };
+}
