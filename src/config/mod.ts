@@ -4,6 +4,7 @@ export * from "./features.ts";
 export * from "./home.ts";
 export * from "./load.ts";
 export * from "./mcp.ts";
+export * from "./mcp_edit.ts";
 export * from "./overrides.ts";
 export * from "./providers.ts";
 export * from "./schema.ts";
