@@ -4,7 +4,6 @@ import { serveHttp } from "../src/platform/mod.ts";
 import {
   chatProfile,
   DEFAULT_CHAT_PROFILE,
-  DEFAULT_STORE_SIZE,
   type DownstreamApi,
   ResponsesProxy,
 } from "../src/serve/mod.ts";
@@ -28,7 +27,6 @@ export async function startServeInFront(
       apiKey,
       idleTimeoutMs: 300_000,
     },
-    storeSize: DEFAULT_STORE_SIZE,
   });
   const server = await serveHttp({ hostname: "127.0.0.1", port: 0 }, proxy.handle);
   return { url: `${server.url}/v1`, close: () => server.close() };
