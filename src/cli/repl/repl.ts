@@ -91,8 +91,8 @@ export async function runRepl(
   });
   const collaboration = new CollaborationMode();
   const ask = (question: string, signal: AbortSignal) => prompter.ask(question, signal);
-  const open = (resume?: SessionTarget) =>
-    openAgentSession({
+  const open = async (resume?: SessionTarget) => {
+    const opened = await openAgentSession({
       cwd: process.cwd(),
       model: options.model,
       configOverrides: options.config,
@@ -113,6 +113,14 @@ export async function runRepl(
         if (line) screen.line(screen.style.dim(line));
       },
     });
+    // A server that cannot start is said once; the session goes on without its tools.
+    opened.mcpStartup((event) => {
+      if (event.type === "failed") {
+        screen.line(screen.style.dim(`mcp: ${event.server} failed: ${event.error}`));
+      }
+    });
+    return opened;
+  };
   let session: AgentSession = await open(options.resume);
   let queue = new SubmissionQueue(session.agent);
   const repl: ReplContext = {
