@@ -266,6 +266,9 @@ export class Normaliser {
           VERSION,
           "<VERSION>",
         );
+      } else if (name === "version") {
+        // The built-in openai provider's header: each build's own version.
+        out[name] = value.replace(VERSION, "<VERSION>");
       } else out[name] = this.value(value, { ...TOP, key: name }) as string;
     }
     return out;

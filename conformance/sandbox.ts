@@ -297,7 +297,7 @@ export async function runScenario(
     home: join(root, "home"),
   };
   for (const dir of [roots.cwd, roots.codexHome, roots.home]) await mkdir(dir, { recursive: true });
-  const env = {
+  const env: Record<string, string> = {
     ...FIXED_ENV,
     HOME: roots.home,
     CODEX_HOME: roots.codexHome,
@@ -337,10 +337,14 @@ export async function runScenario(
     );
     // Upstream's TUI asks whether to trust an unknown work dir before anything else; a user who
     // answers yes gets this entry, so interactive scenarios start from it.
-    if (scenario.runs.some((run) => run.tty)) {
-      config = mergeConfig(config, { projects: { [roots.cwd]: { trust_level: "trusted" } } });
+    const trust = scenario.runs.some((run) => run.tty) ? "trusted" : scenario.trust;
+    if (trust) config = mergeConfig(config, { projects: { [roots.cwd]: { trust_level: trust } } });
+    if (scenario.config_file !== false) {
+      await writeFile(join(roots.codexHome, "config.toml"), stringify(config) + "\n");
     }
-    await writeFile(join(roots.codexHome, "config.toml"), stringify(config) + "\n");
+    for (const [name, value] of Object.entries(scenario.env ?? {})) {
+      env[name] = value.replaceAll("{{base_url}}", server.baseUrl);
+    }
 
     /** A tty run's screen is not recorded (it is neither stable nor comparable); a failure is. */
     const runInTerminal = async (

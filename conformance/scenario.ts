@@ -51,6 +51,18 @@ export const ConformanceScenario = z.strictObject({
    * default, so scenarios without routes keep the digest they were recorded with.
    */
   routes: z.array(ScriptRoute).optional(),
+  /**
+   * The work dir's `[projects."<dir>"] trust_level` in config.toml (interactive runs are always
+   * trusted). No default, so other scenarios keep the digest they were recorded with.
+   */
+  trust: z.enum(["trusted", "untrusted"]).optional(),
+  /** false: no config.toml at all, so only the environment configures the program. */
+  config_file: z.boolean().optional(),
+  /**
+   * Extra environment of every run; `{{base_url}}` in a value is the fake server's base URL (e.g.
+   * `OPENAI_BASE_URL` for a run without config.toml).
+   */
+  env: z.record(z.string(), z.string()).optional(),
   /** `json`: also a `<name>-json` scenario with `--json` after `exec` in every run. */
   variants: z.array(z.literal("json")).default([]),
 });

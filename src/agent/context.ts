@@ -69,27 +69,51 @@ function projectDirs(cwd: string): string[] {
   }
 }
 
+/** Between the user's own instructions and the project's AGENTS.md files, as upstream joins them. */
+const PROJECT_DOC_SEPARATOR = "\n\n--- project-doc ---\n\n";
+
+/** Upstream's default `project_doc_max_bytes`. */
+export const PROJECT_DOC_MAX_BYTES = 32 * 1024;
+
+export interface UserInstructionsOptions {
+  codexHome?: string;
+  /** config.toml's `user_instructions`, put before CODEX_HOME's AGENTS.md (as the seed does). */
+  configured?: string;
+  /** `project_doc_max_bytes`: what the project's files may add, in bytes; 0 leaves them out. */
+  maxBytes?: number;
+}
+
 /**
- * User instructions: `CODEX_HOME/AGENTS.md` (or its override) first, then each project level's
- * AGENTS.override.md or AGENTS.md from the repository root down to cwd.
+ * The project's AGENTS.override.md or AGENTS.md of each level from the repository root down to
+ * cwd, while the byte budget lasts (the file that crosses it is cut).
+ */
+function projectDocs(cwd: string, maxBytes: number): string | undefined {
+  const parts: string[] = [];
+  let budget = maxBytes;
+  for (const dir of projectDirs(cwd)) {
+    if (budget <= 0) break;
+    const text = firstExisting(dir);
+    if (!text) continue;
+    const bytes = new TextEncoder().encode(text).subarray(0, budget);
+    parts.push(new TextDecoder().decode(bytes));
+    budget -= bytes.length;
+  }
+  return parts.length ? parts.join("\n\n") : undefined;
+}
+
+/**
+ * User instructions: the user's own (`user_instructions`, then `CODEX_HOME/AGENTS.md` or its
+ * override), then the project's AGENTS.md files after a separator line.
  */
 export function userInstructions(
   cwd: string,
-  codexHome?: string,
-  maxBytes = 32 * 1024,
+  options: UserInstructionsOptions = {},
 ): string | undefined {
-  const parts: string[] = [];
-  const global = codexHome ? firstExisting(codexHome) : undefined;
-  if (global) parts.push(global);
-  let budget = maxBytes;
-  for (const dir of projectDirs(cwd)) {
-    const text = firstExisting(dir);
-    if (!text || budget <= 0) continue;
-    const clipped = new TextDecoder().decode(new TextEncoder().encode(text).subarray(0, budget));
-    budget -= clipped.length;
-    parts.push(clipped);
-  }
-  return parts.length ? parts.join("\n\n") : undefined;
+  const global = options.codexHome ? firstExisting(options.codexHome)?.trim() : undefined;
+  const own = [options.configured?.trim(), global].filter(Boolean).join("\n\n") || undefined;
+  const project = projectDocs(cwd, options.maxBytes ?? PROJECT_DOC_MAX_BYTES);
+  if (own && project) return own + PROJECT_DOC_SEPARATOR + project;
+  return own ?? project;
 }
 
 export interface ContextOptions {

@@ -17,7 +17,7 @@ import {
   parseOverride,
   type Table,
 } from "./overrides.ts";
-import { type ResolvedProvider, resolveProvider } from "./providers.ts";
+import { OPENAI_KEY_VARIABLES, type ResolvedProvider, resolveProvider } from "./providers.ts";
 import {
   type ApprovalPolicy,
   ConfigToml,
@@ -64,6 +64,10 @@ export interface Config {
   /** `base_instructions`, else the contents of `model_instructions_file`. */
   baseInstructions?: string;
   developerInstructions?: string;
+  /** `user_instructions`: sent with CODEX_HOME's AGENTS.md. */
+  userInstructions?: string;
+  /** `project_doc_max_bytes`: the budget of the project's AGENTS.md files. */
+  projectDocMaxBytes?: number;
   approvalPolicy?: ApprovalPolicy;
   sandboxMode?: SandboxMode;
   features: Record<string, boolean>;
@@ -124,9 +128,13 @@ function readInstructionsFile(home: string, name: string): string {
   }
 }
 
+/** Variables that configure the built-in `openai` provider without a config.toml, as upstream's. */
+const CONFIGURING_VARIABLES = [...OPENAI_KEY_VARIABLES, "OPENAI_BASE_URL"];
+
 /**
  * The effective configuration, or `null` when nothing configures a provider (no config.toml, no
- * -c flags, no profile): the CLI then runs its offline demo.
+ * -c flags, no profile, no OpenAI key or base URL in the environment): the CLI then runs its
+ * offline demo.
  */
 export function loadConfig(options: LoadOptions = {}): Config | null {
   const env = options.env ?? process.env;
@@ -135,7 +143,10 @@ export function loadConfig(options: LoadOptions = {}): Config | null {
   const file = join(home, "config.toml");
   const overrides = (options.overrides ?? []).map(parseOverride);
   const hasFile = existsSync(file);
-  if (!hasFile && overrides.length === 0 && options.profile === undefined) return null;
+  const envConfigures = CONFIGURING_VARIABLES.some((name) => env[name]?.trim());
+  if (!hasFile && overrides.length === 0 && options.profile === undefined && !envConfigures) {
+    return null;
+  }
 
   // Overrides go in before the profile is chosen (so `-c profile=x` and `-c profiles.x.k=v`
   // work) and again after it is merged, so that -c outranks the profile.
@@ -186,6 +197,8 @@ export function loadConfig(options: LoadOptions = {}): Config | null {
     toolOutputTokenLimit: table.tool_output_token_limit,
     baseInstructions,
     developerInstructions: table.developer_instructions,
+    userInstructions: table.user_instructions,
+    projectDocMaxBytes: table.project_doc_max_bytes,
     approvalPolicy: table.approval_policy,
     sandboxMode: table.sandbox_mode,
     features: isTable(table.features) ? { ...table.features } : {},

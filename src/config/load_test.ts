@@ -356,3 +356,52 @@ Deno.test("the API key never shows in JSON, strings or inspection of the config"
     for (const dump of dumps) assert.ok(!dump.includes("sk-test-secret"), dump);
   });
 });
+
+Deno.test("no config.toml: an OpenAI key or base URL in the environment configures the built-in openai provider", async () => {
+  await withHome({}, (home) => {
+    const keyed = loadConfig({
+      home,
+      env: {
+        CODEX_API_KEY: "sk-codex",
+        OPENAI_API_KEY: "sk-openai",
+        OPENAI_BASE_URL: "http://127.0.0.1:9/v1/",
+      },
+    })!;
+    assert.equal(keyed.provider.id, "openai");
+    assert.equal(keyed.model, DEFAULT_MODEL);
+    assert.equal(keyed.provider.baseUrl, "http://127.0.0.1:9/v1");
+    assert.equal(keyed.provider.envKey, "CODEX_API_KEY", "exec's key comes first, as upstream's");
+    assert.equal(keyed.provider.apiKey?.reveal(), "sk-codex");
+
+    const openai = loadConfig({ home, env: { OPENAI_API_KEY: "sk-openai" } })!;
+    assert.equal(openai.provider.baseUrl, "https://api.openai.com/v1");
+    assert.equal(openai.provider.apiKey?.reveal(), "sk-openai");
+
+    // A server of one's own may take no key, as upstream sends none then.
+    const keyless = loadConfig({ home, env: { OPENAI_BASE_URL: "http://127.0.0.1:9/v1" } })!;
+    assert.equal(keyless.provider.apiKey, undefined);
+
+    assert.equal(loadConfig({ home, env: { CODEX_API_KEY: " " } }), null, "blank is unset");
+  });
+  await withHome({ "config.toml": 'model = "m"\n' }, (home) => {
+    const message = configError(() => loadConfig({ home, env: {} }));
+    assert.match(message, /OPENAI_API_KEY is not set/);
+    assert.match(message, /CODEX_API_KEY/, "the error names both variables");
+  });
+});
+
+Deno.test("user_instructions and project_doc_max_bytes are read", async () => {
+  await withHome({
+    "config.toml": PROVIDER.replace(
+      "model_provider",
+      'user_instructions = "Be brief."\nproject_doc_max_bytes = 0\nmodel_provider',
+    ),
+  }, (home) => {
+    const config = load(home)!;
+    assert.equal(config.userInstructions, "Be brief.");
+    assert.equal(config.projectDocMaxBytes, 0);
+  });
+  await withHome({ "config.toml": toml("project_doc_max_bytes = -1") }, (home) => {
+    assert.match(configError(() => load(home)), /project_doc_max_bytes/);
+  });
+});

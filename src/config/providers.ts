@@ -29,11 +29,19 @@ export interface ResolvedProvider {
   streamIdleTimeoutMs: number;
 }
 
+/** Where the built-in `openai` provider finds its key, first set first: exec's, then the usual. */
+export const OPENAI_KEY_VARIABLES = ["CODEX_API_KEY", "OPENAI_API_KEY"] as const;
+
 function builtinOpenai(env: Record<string, string | undefined>, version?: string): ProviderToml {
+  const baseUrl = env.OPENAI_BASE_URL?.trim();
+  // A server of one's own at OPENAI_BASE_URL may take no key; api.openai.com always needs one.
+  const envKey = OPENAI_KEY_VARIABLES.find((name) => env[name]?.trim()) ??
+    (baseUrl ? undefined : "OPENAI_API_KEY");
   return {
     name: "OpenAI",
-    base_url: env.OPENAI_BASE_URL?.trim() || "https://api.openai.com/v1",
-    env_key: "OPENAI_API_KEY",
+    base_url: baseUrl || "https://api.openai.com/v1",
+    env_key: envKey,
+    env_key_instructions: "Either of CODEX_API_KEY and OPENAI_API_KEY will do.",
     wire_api: "responses",
     http_headers: version ? { version } : {},
     env_http_headers: {

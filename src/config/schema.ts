@@ -55,6 +55,10 @@ const ProfileKeys = {
   base_instructions: z.string().optional(),
   model_instructions_file: z.string().min(1).optional(),
   developer_instructions: z.string().optional(),
+  /** Instructions of the user's own, sent with CODEX_HOME's AGENTS.md. */
+  user_instructions: z.string().optional(),
+  /** How many bytes of the project's AGENTS.md files are sent; 0 sends none. */
+  project_doc_max_bytes: z.number().int().min(0).optional(),
   approval_policy: ApprovalPolicy.optional(),
   sandbox_mode: SandboxMode.optional(),
   features: z.record(z.string(), z.boolean()).optional(),

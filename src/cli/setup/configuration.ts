@@ -1,5 +1,8 @@
 // Opening a session: the user's configuration, or — when there is none — the offline demo on
 // the embedded scripted server.
+import { mkdtemp } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { codexHome, type Config, loadConfig } from "../../config/mod.ts";
 import type { FakeResponsesServer } from "../../fake/mod.ts";
 import { VERSION } from "../version.ts";
@@ -48,9 +51,13 @@ export async function loadConfigurationOrDemo(
   const { DEMO_SCENARIO, FakeResponsesServer } = await import("../../fake/mod.ts");
   const demo = new FakeResponsesServer(DEMO_SCENARIO);
   await demo.start();
+  // A demo's session is no session of the user's: it is kept out of their CODEX_HOME.
+  const demoHome = await mkdtemp(join(tmpdir(), "tscodex-demo-"));
   options.notice(
-    `tscodex: no config.toml in ${home}; running offline against the built-in demo ` +
-      `(a scripted model on ${demo.baseUrl})`,
+    `tscodex: nothing configures a model provider (no ${join(home, "config.toml")}, ` +
+      `no CODEX_API_KEY, OPENAI_API_KEY or OPENAI_BASE_URL); running offline against the ` +
+      `built-in demo (a scripted model on ${demo.baseUrl}). Its session is recorded in ` +
+      `${demoHome}, not in ${home}.`,
   );
-  return { config: demoConfig(home, demo.baseUrl), demo };
+  return { config: demoConfig(demoHome, demo.baseUrl), demo };
 }

@@ -45,7 +45,11 @@ export function sessionInstructions(
     // A resumed session keeps the instructions it was recorded with, as upstream does.
     baseInstructions: options.systemPrompt ?? resumed?.meta?.base_instructions?.text ??
       config.baseInstructions ?? BASE_INSTRUCTIONS,
-    agentsMd: userInstructions(cwd, config.home),
+    agentsMd: userInstructions(cwd, {
+      codexHome: config.home,
+      configured: config.userInstructions,
+      maxBytes: config.projectDocMaxBytes,
+    }),
     // Upstream reports 95% of the model's window as usable.
     contextWindow: Math.floor((config.contextWindow ?? modelInfo(model).contextWindow) * 0.95),
   };

@@ -67,12 +67,14 @@ export function decidePermissions(
   demo: boolean,
 ): Permissions {
   const { cwd } = options;
-  // The interactive CLI's defaults follow the trust the user gave the folder, as upstream's TUI.
-  const trust = options.source === "cli" ? projectTrust(config.table, cwd) : undefined;
+  // A folder the user decided about (trusted or not) gets workspace-write by default, as
+  // upstream's; only the interactive CLI, which can ask, takes its approval policy from it.
+  const trust = projectTrust(config.table, cwd);
   let sandboxMode = options.sandboxMode ?? config.sandboxMode ??
     (trust ? "workspace-write" : "read-only");
+  const askable = options.source === "cli" ? trust : undefined;
   const approvalPolicy = options.approvalPolicy ?? config.approvalPolicy ??
-    (trust === "trusted" ? "on-request" : trust === "untrusted" ? "untrusted" : "never");
+    (askable === "trusted" ? "on-request" : askable === "untrusted" ? "untrusted" : "never");
   // Commands will fail rather than run unsandboxed; say so before the first one does.
   const support = sandboxMode === "danger-full-access" ? undefined : sandboxSupport();
   if (support && !support.ok) {

@@ -77,6 +77,8 @@ export function buildTools(parts: ToolsParts): SessionTools {
       ? "freeform" as const
       : false as const,
     afterCommands: mcp?.resourceTools,
+    // `unified_exec` off: the one-shot shell_command instead of exec_command and write_stdin.
+    unifiedExec: features.unified_exec !== false,
   };
   const tools = defaultTools(processes, {
     ...modelTools,
