@@ -84,25 +84,28 @@ Deno.test({
 
 Deno.test("exec with no config.toml: CODEX_API_KEY and OPENAI_BASE_URL reach the built-in openai provider", async () => {
   const work = await gitDir("tscodex-envkey-");
-  await withServer({ responses: [{ output: [{ type: "message", text: "hi" }] }] }, async (server) => {
-    const run = await runCli(["exec", "say hi"], {
-      cwd: work,
-      env: {
-        HOME: work,
-        CODEX_HOME: join(work, "home"),
-        CODEX_API_KEY: "sk-from-codex-api-key",
-        OPENAI_BASE_URL: server.baseUrl,
-      },
-    });
-    assert.equal(run.code, 0, run.stderr);
-    assert.equal(run.stdout, "hi\n");
-    assert.doesNotMatch(run.stderr, /offline|demo/);
-    assert.match(run.stderr, /provider: openai/);
-    assert.equal(server.requests.length, 1);
-    const [request] = server.requests;
-    assert.equal(request.headers.authorization, "Bearer <redacted>", "a key was sent");
-    assert.equal((request.body as { model: string }).model, "gpt-5.3-codex");
-  });
+  await withServer(
+    { responses: [{ output: [{ type: "message", text: "hi" }] }] },
+    async (server) => {
+      const run = await runCli(["exec", "say hi"], {
+        cwd: work,
+        env: {
+          HOME: work,
+          CODEX_HOME: join(work, "home"),
+          CODEX_API_KEY: "sk-from-codex-api-key",
+          OPENAI_BASE_URL: server.baseUrl,
+        },
+      });
+      assert.equal(run.code, 0, run.stderr);
+      assert.equal(run.stdout, "hi\n");
+      assert.doesNotMatch(run.stderr, /offline|demo/);
+      assert.match(run.stderr, /provider: openai/);
+      assert.equal(server.requests.length, 1);
+      const [request] = server.requests;
+      assert.equal(request.headers.authorization, "Bearer <redacted>", "a key was sent");
+      assert.equal((request.body as { model: string }).model, "gpt-5.3-codex");
+    },
+  );
 });
 
 Deno.test("exec --disable unified_exec offers shell_command instead of exec_command and runs it", async () => {
