@@ -1,10 +1,14 @@
 // Where the harness reads scenarios and fixtures from: a folder on disk, or the archive built into
 // the compiled binary (paths under `builtin:`), so the binary alone, copied anywhere, replays what
 // it carries. Readers take paths either way; only this module knows the difference.
+import { createHash } from "node:crypto";
 import { readdirSync, readFileSync, statSync } from "node:fs";
-import { join, relative } from "node:path";
+import { mkdir, rename, rm, writeFile } from "node:fs/promises";
+import { dirname, join, relative } from "node:path";
 import { unzipSync, zipSync } from "fflate";
+import process from "node:process";
 import { embeddedFile } from "../src/platform/mod.ts";
+import { cacheRoot } from "./upstream.ts";
 
 /** The root of the built-in tree: `builtin:/fixtures/…` and `builtin:/scenarios/…`. */
 export const BUILTIN_ROOT = "builtin:";
@@ -12,21 +16,20 @@ export const BUILTIN_ROOT = "builtin:";
 export const BUNDLE_NAME = "conformance.zip";
 
 let builtin: Map<string, Uint8Array> | undefined;
+/** A digest of the built-in tree: the name of its copy on disk. */
+let builtinDigest = "";
 let probed = false;
 
-/** Makes `files` (archive paths → bytes) the built-in tree; tests use it to stand in for a binary. */
-export function mountBuiltin(files: Record<string, Uint8Array> | undefined): void {
-  builtin = files ? new Map(Object.entries(files)) : undefined;
+/** Makes `archive` the built-in tree; tests use it to stand in for a binary. */
+export function mountBuiltin(archive: Uint8Array | undefined): void {
+  builtin = archive ? new Map(Object.entries(unzipSync(archive))) : undefined;
+  builtinDigest = archive ? createHash("sha256").update(archive).digest("hex").slice(0, 16) : "";
   probed = true;
 }
 
 /** Whether this program carries the built-in tree (unpacked on first use). */
 export async function hasBuiltin(): Promise<boolean> {
-  if (!probed) {
-    probed = true;
-    const archive = await embeddedFile(BUNDLE_NAME);
-    if (archive) builtin = new Map(Object.entries(unzipSync(archive)));
-  }
+  if (!probed) mountBuiltin(await embeddedFile(BUNDLE_NAME));
   return builtin !== undefined;
 }
 
@@ -81,6 +84,36 @@ export async function pathExists(path: string): Promise<boolean> {
   return false;
 }
 
+/**
+ * A folder on disk holding `path`: the path itself, or for a built-in folder a copy of it under
+ * the cache (made once per built-in tree). Programs a scenario starts (its MCP servers) need real
+ * files.
+ */
+export async function realFolder(path: string): Promise<string> {
+  const key = inArchive(path);
+  if (key === undefined || !(await hasBuiltin())) return path;
+  const target = join(cacheRoot(), "builtin", builtinDigest, key);
+  if (await pathExists(target)) return target;
+  // Written beside, then renamed: a run that stops halfway leaves no partial copy behind.
+  const partial = `${target}.${process.pid}.partial`;
+  await rm(partial, { recursive: true, force: true });
+  for (const [name, bytes] of builtin!) {
+    if (!name.startsWith(`${key}/`)) continue;
+    const file = join(partial, name.slice(key.length + 1));
+    await mkdir(dirname(file), { recursive: true });
+    await writeFile(file, bytes);
+  }
+  await mkdir(dirname(target), { recursive: true });
+  try {
+    await rename(partial, target);
+  } catch (err) {
+    // Another run made the same copy first.
+    await rm(partial, { recursive: true, force: true });
+    if (!(await pathExists(target))) throw err;
+  }
+  return target;
+}
+
 function walk(dir: string, out: string[]): void {
   for (const entry of readdirSync(dir, { withFileTypes: true })) {
     const path = join(dir, entry.name);
@@ -90,21 +123,29 @@ function walk(dir: string, out: string[]): void {
 }
 
 /**
- * The archive a binary carries: every recorded upstream fixture (`fixtures/upstream/…`) and every
- * scenario (`scenarios/*.json`) of the checkout at `root`, deflated. Entries are sorted and carry
- * a fixed time, so the same checkout gives the same bytes.
+ * The archive a binary carries: every recorded upstream fixture (`fixtures/upstream/…`) and
+ * everything under `conformance/scenarios/` (as `scenarios/…`) of the checkout at `root`,
+ * deflated. A helper program kept beside the scenarios (a `.mjs`/`.js`/`.ts` an MCP server config
+ * runs) goes through `bundleScript`, so that it needs no `node_modules` where it is unpacked.
+ * Entries are sorted and carry a fixed time, so the same checkout gives the same bytes.
  */
-export function bundleConformance(root: string): Uint8Array {
-  const files: string[] = [];
-  walk(join(root, "fixtures", "upstream"), files);
-  const scenarios = join(root, "conformance", "scenarios");
+export function bundleConformance(
+  root: string,
+  bundleScript: (file: string) => Uint8Array = readFileSync,
+): Uint8Array {
   const entries: Record<string, [Uint8Array, { mtime: Date }]> = {};
   const mtime = new Date("2000-01-01T00:00:00Z");
-  for (const file of files.sort()) {
+  const fixtures: string[] = [];
+  walk(join(root, "fixtures", "upstream"), fixtures);
+  for (const file of fixtures.sort()) {
     entries[relative(root, file)] = [readFileSync(file), { mtime }];
   }
-  for (const name of readdirSync(scenarios).filter((n) => n.endsWith(".json")).sort()) {
-    entries[`scenarios/${name}`] = [readFileSync(join(scenarios, name)), { mtime }];
+  const scenarios = join(root, "conformance", "scenarios");
+  const files: string[] = [];
+  walk(scenarios, files);
+  for (const file of files.sort()) {
+    const bytes = /\.(mjs|js|ts)$/.test(file) ? bundleScript(file) : readFileSync(file);
+    entries[`scenarios/${relative(scenarios, file)}`] = [bytes, { mtime }];
   }
   return zipSync(entries, { level: 9 });
 }

@@ -1,6 +1,7 @@
 // The built-in tree: the archive a binary carries, read through the same paths as a folder.
 import assert from "node:assert/strict";
-import { mkdir, mkdtemp, writeFile } from "node:fs/promises";
+import { mkdir, mkdtemp, readFile, writeFile } from "node:fs/promises";
+import process from "node:process";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { unzipSync } from "fflate";
@@ -12,6 +13,7 @@ import {
   mountBuiltin,
   pathExists,
   readText,
+  realFolder,
 } from "./files.ts";
 import { fixtureVersions, readFixture } from "./fixtures.ts";
 import { recordedProbes } from "./probes.ts";
@@ -34,6 +36,8 @@ async function checkout(): Promise<string> {
       responses: [{ output: [{ type: "message", text: "Hi!" }] }],
     }),
   );
+  await mkdir(join(root, "conformance", "scenarios", "mcp"));
+  await writeFile(join(root, "conformance", "scenarios", "mcp", "server.mjs"), "import 'x';\n");
   return root;
 }
 
@@ -48,12 +52,16 @@ Deno.test("files: the bundle holds every fixture and scenario, the same bytes ea
     "fixtures/upstream/0.115.0/demo/run-1/stderr.txt",
     "fixtures/upstream/0.115.0/demo/run-1/stdout.txt",
     "scenarios/demo.json",
+    "scenarios/mcp/server.mjs",
   ]);
+  const bundled = unzipSync(bundleConformance(root, () => new TextEncoder().encode("inlined")));
+  assert.equal(new TextDecoder().decode(bundled["scenarios/mcp/server.mjs"]), "inlined");
+  assert.equal(JSON.parse(new TextDecoder().decode(bundled["scenarios/demo.json"])).name, "demo");
 });
 
 Deno.test("files: builtin: paths read the mounted archive like a folder", async () => {
   const root = await checkout();
-  mountBuiltin(unzipSync(bundleConformance(root)));
+  mountBuiltin(bundleConformance(root));
   try {
     assert.equal(await hasBuiltin(), true);
     const fixtures = `${BUILTIN_ROOT}/fixtures`;
@@ -72,7 +80,16 @@ Deno.test("files: builtin: paths read the mounted archive like a folder", async 
     const scenarios = await loadScenarios(`${BUILTIN_ROOT}/scenarios`);
     assert.deepEqual(scenarios.map((s) => s.name), ["demo"]);
     await assert.rejects(readText(`${fixtures}/nope.json`), { code: "ENOENT" });
+
+    // Programs a scenario starts need real files: the built-in folder is copied out once.
+    process.env.TSCODEX_CACHE = join(root, "cache");
+    const real = await realFolder(`${BUILTIN_ROOT}/scenarios`);
+    assert.ok(real.startsWith(join(root, "cache", "builtin")), real);
+    assert.equal(await readFile(join(real, "mcp", "server.mjs"), "utf8"), "import 'x';\n");
+    assert.equal(await realFolder(`${BUILTIN_ROOT}/scenarios`), real);
+    assert.equal(await realFolder(root), root, "a folder on disk is itself");
   } finally {
+    delete process.env.TSCODEX_CACHE;
     mountBuiltin(undefined);
   }
 });

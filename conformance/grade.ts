@@ -618,6 +618,11 @@ function gradeStreamed(request: unknown, observation: Observation, checks: Findi
       } else {
         if (entry.done) order.add(`${event.type} after its .done`, at(event));
         if (partsClosed.has(partKey)) order.add(`${event.type} after its part's .done`, at(event));
+        // Message text lands in a content part the client created on content_part.added (the
+        // openai SDK's stream helper fails without it).
+        if ((text.kind === "text" || text.kind === "refusal") && !partsOpen.has(partKey)) {
+          order.add(`${event.type} before its content_part.added`, at(event));
+        }
         entry.deltas.push(String(e.delta ?? ""));
       }
     }

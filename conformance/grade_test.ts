@@ -218,9 +218,126 @@ Deno.test("grade: the reference provider passes every check on every request", a
   ]);
 });
 
+/** A stream defect applied to every streamed answer. */
+const inStreams = (edit: (events: Json[]) => Json[] | void): ReferenceOptions => ({
+  defect: (answer) =>
+    isStream(answer) ? { ...answer, events: edit(events(answer)) ?? answer.events } : answer,
+});
+const setDone = (type: string, field: string, value: string) =>
+  inStreams((list) => {
+    const done = list.find((e) => e.type === type);
+    if (done) done[field] = value;
+  });
+
+/** More ways to break the same rules, each still caught by its check alone. */
+const MORE_DEFECTS: Array<[CheckName, string, ReferenceOptions]> = [
+  ["event-order", "response.created missing", inStreams((list) => list.slice(1))],
+  [
+    "event-order",
+    "an item never closed",
+    inStreams((list) => {
+      const last = list.findLastIndex((e) => e.type === "response.output_item.done");
+      const item = list[last].item as Json;
+      const terminal = list.at(-1)!.response as Json;
+      terminal.output = (terminal.output as Json[]).filter((i) => i.id !== item.id);
+      return list.filter((_, i) => i !== last);
+    }),
+  ],
+  [
+    "event-order",
+    "a text delta before its content part",
+    inStreams((list) => {
+      const part = list.findIndex((e) => e.type === "response.content_part.added");
+      const [moved] = list.splice(part, 1);
+      const done = list.findIndex((e) => e.type === "response.output_text.done");
+      list.splice(done, 0, moved);
+      return list.map((e, sequence_number) => ({ ...e, sequence_number }));
+    }),
+  ],
+  ["terminal-event", "no terminal event", inStreams((list) => list.slice(0, -1))],
+  [
+    "sequence-numbers",
+    "a sequence_number missing",
+    inStreams((list) => {
+      delete list[5].sequence_number;
+    }),
+  ],
+  [
+    "done-text",
+    "reasoning summary done differs",
+    setDone("response.reasoning_summary_text.done", "text", "other"),
+  ],
+  [
+    "done-text",
+    "arguments done differs",
+    setDone("response.function_call_arguments.done", "arguments", '{"city":"Rome"}'),
+  ],
+  [
+    "done-text",
+    "custom input done differs",
+    setDone("response.custom_tool_call_input.done", "input", "other"),
+  ],
+  [
+    "done-text",
+    "arguments done missing",
+    inStreams((list) => list.filter((e) => e.type !== "response.function_call_arguments.done")),
+  ],
+  [
+    "item-ids",
+    "the final output renames an item",
+    inStreams((list) => {
+      ((list.at(-1)!.response as Json).output as Json[])[1].id = "msg_renamed";
+    }),
+  ],
+  [
+    "item-ids",
+    "the response id changes",
+    inStreams((list) => {
+      (list.at(-1)!.response as Json).id = "resp_other";
+    }),
+  ],
+  [
+    "final-status",
+    "response.failed",
+    inStreams((list) => {
+      const last = list.at(-1)!;
+      last.type = "response.failed";
+      (last.response as Json).status = "failed";
+      (last.response as Json).error = { code: "server_error", message: "boom" };
+    }),
+  ],
+  [
+    "final-output",
+    "the final output differs from the done items",
+    inStreams((list) => {
+      const output = (list.at(-1)!.response as Json).output as Json[];
+      output[1] = { ...output[1], status: "incomplete" };
+    }),
+  ],
+  ["usage", "no usage", {
+    defect: (answer) => {
+      for (const response of responses(answer)) {
+        if (response?.status === "completed") response.usage = null;
+      }
+      return answer;
+    },
+  }],
+];
+
 for (const name of CHECK_NAMES) {
   Deno.test(`grade: ${name} fails on its defect alone`, async () => {
     const failed = failedChecks(await gradeReference(DEFECTS[name]));
+    assert.deepEqual(
+      [...failed.keys()],
+      [name],
+      JSON.stringify(Object.fromEntries(failed), null, 1),
+    );
+  });
+}
+
+for (const [name, what, defect] of MORE_DEFECTS) {
+  Deno.test(`grade: ${name} also fails alone on ${what}`, async () => {
+    const failed = failedChecks(await gradeReference(defect));
     assert.deepEqual(
       [...failed.keys()],
       [name],

@@ -3,7 +3,7 @@
 import { join } from "node:path";
 import { canonicalise, CATEGORIES } from "./canonical.ts";
 import { diffViews } from "./diff.ts";
-import { pathExists } from "./files.ts";
+import { pathExists, realFolder } from "./files.ts";
 import { readFixture, writeFixture } from "./fixtures.ts";
 import { normaliseRecording } from "./normalise.ts";
 import type { Recording } from "./recording.ts";
@@ -68,7 +68,7 @@ async function compareOne(
     actual = normaliseRecording(
       await runScenario(scenario, options.subject, {
         workRoot: options.workRoot,
-        scenariosDir: options.scenariosDir,
+        scenariosDir: await realFolder(options.scenariosDir),
         keep: options.keep,
         log: options.log,
       }),

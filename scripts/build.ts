@@ -3,7 +3,7 @@
 // build carries the conformance scenarios and fixtures as one deflated archive, so `tscodex
 // conformance` works from any folder. `--out FILE` writes the binary elsewhere.
 import { spawnSync } from "node:child_process";
-import { existsSync, mkdirSync, statSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import process from "node:process";
@@ -40,7 +40,16 @@ if (denort && existsSync(denort)) {
   // The archive sits beside the binary under its fixed name: Bun embeds every extra entry point
   // given to --compile, named by --asset-naming, and the binary finds it by that name.
   const bundle = join(dirname(out), BUNDLE_NAME);
-  writeFileSync(bundle, bundleConformance(root));
+  const helper = join(dirname(out), "conformance-helper.mjs");
+  writeFileSync(
+    bundle,
+    bundleConformance(root, (script) => {
+      // A scenario's helper program with its imports inlined, runnable by node anywhere.
+      run(tool("bun"), ["build", script, "--target=node", "--format=esm", "--outfile", helper]);
+      return readFileSync(helper);
+    }),
+  );
+  rmSync(helper);
   console.error(`wrote ${bundle} (${(statSync(bundle).size / 1024 / 1024).toFixed(1)} MiB)`);
   // --splitting keeps what a subcommand loads with `import()` (and the node: built-ins it imports)
   // out of the start-up path: `exec` does not pay for the REPL, serve or the conformance suite.
