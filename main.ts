@@ -1,7 +1,7 @@
 import { exit, programArgs } from "./src/platform/mod.ts";
-import { VERSION } from "./src/cli/version.ts";
+import { main, VERSION } from "./src/cli/mod.ts";
 import { resolve } from "node:path";
-import { prefetchGitFacts } from "./src/system/git.ts";
+import { prefetchGitFacts } from "./src/system/mod.ts";
 
 /** The folder `exec` works in: the last `-C`/`--cd` given, else the current one. */
 function execFolder(argv: string[]): string {
@@ -22,4 +22,4 @@ if (args.length === 1 && (args[0] === "--version" || args[0] === "-V")) {
 // `exec` needs git's view of its folder before its first request: start asking while the rest of
 // the program loads.
 if (args[0] === "exec" || args[0] === "e") prefetchGitFacts(execFolder(args));
-import("./src/cli/mod.ts").then(({ main }) => main(args)).then(exit);
+main(args).then(exit);

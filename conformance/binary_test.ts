@@ -8,7 +8,7 @@ import { homedir, tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import process from "node:process";
 import { fileURLToPath } from "node:url";
-import { runProcess } from "./sandbox.ts";
+import { runProcess } from "./scenario_run.ts";
 import { ModelBackend } from "./testdata/model_backend.ts";
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), "..");

@@ -17,7 +17,7 @@ import {
 } from "./files.ts";
 import { fixtureVersions, readFixture } from "./fixtures.ts";
 import { recordedProbes } from "./probes.ts";
-import { loadScenarios } from "./scenario.ts";
+import { loadScenarios } from "./conformance_scenario.ts";
 import { fixturesWith } from "./testdata/recorded.ts";
 
 /** A checkout-shaped folder: one recorded fixture and one scenario. */

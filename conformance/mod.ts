@@ -1,20 +1,32 @@
 // The conformance harness: record upstream Codex, normalise, diff tscodex against it, grade
 // Responses providers.
-export * from "./canonical.ts";
-export * from "./diff.ts";
-export * from "./files.ts";
-export * from "./fixtures.ts";
-export * from "./normalise.ts";
-export type * from "./recording.ts";
-export * from "./report.ts";
-export * from "./runner.ts";
-export * from "./sandbox.ts";
-export * from "./scenario.ts";
-export * from "./upstream.ts";
-export * from "./grade.ts";
-export * from "./probes.ts";
-export * from "./provider.ts";
-export * from "./provider_report.ts";
-export * from "./through_serve.ts";
-export * from "./baseline.ts";
-export * from "./tty.ts";
+export { compareWithBaseline, readBaseline } from "./baseline.ts";
+export {
+  ConformanceScenario,
+  loadScenarios,
+  parseConformanceScenario,
+  scenarioDigest,
+} from "./conformance_scenario.ts";
+export { BUILTIN_ROOT, BUNDLE_NAME, bundleConformance, hasBuiltin } from "./files.ts";
+export { fixtureVersions, readFixture, writeFixture } from "./fixtures.ts";
+export { normaliseRecording } from "./normalise.ts";
+export { gradeProvider, passedAll, type ProviderCard } from "./provider.ts";
+export {
+  renderProviderHtml,
+  renderProviderJson,
+  renderProviderMarkdown,
+} from "./provider_report.ts";
+export type { Recording } from "./recording.ts";
+export { passed, preview, renderJson, renderMarkdown } from "./report.ts";
+export {
+  compareRecordings,
+  fixtureDir,
+  NEWEST_UPSTREAM,
+  PRIMARY_UPSTREAM,
+  RECORDED_UPSTREAMS,
+  runConformance,
+} from "./runner.ts";
+export { type Exit, runProcess, runScenario, type Subject } from "./scenario_run.ts";
+export { startServeInFront } from "./through_serve.ts";
+export { CODEX_TUI, TSCODEX_REPL } from "./tty.ts";
+export { cacheRoot, findUpstreamBinary, installUpstream, upstreamDir } from "./upstream.ts";

@@ -8,8 +8,8 @@ import { readFixture, writeFixture } from "./fixtures.ts";
 import { normaliseRecording } from "./normalise.ts";
 import type { Recording } from "./recording.ts";
 import type { Report, ScenarioResult } from "./report.ts";
-import { runScenario, type Subject } from "./sandbox.ts";
-import { type ConformanceScenario, loadScenarios, scenarioDigest } from "./scenario.ts";
+import { runScenario, type Subject } from "./scenario_run.ts";
+import { type ConformanceScenario, loadScenarios, scenarioDigest } from "./conformance_scenario.ts";
 
 /** The release tscodex targets; others are recorded to track the distance to newer ones. */
 export const PRIMARY_UPSTREAM = "0.115.0";

@@ -10,8 +10,12 @@ import { fileURLToPath } from "node:url";
 import { readFixture, writeFixture } from "./fixtures.ts";
 import { normaliseRecording } from "./normalise.ts";
 import { fixtureDir, runConformance } from "./runner.ts";
-import { endLeftovers, runScenario, type Subject, WORKDIR_NAME } from "./sandbox.ts";
-import { type ConformanceScenario, parseConformanceScenario, scenarioDigest } from "./scenario.ts";
+import { endLeftovers, runScenario, type Subject, WORKDIR_NAME } from "./scenario_run.ts";
+import {
+  type ConformanceScenario,
+  parseConformanceScenario,
+  scenarioDigest,
+} from "./conformance_scenario.ts";
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 const DENO = join(HERE, "..", "node_modules", ".bin", "deno");

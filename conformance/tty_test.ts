@@ -2,8 +2,8 @@ import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
 import { readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import { countEvents, countFinishedTurns } from "./sandbox.ts";
-import { parseConformanceScenario } from "./scenario.ts";
+import { countEvents, countFinishedTurns } from "./scenario_run.ts";
+import { parseConformanceScenario } from "./conformance_scenario.ts";
 import { runTty, type TtyProfile, TtyScript, type TtyWorld, typedTexts } from "./tty.ts";
 
 // A tiny line-oriented program standing in for an agent: it logs what it is given, asks a

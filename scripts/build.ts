@@ -8,7 +8,7 @@ import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import process from "node:process";
 import { parseArgs } from "node:util";
-import { BUNDLE_NAME, bundleConformance } from "../conformance/files.ts";
+import { BUNDLE_NAME, bundleConformance } from "../conformance/mod.ts";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
 const { values } = parseArgs({

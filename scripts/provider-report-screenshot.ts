@@ -9,8 +9,7 @@ import process from "node:process";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import { renderProviderHtml } from "../conformance/mod.ts";
-import { gradeReference } from "../conformance/testdata/recorded.ts";
-import { screenshot } from "../conformance/testdata/report_page.ts";
+import { gradeReference, screenshot } from "../conformance/testing.ts";
 
 type Json = Record<string, unknown>;
 

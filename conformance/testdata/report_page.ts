@@ -5,7 +5,7 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
-import { type Exit, runProcess } from "../sandbox.ts";
+import { type Exit, runProcess } from "../scenario_run.ts";
 
 const FLAGS = [
   "--headless",

@@ -17,13 +17,8 @@ import {
   ProcessManager,
   ToolRegistry,
 } from "../tools/mod.ts";
-import {
-  Agent,
-  type AgentEvent,
-  type AgentOptions,
-  SubmissionQueue,
-  TurnInterruptedError,
-} from "./mod.ts";
+import { Agent, type AgentEvent, type AgentOptions, TurnInterruptedError } from "./agent.ts";
+import { SubmissionQueue } from "./queue.ts";
 import { SUMMARY_PREFIX } from "./compact.ts";
 
 interface Harness {

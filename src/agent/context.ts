@@ -5,7 +5,7 @@ import { existsSync, readFileSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import type { ApprovalPolicy, SandboxMode } from "../config/mod.ts";
 import type { ResponseItem } from "../protocol/mod.ts";
-import { localTime, pad2, systemTimeZone } from "../system/time.ts";
+import { localTime, pad2, systemTimeZone } from "../system/mod.ts";
 import { BASE_INSTRUCTIONS, permissionsText } from "./prompts.ts";
 import { type Skill, skillsText } from "./skills.ts";
 

@@ -1,17 +1,38 @@
-export * from "./agent.ts";
-export * from "./history.ts";
-export * from "./context.ts";
-export * from "./queue.ts";
-export * from "./compact.ts";
-export * from "./rollout.ts";
-export * from "./skills.ts";
-export * from "./system_skills.ts";
-export * from "./collaboration.ts";
-export * from "./subagents.ts";
+export { Agent, type AgentEvent, type AgentOptions, TurnInterruptedError } from "./agent.ts";
 export {
+  COLLABORATION_MODES,
+  CollaborationMode,
+  type CollaborationModeKind,
+  collaborationModeText,
+} from "./collaboration.ts";
+export { realUserTexts } from "./compact.ts";
+export {
+  type ApprovalPolicy,
+  contextMessage,
+  type ContextOptions,
+  type EnvironmentFacts,
+  environmentFacts,
+  initialContext,
+  modelSwitchText,
+  type SandboxMode,
+  settingsUpdateContext,
+  userInstructions,
+} from "./context.ts";
+export {
+  BASE_INSTRUCTIONS,
   REVIEW_EMPTY_RESULT,
   REVIEW_INSTRUCTIONS,
   type ReviewRequest,
   reviewRequestText,
   reviewResultText,
 } from "./prompts.ts";
+export { SubmissionQueue } from "./queue.ts";
+export { rolloutListener } from "./rollout.ts";
+export { discoverSkills } from "./skills.ts";
+export {
+  type ChildRecordStart,
+  SUBAGENT_HEADER,
+  SubAgentManager,
+  type SubAgentManagerOptions,
+} from "./subagents.ts";
+export { installSystemSkills } from "./system_skills.ts";

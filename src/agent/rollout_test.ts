@@ -9,7 +9,7 @@ import { fileURLToPath } from "node:url";
 import { type FakeResponsesServer, requestInvariantViolations } from "../fake/mod.ts";
 import type { ResponseItem } from "../protocol/mod.ts";
 import { listRolloutFiles, parseRollout, rebuildSession } from "../session/mod.ts";
-import { gitWorkspace, tempDir } from "../session/testdata/workspace.ts";
+import { gitWorkspace, tempDir } from "../testing/mod.ts";
 import { fakeServer, LIST_FILES, startRecordedAgent } from "./testdata/recorded_agent.ts";
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), "..", "..");

@@ -8,7 +8,7 @@ import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import type { ResponseItem } from "../protocol/mod.ts";
 import { listRolloutFiles, parseRollout, rebuildSession } from "../session/mod.ts";
-import { gitWorkspace, tempDir } from "../session/testdata/workspace.ts";
+import { gitWorkspace, tempDir } from "../testing/mod.ts";
 import { fakeServer, LIST_FILES, startRecordedAgent } from "./testdata/recorded_agent.ts";
 
 const UPSTREAM_BIN = Deno.env.get("TSCODEX_UPSTREAM_CODEX") ??

@@ -1,7 +1,11 @@
 // The REPL's side of command approvals: the command, where it runs and why the policy asks, then
 // one typed line decides — y for this once, a for the rest of the session, anything else is no.
-import type { ApprovalDecision, ApprovalHandler, ApprovalRequest } from "../tools/mod.ts";
-import { shellJoin } from "../tools/shell_words.ts";
+import {
+  type ApprovalDecision,
+  type ApprovalHandler,
+  type ApprovalRequest,
+  shellJoin,
+} from "../tools/mod.ts";
 
 type Ask = (question: string, signal: AbortSignal) => Promise<string | undefined>;
 

@@ -8,7 +8,7 @@ import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import type { Readable } from "node:stream";
-import { collabBackend } from "../agent/testdata/collab.ts";
+import { collabBackend } from "../agent/testing.ts";
 import { FakeResponsesServer, parseScenario, type ScenarioInput } from "../fake/mod.ts";
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), "..", "..");

@@ -7,7 +7,7 @@ import { mkdir, mkdtemp, readdir, readFile, realpath, writeFile } from "node:fs/
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { FakeResponsesServer, parseScenario, type ScenarioInput } from "../fake/mod.ts";
-import { sandboxMissing } from "../tools/command_testing.ts";
+import { sandboxMissing } from "../tools/testing.ts";
 import { runCli } from "./cli_testing.ts";
 
 async function gitDir(prefix: string): Promise<string> {

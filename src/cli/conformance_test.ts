@@ -15,8 +15,7 @@ import {
   scenarioDigest,
   writeFixture,
 } from "../../conformance/mod.ts";
-import { ModelBackend } from "../../conformance/testdata/model_backend.ts";
-import { ReferenceProvider } from "../../conformance/testdata/reference_provider.ts";
+import { ModelBackend, ReferenceProvider } from "../../conformance/testing.ts";
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
 const DENO = join(ROOT, "node_modules", ".bin", "deno");

@@ -6,10 +6,9 @@ import { connect as tcpConnect } from "node:net";
 import { join } from "node:path";
 import process from "node:process";
 import { connect as tlsConnect } from "node:tls";
-import { type Config, loadConfig, type SandboxMode } from "../config/mod.ts";
+import { codexHome, type Config, loadConfig, type SandboxMode } from "../config/mod.ts";
 import { ResponsesClient, sample } from "../model/mod.ts";
 import { type MessageItem, messageText } from "../protocol/mod.ts";
-import { codexHome } from "../config/home.ts";
 import { sandboxSupport } from "../tools/mod.ts";
 
 export interface Check {

@@ -5,7 +5,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import process from "node:process";
 import { FakeResponsesServer, parseScenario } from "../fake/mod.ts";
-import { sandboxMissing } from "../tools/command_testing.ts";
+import { sandboxMissing } from "../tools/testing.ts";
 import { runChecks } from "./doctor.ts";
 
 async function withHome<T>(

@@ -10,9 +10,13 @@ import {
   type ToolCallItem,
   type Usage,
 } from "../protocol/mod.ts";
-import type { CollabCall, ToolEvent } from "../tools/mod.ts";
-import { resolveShell, shellArgv } from "../tools/exec_command.ts";
-import { shellJoin } from "../tools/shell_words.ts";
+import {
+  type CollabCall,
+  resolveShell,
+  shellArgv,
+  shellJoin,
+  type ToolEvent,
+} from "../tools/mod.ts";
 
 export type ThreadItem =
   | { id: string; type: "agent_message"; text: string }

@@ -7,7 +7,7 @@ import { resolve } from "node:path";
 import process from "node:process";
 import { z } from "zod";
 import type { AgentEvent } from "../agent/mod.ts";
-import { McpServer, StdioServerTransport } from "../mcp/sdk.ts";
+import { McpServer, StdioServerTransport } from "../mcp/mod.ts";
 import { type AgentSession, openAgentSession } from "./setup/mod.ts";
 import { VERSION } from "./version.ts";
 

@@ -5,8 +5,8 @@ import { mkdir, mkdtemp, realpath, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { FakeResponsesServer, parseScenario } from "../fake/mod.ts";
-import { Client, StdioClientTransport } from "../mcp/sdk.ts";
-import { within } from "../tools/command_testing.ts";
+import { Client, StdioClientTransport } from "../mcp/mod.ts";
+import { within } from "../testing/mod.ts";
 import { CLI } from "./cli_testing.ts";
 
 type Input = Array<{ type: string; role?: string; content?: Array<{ text?: string }> }>;

@@ -8,7 +8,7 @@ import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { FakeResponsesServer, parseScenario, requestInvariantViolations } from "../fake/mod.ts";
-import { sandboxMissing } from "../tools/command_testing.ts";
+import { sandboxMissing } from "../tools/testing.ts";
 import { ContextMeter } from "./repl/render.ts";
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), "..", "..");

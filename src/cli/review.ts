@@ -15,7 +15,7 @@ import {
 import { featureOverrides } from "../config/mod.ts";
 import type { ResponseItem } from "../protocol/mod.ts";
 import { agentMessage, taskComplete, taskStarted, userMessage } from "../session/mod.ts";
-import { git } from "../system/git.ts";
+import { git } from "../system/mod.ts";
 import { type ExecOptions, type ExecTurn, resolvePrompt, runExec, UsageError } from "./exec.ts";
 import { type AgentSession, openAgentSession } from "./setup/mod.ts";
 import type { ExecView } from "./exec_view.ts";

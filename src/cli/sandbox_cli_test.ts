@@ -6,7 +6,7 @@ import { mkdir, mkdtemp, readFile, realpath, rm, writeFile } from "node:fs/promi
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { FakeResponsesServer, parseScenario } from "../fake/mod.ts";
-import { sandboxMissing } from "../tools/command_testing.ts";
+import { sandboxMissing } from "../tools/testing.ts";
 import { runCli } from "./cli_testing.ts";
 
 const NO_BWRAP = sandboxMissing("the exec tests that need a bubblewrap sandbox");

@@ -4,7 +4,7 @@ import assert from "node:assert/strict";
 import { mkdir, readFile, writeFile } from "node:fs/promises";
 import process from "node:process";
 import { FakeResponsesServer, parseScenario } from "../fake/mod.ts";
-import { tempDir } from "../session/testdata/workspace.ts";
+import { tempDir } from "../testing/mod.ts";
 import { join } from "node:path";
 import { openAgentSession } from "./setup/mod.ts";
 

@@ -8,7 +8,7 @@ import { parse, TomlError } from "smol-toml";
 import { loadCodexDotenv } from "./dotenv.ts";
 import { ConfigError, describeIssue, keyPathText, looksSecret } from "./errors.ts";
 import { codexHome } from "./home.ts";
-import { type McpServerConfig, mcpServers } from "./mcp.ts";
+import { type McpServerConfig, mcpServers } from "./mcp_servers.ts";
 import {
   applyOverrides,
   type ConfigOverride,

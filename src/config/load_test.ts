@@ -2,7 +2,9 @@ import assert from "node:assert/strict";
 import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { codexHome, ConfigError, DEFAULT_MODEL, loadConfig, type LoadOptions } from "./mod.ts";
+import { ConfigError } from "./errors.ts";
+import { codexHome } from "./home.ts";
+import { DEFAULT_MODEL, loadConfig, type LoadOptions } from "./load.ts";
 
 /** A config.toml selecting provider "fake": top-level keys, other tables, then provider keys. */
 function toml(top = "", provider = "", tables = ""): string {

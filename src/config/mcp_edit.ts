@@ -9,7 +9,7 @@ import { existsSync, readFileSync, renameSync, writeFileSync } from "node:fs";
 import { isDeepStrictEqual } from "node:util";
 import { parse, stringify } from "smol-toml";
 import { ConfigError } from "./errors.ts";
-import { type McpServerConfig, mcpServers, McpServerToml } from "./mcp.ts";
+import { type McpServerConfig, mcpServers, McpServerToml } from "./mcp_servers.ts";
 
 type Table = Record<string, unknown>;
 

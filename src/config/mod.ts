@@ -1,12 +1,15 @@
-export * from "./dotenv.ts";
-export * from "./errors.ts";
-export * from "./features.ts";
-export * from "./home.ts";
-export * from "./load.ts";
-export * from "./mcp.ts";
-export * from "./mcp_edit.ts";
-export * from "./overrides.ts";
-export * from "./providers.ts";
-export * from "./schema.ts";
-export * from "./secret.ts";
-export * from "./trust.ts";
+export { ConfigError, looksSecret } from "./errors.ts";
+export { featureOverrides } from "./features.ts";
+export { codexHome } from "./home.ts";
+export { type Config, loadConfig } from "./load.ts";
+export type { McpServerConfig } from "./mcp_servers.ts";
+export { readMcpServers, replaceMcpServers, writeConfigFile } from "./mcp_edit.ts";
+export {
+  ApprovalPolicy,
+  ReasoningEffort,
+  ReasoningSummary,
+  SandboxMode,
+  Verbosity,
+} from "./schema.ts";
+export { Secret } from "./secret.ts";
+export { projectTrust } from "./trust.ts";

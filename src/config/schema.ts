@@ -3,7 +3,7 @@
 // they are applied once, after file, profile and -c layers are merged (see load.ts), so a layer
 // never masks another with a default it did not write.
 import { z } from "zod";
-import { McpServerToml } from "./mcp.ts";
+import { McpServerToml } from "./mcp_servers.ts";
 
 export const ReasoningEffort = z.enum(["none", "minimal", "low", "medium", "high", "xhigh"]);
 export type ReasoningEffort = z.infer<typeof ReasoningEffort>;

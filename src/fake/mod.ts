@@ -1,4 +1,10 @@
-export * from "./scenario.ts";
-export * from "./server.ts";
 export { DEMO_SCENARIO } from "./demo.ts";
-export * from "./invariants.ts";
+export { requestInvariantViolations } from "./invariants.ts";
+export {
+  loadScenario,
+  parseScenario,
+  type ScenarioInput,
+  ScriptedResponse,
+  ScriptRoute,
+} from "./scenario.ts";
+export { FakeResponsesServer, type RecordedRequest, scriptEvents } from "./server.ts";

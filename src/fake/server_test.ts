@@ -4,13 +4,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { AddressInUseError } from "../platform/mod.ts";
 import { readSse } from "../protocol/mod.ts";
-import {
-  FakeResponsesServer,
-  loadScenario,
-  parseScenario,
-  ScenarioError,
-  type ScenarioInput,
-} from "./mod.ts";
+import { loadScenario, parseScenario, ScenarioError, type ScenarioInput } from "./scenario.ts";
+import { FakeResponsesServer } from "./server.ts";
 
 async function withServer(
   scenario: ScenarioInput,

@@ -6,7 +6,7 @@ import type { McpServerConfig } from "../config/mod.ts";
 import type { ToolDef } from "../tools/mod.ts";
 import { McpConnection } from "./connection.ts";
 import { qualifyTools, SERVER_NAME } from "./names.ts";
-import { mcpToolDef, resourceTools } from "./tools.ts";
+import { mcpToolDef, resourceTools } from "./server_tools.ts";
 import { toolParameters, UnsupportedSchemaError } from "./schema.ts";
 
 export type McpStartupEvent =

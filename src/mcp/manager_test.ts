@@ -10,7 +10,7 @@ import type { McpServerConfig } from "../config/mod.ts";
 import { serveHttp } from "../platform/mod.ts";
 import type { ToolCallItem } from "../protocol/mod.ts";
 import { type ToolEvent, ToolRegistry } from "../tools/mod.ts";
-import { within } from "../tools/command_testing.ts";
+import { within } from "../testing/mod.ts";
 import { McpManager, type McpStartupEvent } from "./manager.ts";
 import { McpServer, WebStandardStreamableHTTPServerTransport } from "./sdk.ts";
 

@@ -8,3 +8,4 @@ export {
 export { qualifyTools, SERVER_NAME } from "./names.ts";
 export { toolParameters } from "./schema.ts";
 export { contentBlock, modelOutput } from "./results.ts";
+export { Client, McpServer, StdioClientTransport, StdioServerTransport } from "./sdk.ts";

@@ -10,20 +10,17 @@ import {
 } from "../fake/mod.ts";
 import { type RunningServer, serveHttp } from "../platform/mod.ts";
 import { encodeJsonEvent, SSE_HEADERS } from "../protocol/mod.ts";
+import { displayUrl, type ProviderEndpoint, ResponsesClient } from "./client.ts";
 import {
-  buildRequest,
   classify,
   ContextWindowExceededError,
-  displayUrl,
-  type ProviderEndpoint,
   ResponseFailedError,
   ResponseIncompleteError,
-  ResponsesClient,
   ResponsesHttpError,
   ResponsesStreamError,
-  sample,
-  type SampleEvent,
-} from "./mod.ts";
+} from "./errors.ts";
+import { buildRequest } from "./request.ts";
+import { sample, type SampleEvent } from "./sample.ts";
 
 const KEY = "sk-test-secret";
 const OK: ScenarioInput["responses"][number] = {

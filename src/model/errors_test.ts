@@ -1,4 +1,5 @@
 import assert from "node:assert/strict";
+import { retryAfterMs } from "./client.ts";
 import {
   classify,
   ContextWindowExceededError,
@@ -7,9 +8,8 @@ import {
   ResponseIncompleteError,
   ResponsesHttpError,
   ResponsesStreamError,
-  retryAfterMs,
   retryHintMs,
-} from "./mod.ts";
+} from "./errors.ts";
 import { backoffMs, MAX_BACKOFF_MS, MAX_RETRY_AFTER_MS, retryDelayMs } from "./retry.ts";
 
 const TARGET = { provider: "p", url: "http://127.0.0.1:1/v1/responses", envKey: "P_KEY" };

@@ -1,8 +1,6 @@
-export * from "./catalog.ts";
-export * from "./client.ts";
-export * from "./errors.ts";
-export * from "./identity.ts";
-export * from "./request.ts";
-export * from "./retry.ts";
-export * from "./sample.ts";
-export * from "./turn_metadata.ts";
+export { modelInfo, type TruncationPolicy } from "./catalog.ts";
+export { ResponsesClient } from "./client.ts";
+export { classify, ContextWindowExceededError, ResponsesHttpError } from "./errors.ts";
+export { clientIdentity } from "./identity.ts";
+export { modelParameters, type ModelSettings, requestBody, sessionHeaders } from "./request.ts";
+export { sample, type SampleResult } from "./sample.ts";

@@ -7,7 +7,7 @@ import type { ResponseItem, ResponsesRequest, ToolSpec } from "../protocol/mod.t
 import { modelInfo } from "./catalog.ts";
 import type { ClientIdentity } from "./identity.ts";
 import { type TurnMetadata, turnMetadata } from "./turn_metadata.ts";
-import type { GitFacts } from "../system/git.ts";
+import type { GitFacts } from "../system/mod.ts";
 
 /** The model and its knobs; `Config` from src/config has these fields. */
 export interface ModelSettings {

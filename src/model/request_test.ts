@@ -10,14 +10,10 @@ import { join } from "node:path";
 import { loadConfig } from "../config/mod.ts";
 import { FakeResponsesServer, parseScenario } from "../fake/mod.ts";
 import { uuidv7 } from "../protocol/mod.ts";
-import {
-  buildRequest,
-  clientIdentity,
-  modelParameters,
-  ResponsesClient,
-  sessionHeaders,
-  turnMetadata,
-} from "./mod.ts";
+import { ResponsesClient } from "./client.ts";
+import { clientIdentity } from "./identity.ts";
+import { buildRequest, modelParameters, sessionHeaders } from "./request.ts";
+import { turnMetadata } from "./turn_metadata.ts";
 
 interface Scenario {
   config_toml: string;

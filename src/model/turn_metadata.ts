@@ -2,7 +2,7 @@
 // `turn_id`, `workspaces` (only inside a git repository, keyed by its root), `sandbox`.
 import { platform } from "node:os";
 import type { SandboxMode } from "../config/mod.ts";
-import { type GitFacts, gitFacts } from "../system/git.ts";
+import { type GitFacts, gitFacts } from "../system/mod.ts";
 
 export interface WorkspaceInfo {
   associated_remote_urls?: Record<string, string>;

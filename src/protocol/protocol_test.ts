@@ -1,17 +1,8 @@
 import assert from "node:assert/strict";
-import {
-  encodeJsonEvent,
-  encodeSseFrame,
-  isKnownEvent,
-  isKnownItem,
-  MalformedEventError,
-  parseEvent,
-  readSse,
-  ResponseItem,
-  ResponsesRequest,
-  ToolSpec,
-  uuidv7,
-} from "./mod.ts";
+import { uuidv7 } from "./ids.ts";
+import { isKnownEvent, MalformedEventError, parseEvent } from "./response_events.ts";
+import { isKnownItem, ResponseItem, ResponsesRequest, ToolSpec } from "./responses.ts";
+import { encodeJsonEvent, encodeSseFrame, readSse } from "./sse.ts";
 
 // Shapes as upstream Codex sends and receives them.
 const ITEMS = [

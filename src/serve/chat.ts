@@ -8,12 +8,12 @@ import {
   type ChatMessage,
   type ChatRequest,
   type ChatToolChoice,
-} from "../protocol/chat.ts";
+} from "../protocol/backends/mod.ts";
 import type { Conversation, Part, Turn } from "./conversation.ts";
 import { partsText } from "./conversation.ts";
 import { DownstreamError } from "./errors.ts";
 import { type DownstreamEvent, type FinishReason, type StreamReader, usage } from "./events.ts";
-import type { ChatProfile } from "./providers.ts";
+import type { ChatProfile } from "./chat_profiles.ts";
 
 function chatParts(parts: readonly Part[]): ChatContentPart[] {
   return parts.map((part) =>

@@ -4,7 +4,7 @@
 // its own, and every tool call is answered by exactly one result placed right after its turn.
 import type { ResponseItem, ResponsesRequest, ToolOutput } from "../protocol/mod.ts";
 import { RequestError } from "./errors.ts";
-import { flatName, type ToolChoice, toolChoice, ToolMap, WEB_SEARCH_FUNCTION } from "./tools.ts";
+import { flatName, type ToolChoice, toolChoice, ToolMap, WEB_SEARCH_FUNCTION } from "./tool_map.ts";
 
 export type Part = { type: "text"; text: string } | { type: "image"; url: string; detail?: string };
 

@@ -8,7 +8,7 @@ import { type Dump, REDACTED, redactHeaders } from "./dump.ts";
 import { DownstreamError, downstreamHttpError } from "./errors.ts";
 import type { DownstreamEvent, StreamReader } from "./events.ts";
 import { MessagesStreamReader, toMessagesRequest } from "./messages.ts";
-import type { ChatProfile } from "./providers.ts";
+import type { ChatProfile } from "./chat_profiles.ts";
 import type { DownstreamClient } from "./response.ts";
 
 export type DownstreamApi = "chat" | "messages";

@@ -11,7 +11,7 @@ import {
   type MessagesTextBlock,
   type MessagesToolChoice,
   type MessagesUsage,
-} from "../protocol/messages.ts";
+} from "../protocol/backends/mod.ts";
 import type { Conversation, Part } from "./conversation.ts";
 import { DownstreamError } from "./errors.ts";
 import { type DownstreamEvent, type FinishReason, type StreamReader, usage } from "./events.ts";

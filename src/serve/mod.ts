@@ -7,7 +7,12 @@ export {
 } from "./proxy.ts";
 export { type AccessOptions } from "./access.ts";
 export { type DownstreamApi, type DownstreamOptions, downstreamTarget } from "./downstream.ts";
-export { CHAT_PROFILES, type ChatProfile, chatProfile, DEFAULT_CHAT_PROFILE } from "./providers.ts";
+export {
+  CHAT_PROFILES,
+  type ChatProfile,
+  chatProfile,
+  DEFAULT_CHAT_PROFILE,
+} from "./chat_profiles.ts";
 export { Dump } from "./dump.ts";
 export { DEFAULT_MAX_TOKENS } from "./messages.ts";
 export {
@@ -15,4 +20,4 @@ export {
   type MemoryStoreLimits,
   type ResponseStore,
   type StoredResponse,
-} from "./store.ts";
+} from "./response_store.ts";

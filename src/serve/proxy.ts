@@ -15,7 +15,7 @@ import { Downstream, type DownstreamOptions } from "./downstream.ts";
 import { type Dump, redactHeaders } from "./dump.ts";
 import { RequestError } from "./errors.ts";
 import { type Payload, respond, ResponseTranslator } from "./response.ts";
-import { MemoryResponseStore, type ResponseStore, type StoredResponse } from "./store.ts";
+import { MemoryResponseStore, type ResponseStore, type StoredResponse } from "./response_store.ts";
 
 export interface ProxyOptions {
   downstream: DownstreamOptions;

@@ -4,7 +4,7 @@ import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { ResponsesHttpError } from "../model/mod.ts";
 import { Dump } from "./dump.ts";
-import { MemoryResponseStore } from "./store.ts";
+import { MemoryResponseStore } from "./response_store.ts";
 import { chat, drive, type RunningProxy, userText, withProxy } from "./testing.ts";
 
 type Json = Record<string, unknown>;

@@ -13,7 +13,7 @@ import {
 } from "./conversation.ts";
 import { DownstreamError } from "./errors.ts";
 import { addUsage, type DownstreamEvent, type FinishReason } from "./events.ts";
-import { type ToolMap, type ToolOrigin, WEB_SEARCH_FUNCTION } from "./tools.ts";
+import { type ToolMap, type ToolOrigin, WEB_SEARCH_FUNCTION } from "./tool_map.ts";
 
 function newId(prefix: string): string {
   return `${prefix}_${randomHex(12)}`;

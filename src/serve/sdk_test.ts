@@ -5,7 +5,7 @@ import assert from "node:assert/strict";
 import OpenAI from "openai";
 import { serveHttp } from "../platform/mod.ts";
 import { ResponsesProxy } from "./proxy.ts";
-import { chatProfile } from "./providers.ts";
+import { chatProfile } from "./chat_profiles.ts";
 import { anthropic, chat, ScriptedBackend } from "./testing.ts";
 
 const TOOLS = [{

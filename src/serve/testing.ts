@@ -5,13 +5,12 @@
 import { Buffer } from "node:buffer";
 import { connect } from "node:net";
 import { encodeSseFrame, type ResponseEvent, type ResponsesRequest } from "../protocol/mod.ts";
-import { ChatRequest } from "../protocol/chat.ts";
-import { MessagesRequest } from "../protocol/messages.ts";
+import { ChatRequest, MessagesRequest } from "../protocol/backends/mod.ts";
 import { type RunningServer, serveHttp } from "../platform/mod.ts";
 // Test support only: the proxy is driven by the project's own client, as the agent uses it.
 import { Secret } from "../config/mod.ts";
 import { ResponsesClient } from "../model/mod.ts";
-import { chatProfile } from "./providers.ts";
+import { chatProfile } from "./chat_profiles.ts";
 import { type ProxyOptions, ResponsesProxy } from "./proxy.ts";
 import type { DownstreamApi } from "./downstream.ts";
 

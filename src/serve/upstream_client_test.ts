@@ -7,10 +7,10 @@ import assert from "node:assert/strict";
 import { mkdir, mkdtemp, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { spawn } from "node:child_process";
-import { findUpstreamBinary, upstreamDir } from "../../conformance/upstream.ts";
+import { findUpstreamBinary, upstreamDir } from "../../conformance/mod.ts";
 import { serveHttp } from "../platform/mod.ts";
 import { ResponsesProxy } from "./proxy.ts";
-import { chatProfile } from "./providers.ts";
+import { chatProfile } from "./chat_profiles.ts";
 import { anthropic, chat, ScriptedBackend } from "./testing.ts";
 
 const ARGS = JSON.stringify({ cmd: "echo upstream-$((6*7))" });

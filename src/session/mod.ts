@@ -1,8 +1,31 @@
-export * from "./schema.ts";
-export * from "./lines.ts";
-export * from "./paths.ts";
-export * from "./reader.ts";
-export * from "./recorder.ts";
-export * from "./history.ts";
-export * from "./store.ts";
-export { gitInfo, gitInfoOf } from "./git.ts";
+export { gitInfo, gitInfoOf } from "./git_info.ts";
+export {
+  addUsage,
+  agentMessage,
+  agentReasoning,
+  contextCompacted,
+  fillContextWindow,
+  taskComplete,
+  taskStarted,
+  tokenCount,
+  turnAborted,
+  turnContextPayload,
+  type TurnSettings,
+  userMessage,
+} from "./lines.ts";
+export { listRolloutFiles } from "./paths.ts";
+export { parseRollout, RolloutReadError } from "./reader.ts";
+export { rebuildSession } from "./rebuild.ts";
+export { RolloutRecorder } from "./recorder.ts";
+export { TokenInfo } from "./schema.ts";
+export {
+  type CreatedSession,
+  createSession,
+  type CreateSessionOptions,
+  listSessions,
+  nameSession,
+  type OpenedSession,
+  openSession,
+  SessionNotFoundError,
+  type SessionTarget,
+} from "./store.ts";

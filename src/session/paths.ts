@@ -2,7 +2,7 @@
 // local time, as upstream names them (its own listing parses these names).
 import { readdir, stat } from "node:fs/promises";
 import { join } from "node:path";
-import { localTime, pad2 } from "../system/time.ts";
+import { localTime, pad2 } from "../system/mod.ts";
 
 const UUID = "[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}";
 const ROLLOUT_NAME = new RegExp(`^rollout-.+-(${UUID})\\.jsonl$`, "i");

@@ -3,8 +3,8 @@
 import { appendFile, mkdir, readFile } from "node:fs/promises";
 import { join, resolve } from "node:path";
 import { type ResponseItem, uuidv7 } from "../protocol/mod.ts";
-import { gitInfo } from "./git.ts";
-import { rebuildSession, type RebuiltSession, typedUserText } from "./history.ts";
+import { gitInfo } from "./git_info.ts";
+import { rebuildSession, type RebuiltSession, typedUserText } from "./rebuild.ts";
 import { type SessionMetaFields, sessionMetaPayload } from "./lines.ts";
 import { listRolloutFiles, type RolloutFile, rolloutPath, UUID_PATTERN } from "./paths.ts";
 import { type ParsedRollout, readRollout, readRolloutHead } from "./reader.ts";

@@ -3,7 +3,7 @@ import { mkdir, readFile, utimes, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { basename, join } from "node:path";
 import { userMessage } from "./lines.ts";
-import { git, gitWorkspace, tempDir } from "./testdata/workspace.ts";
+import { git, gitWorkspace, tempDir } from "../testing/mod.ts";
 import { parseRollout } from "./reader.ts";
 import {
   createSession,

@@ -94,22 +94,6 @@ export function watchFifo(fifo: string): FifoWatch {
   return { opened: file.then(() => {}), closed };
 }
 
-/**
- * `promise`, or a failure naming `what` if it has not settled after `ms`: turns a hang (a
- * process that never starts or never dies) into a test failure. Not a synchronisation device.
- */
-export async function within<T>(promise: Promise<T>, what: string, ms = 20_000): Promise<T> {
-  let guard: ReturnType<typeof setTimeout> | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    guard = setTimeout(() => reject(new Error(`still waiting for ${what} after ${ms} ms`)), ms);
-  });
-  try {
-    return await Promise.race([promise, timeout]);
-  } finally {
-    clearTimeout(guard);
-  }
-}
-
 /** The session id of a `Process running with session ID N` reply. */
 export function sessionIdOf(output: string): number {
   const match = /Process running with session ID (\d+)/.exec(output);

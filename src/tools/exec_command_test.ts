@@ -8,8 +8,8 @@ import {
   sessionIdOf,
   watchFifo,
   withCommandBench,
-  within,
 } from "./command_testing.ts";
+import { within } from "../testing/mod.ts";
 import { execCommandTools } from "./exec_command.ts";
 
 function withBench(fn: (bench: Bench) => Promise<void>): Promise<void> {

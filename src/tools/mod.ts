@@ -1,27 +1,43 @@
-export * from "./registry.ts";
-export * from "./truncate.ts";
-export { ProcessManager } from "./processes.ts";
-export { execCommandTools, formatExecOutput } from "./exec_command.ts";
-export { shellTools } from "./shell.ts";
+export {
+  type AgentInput,
+  agentNotFound,
+  type AgentStatus,
+  AgentToolError,
+  type SpawnRequest,
+  type SubAgentControl,
+  subAgentTools,
+} from "./agent_tools.ts";
 export { applyPatchFunctionTool, applyPatchTool, runApplyPatch } from "./apply_patch.ts";
-export { readFileTool } from "./read_file.ts";
-export { listDirTool } from "./list_dir.ts";
-export { grepFilesTool } from "./grep_files.ts";
-export { viewImageTool } from "./view_image.ts";
-export { updatePlanTool } from "./update_plan.ts";
-export { webSearchTool } from "./web_search.ts";
-export { type JsonSchema, upstreamJsonSchema } from "./json_schema.ts";
-export { defaultTools, type DefaultToolsOptions, type ExperimentalTool } from "./defaults.ts";
-export * from "./request_user_input.ts";
-export * from "./request_permissions.ts";
-export * from "./agent_tools.ts";
-export { CODE_CELL_SUBCOMMAND, CodeCells, codeModeTools, runCodeCell } from "./code_mode/mod.ts";
 export {
   type ApprovalDecision,
   type ApprovalHandler,
   type ApprovalRequest,
   CommandApprovals,
 } from "./approvals.ts";
+export { CODE_CELL_SUBCOMMAND, CodeCells, codeModeTools, runCodeCell } from "./code_mode/mod.ts";
+export { defaultTools, type DefaultToolsOptions, type ExperimentalTool } from "./defaults.ts";
+export { execCommandTools, formatExecOutput } from "./exec_command.ts";
+export { grepFilesTool } from "./grep_files.ts";
+export { type JsonSchema, upstreamJsonSchema } from "./json_schema.ts";
+export { checkJsonSyntax, JsonSyntaxError } from "./json_syntax.ts";
+export { listDirTool } from "./list_dir.ts";
+export { defaultShell, ProcessManager, resolveShell, shellArgv } from "./processes.ts";
+export { readFileTool } from "./read_file.ts";
+export {
+  type CollabCall,
+  defineFunctionTool,
+  type ToolContext,
+  type ToolDef,
+  type ToolEvent,
+  type ToolOutputItem,
+  ToolRegistry,
+} from "./registry.ts";
+export {
+  type PermissionGrant,
+  PermissionGrants,
+  type PermissionsHandler,
+} from "./request_permissions.ts";
+export type { UserInputAnswers, UserInputHandler, UserInputRequest } from "./request_user_input.ts";
 export {
   canWrite,
   sandboxedArgv,
@@ -30,3 +46,9 @@ export {
   SandboxUnavailableError,
   writableRoots,
 } from "./sandbox.ts";
+export { shellTools } from "./shell.ts";
+export { shellJoin } from "./shell_words.ts";
+export { approxTokenCount, truncateMiddle } from "./truncate.ts";
+export { updatePlanTool } from "./update_plan.ts";
+export { viewImageTool } from "./view_image.ts";
+export { webSearchTool } from "./web_search.ts";

@@ -13,8 +13,8 @@ import {
   sandboxMissing,
   sessionIdOf,
   watchFifo,
-  within,
 } from "./command_testing.ts";
+import { within } from "../testing/mod.ts";
 import { execCommandTools } from "./exec_command.ts";
 import { ProcessManager, resolveShell } from "./processes.ts";
 import {

@@ -8,7 +8,7 @@ import { readFileSync } from "node:fs";
 import { APPLY_PATCH_GRAMMAR } from "./apply_patch.ts";
 import { AgentToolError, type SubAgentControl, subAgentTools } from "./agent_tools.ts";
 import { CodeCells } from "./code_mode/mod.ts";
-import { EXEC_GRAMMAR } from "./code_mode/exec.ts";
+import { EXEC_GRAMMAR } from "./code_mode/exec_tool.ts";
 import { defaultTools, type DefaultToolsOptions } from "./defaults.ts";
 import { ProcessManager } from "./processes.ts";
 import { PermissionGrants } from "./request_permissions.ts";

@@ -1,7 +1,8 @@
 import assert from "node:assert/strict";
 import { mkdirSync } from "node:fs";
 import { join } from "node:path";
-import { type Bench, makeFifo, watchFifo, withCommandBench, within } from "./command_testing.ts";
+import { type Bench, makeFifo, watchFifo, withCommandBench } from "./command_testing.ts";
+import { within } from "../testing/mod.ts";
 import { ProcessManager } from "./processes.ts";
 import { ToolRegistry } from "./registry.ts";
 import { formatShellOutput, shellTools } from "./shell.ts";

@@ -4,7 +4,7 @@ import process from "node:process";
 import { type AgentOptions, SUBAGENT_HEADER } from "../../agent/mod.ts";
 import type { SandboxMode } from "../../config/mod.ts";
 import { clientIdentity, sessionHeaders } from "../../model/mod.ts";
-import type { GitFacts } from "../../system/git.ts";
+import type { GitFacts } from "../../system/mod.ts";
 import { VERSION } from "../version.ts";
 import type { AgentSessionOptions } from "./options.ts";
 

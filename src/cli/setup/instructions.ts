@@ -11,7 +11,7 @@ import {
 import type { Config } from "../../config/mod.ts";
 import { modelInfo } from "../../model/mod.ts";
 import type { OpenedSession, TurnSettings } from "../../session/mod.ts";
-import { defaultShell } from "../../tools/exec_command.ts";
+import { defaultShell } from "../../tools/mod.ts";
 import type { AgentSessionOptions } from "./options.ts";
 import { type Permissions, recordedSandboxPolicy } from "./permissions.ts";
 

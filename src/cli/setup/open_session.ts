@@ -1,16 +1,16 @@
 // What exec, the REPL and a review share: a session opened in named steps, each in a module of its
 // own — configuration (or the demo), permissions, rollout, instructions, headers, tools, agent.
 import { contextMessage, modelSwitchText } from "../../agent/mod.ts";
-import { gitFacts } from "../../system/git.ts";
-import { startAgent } from "./agent.ts";
+import { gitFacts } from "../../system/mod.ts";
+import { startAgent } from "./session_agent.ts";
 import { loadConfigurationOrDemo } from "./configuration.ts";
 import { requestHeaders } from "./headers.ts";
 import { sessionInstructions, type TurnModel, turnSettings } from "./instructions.ts";
 import type { AgentSession, AgentSessionOptions } from "./options.ts";
-import { startMcpServers } from "./mcp.ts";
+import { startMcpServers } from "./session_mcp.ts";
 import { decidePermissions } from "./permissions.ts";
 import { readResumedSession, SessionRollouts } from "./rollouts.ts";
-import { buildTools, outputBudget } from "./tools.ts";
+import { buildTools, outputBudget } from "./session_tools.ts";
 
 export async function openAgentSession(options: AgentSessionOptions): Promise<AgentSession> {
   // Git runs while the configuration loads; the session's metadata and first turn share it.

@@ -13,7 +13,7 @@ import {
   type TokenInfo,
   type TurnSettings,
 } from "../../session/mod.ts";
-import type { GitFacts } from "../../system/git.ts";
+import type { GitFacts } from "../../system/mod.ts";
 import { VERSION } from "../version.ts";
 import type { AgentSessionOptions } from "./options.ts";
 

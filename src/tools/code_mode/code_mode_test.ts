@@ -12,7 +12,7 @@ import { ToolRegistry } from "../registry.ts";
 import type { SandboxPolicy } from "../sandbox.ts";
 import { sandboxMissing } from "../command_testing.ts";
 import { cellReply, CodeCells, scriptValue } from "./cells.ts";
-import { parsePragma } from "./exec.ts";
+import { parsePragma } from "./exec_tool.ts";
 import { codeModeTools } from "./mod.ts";
 
 interface Session {

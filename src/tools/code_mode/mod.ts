@@ -1,8 +1,8 @@
 // Code mode: the `exec` and `exec_wait` tools over a session's code cells.
 import type { ToolDef, ToolRegistry } from "../registry.ts";
 import type { CodeCells } from "./cells.ts";
-import { execTool } from "./exec.ts";
-import { execWaitTool } from "./exec_wait.ts";
+import { execTool } from "./exec_tool.ts";
+import { execWaitTool } from "./exec_wait_tool.ts";
 
 export { CODE_CELL_SUBCOMMAND, CodeCells, type CodeModeOptions } from "./cells.ts";
 export { runCodeCell } from "./runtime.ts";

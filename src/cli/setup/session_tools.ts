@@ -17,7 +17,7 @@ import type { Permissions } from "./permissions.ts";
 import type { SessionRollouts } from "./rollouts.ts";
 import type { TurnModel } from "./instructions.ts";
 import type { TurnSettings } from "../../session/mod.ts";
-import type { SessionMcp } from "./mcp.ts";
+import type { SessionMcp } from "./session_mcp.ts";
 
 export interface SessionTools {
   tools: ToolRegistry;

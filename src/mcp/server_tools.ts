@@ -4,13 +4,14 @@
 import { z } from "zod";
 import type { ToolOutput } from "../protocol/mod.ts";
 import {
+  checkJsonSyntax,
   defineFunctionTool,
   type JsonSchema,
+  JsonSyntaxError,
   type ToolContext,
   type ToolDef,
   upstreamJsonSchema,
 } from "../tools/mod.ts";
-import { checkJsonSyntax, JsonSyntaxError } from "../tools/json_syntax.ts";
 import { listAll, McpCallError, type McpConnection } from "./connection.ts";
 import type { McpManager } from "./manager.ts";
 import type { Tool } from "./sdk.ts";

@@ -21,7 +21,7 @@ import process from "node:process";
 import { stringify } from "smol-toml";
 import { FakeResponsesServer, parseScenario } from "../src/fake/mod.ts";
 import type { FileContent, RawRecording, RolloutRecord, Roots, RunRecord } from "./recording.ts";
-import type { ConformanceScenario } from "./scenario.ts";
+import type { ConformanceScenario } from "./conformance_scenario.ts";
 import { runTty, type TtyProfile, typedTexts } from "./tty.ts";
 
 /** What to run: a command prefix the scenario's argv is appended to, and extra environment. */

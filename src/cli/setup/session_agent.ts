@@ -19,7 +19,7 @@ import type { SessionInstructions } from "./instructions.ts";
 import type { AgentSessionOptions } from "./options.ts";
 import { type Permissions, recordedSandboxPolicy } from "./permissions.ts";
 import type { SessionRollouts } from "./rollouts.ts";
-import type { SessionTools } from "./tools.ts";
+import type { SessionTools } from "./session_tools.ts";
 
 export interface AgentParts {
   options: AgentSessionOptions;

@@ -1,5 +1,5 @@
 // The git facts session_meta records about the workspace: commit, branch and origin URL.
-import { type GitFacts, gitFacts } from "../system/git.ts";
+import { type GitFacts, gitFacts } from "../system/mod.ts";
 import type { GitInfo } from "./schema.ts";
 
 /** session_meta's `git` from gathered facts; undefined outside a repository. */

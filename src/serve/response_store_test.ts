@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { MemoryResponseStore, type StoredResponse } from "./store.ts";
+import { MemoryResponseStore, type StoredResponse } from "./response_store.ts";
 
 const entry = (text: string): StoredResponse => ({
   response: {

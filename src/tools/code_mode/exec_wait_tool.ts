@@ -4,7 +4,7 @@
 import { z } from "zod";
 import { defineFunctionTool, type ToolDef } from "../registry.ts";
 import { cellReply, type CodeCells } from "./cells.ts";
-import { DEFAULT_CELL_OUTPUT_TOKENS, DEFAULT_CELL_YIELD_MS } from "./exec.ts";
+import { DEFAULT_CELL_OUTPUT_TOKENS, DEFAULT_CELL_YIELD_MS } from "./exec_tool.ts";
 
 const DESCRIPTION = "Continue with an exec cell that replied `Script running with cell ID …`: " +
   "wait for it to finish or yield and return only the output produced since the last reply, " +

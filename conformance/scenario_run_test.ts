@@ -3,8 +3,8 @@ import assert from "node:assert/strict";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { runScenario } from "./sandbox.ts";
-import { parseConformanceScenario } from "./scenario.ts";
+import { runScenario } from "./scenario_run.ts";
+import { parseConformanceScenario } from "./conformance_scenario.ts";
 
 Deno.test("after_commit_files are written after the commit, as uncommitted changes", async () => {
   const workRoot = await mkdtemp(join(tmpdir(), "tscodex-sandbox-"));

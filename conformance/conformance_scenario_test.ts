@@ -10,7 +10,7 @@ import {
   loadScenarios,
   parseConformanceScenario,
   scenarioDigest,
-} from "./scenario.ts";
+} from "./conformance_scenario.ts";
 
 const SCENARIOS = join(dirname(fileURLToPath(import.meta.url)), "scenarios");
 

@@ -5,7 +5,7 @@ import { fileURLToPath } from "node:url";
 import { modelInfo } from "../model/mod.ts";
 import type { ResponseItem } from "../protocol/mod.ts";
 import { ToolRegistry } from "../tools/mod.ts";
-import { rebuildSession, typedUserText } from "./history.ts";
+import { rebuildSession, typedUserText } from "./rebuild.ts";
 import { parseRollout } from "./reader.ts";
 import type { RolloutEntry } from "./schema.ts";
 
