@@ -136,18 +136,22 @@ Deno.test("tty: false gives the command no stdin, and write_stdin says so", asyn
 });
 
 Deno.test("write_stdin answers an interactive prompt on the terminal", async () => {
-  await withBench(async ({ call }) => {
+  await withBench(async ({ dir, call }) => {
+    // The shell opens the FIFO once python has printed, so the answer is typed after "True".
+    const fifo = makeFifo(dir);
+    const printed = watchFifo(fifo);
     const first = frame(
       await call("exec_command", {
-        cmd:
-          `python3 -c 'import sys; print(sys.stdin.isatty())'; read -p "name? " n; echo "hello $n"`,
+        cmd: `python3 -c 'import sys; print(sys.stdin.isatty())'; exec 3>${fifo} 3>&-; ` +
+          `read -p "name? " n; echo "hello $n"`,
         shell: "/bin/bash",
         login: false,
         tty: true,
-        yield_time_ms: 1000,
+        yield_time_ms: 250,
       }),
     );
     assert.ok(first.sessionId !== undefined, "the prompt waits for input");
+    await within(printed.closed, "python's answer");
     const second = frame(
       await call("write_stdin", {
         session_id: first.sessionId,

@@ -14,7 +14,13 @@ export {
   type ApprovalRequest,
   CommandApprovals,
 } from "./approvals.ts";
-export { CODE_CELL_SUBCOMMAND, CodeCells, codeModeTools, runCodeCell } from "./code_mode/mod.ts";
+export {
+  CODE_CELL_SUBCOMMAND,
+  CodeCells,
+  codeModeTools,
+  DEFAULT_CELL_YIELD_MS,
+  runCodeCell,
+} from "./code_mode/mod.ts";
 export { defaultTools, type DefaultToolsOptions, type ExperimentalTool } from "./defaults.ts";
 export { execCommandTools, formatExecOutput } from "./exec_command.ts";
 export { grepFilesTool } from "./grep_files.ts";

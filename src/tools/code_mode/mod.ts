@@ -5,6 +5,7 @@ import { execTool } from "./exec_tool.ts";
 import { execWaitTool } from "./exec_wait_tool.ts";
 
 export { CODE_CELL_SUBCOMMAND, CodeCells, type CodeModeOptions } from "./cells.ts";
+export { DEFAULT_CELL_YIELD_MS } from "./exec_tool.ts";
 export { runCodeCell } from "./runtime.ts";
 
 /** exec and exec_wait; nested calls go to whatever `registry()` holds when they are made. */
