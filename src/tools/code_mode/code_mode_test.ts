@@ -194,10 +194,9 @@ Deno.test("exec_wait: more output on the next yield, max_tokens, unknown cells",
       String(texts(more)[1]),
       /^Total output lines: 2\n\nx+…\d+ tokens truncated…x*\ntail$/,
     );
-    assert.equal(
-      await s.wait({ cell_id: "1", terminate: true }),
+    assert.deepEqual(texts(await s.wait({ cell_id: "1", terminate: true })), [
       "Script terminated\nWall time 0.0 seconds\nOutput:\n",
-    );
+    ]);
     assert.deepEqual(texts(await s.wait({ cell_id: "7" })), [
       "Script failed\nWall time 0.0 seconds\nOutput:\n",
       "Script error:\nexec cell 7 not found",
