@@ -14,16 +14,18 @@ export interface ServePair {
   close(): Promise<void>;
 }
 
+/** `profile` names one of serve's chat-backend profiles (CHAT_PROFILES); it matters for chat only. */
 export async function startServeInFront(
   backendUrl: string,
   api: DownstreamApi,
   apiKey?: string,
+  profile = DEFAULT_CHAT_PROFILE,
 ): Promise<ServePair> {
   const proxy = new ResponsesProxy({
     downstream: {
       url: backendUrl,
       api,
-      profile: chatProfile(DEFAULT_CHAT_PROFILE),
+      profile: chatProfile(profile),
       apiKey,
       idleTimeoutMs: 300_000,
     },

@@ -34,6 +34,7 @@ import {
   TSCODEX_REPL,
 } from "../../conformance/mod.ts";
 import { runtime } from "../platform/mod.ts";
+import { CHAT_PROFILES, DEFAULT_CHAT_PROFILE } from "../serve/mod.ts";
 import { EXIT_FAILED, EXIT_OK, UsageError } from "./exec.ts";
 
 export interface ConformanceOptions {
@@ -56,6 +57,8 @@ export interface ConformanceOptions {
 export interface ProviderOptions {
   baseUrl: string;
   api: ProviderCard["api"];
+  /** With `--api chat`: serve's profile for the backend. */
+  chatProfile?: string;
   apiKeyEnv?: string;
   model?: string;
   upstream: string;
@@ -204,7 +207,7 @@ export async function runProviderCommand(options: ProviderOptions): Promise<numb
   let target = options.baseUrl;
   let close = () => Promise.resolve();
   if (options.api !== "responses") {
-    const pair = await startServeInFront(options.baseUrl, options.api, apiKey);
+    const pair = await startServeInFront(options.baseUrl, options.api, apiKey, options.chatProfile);
     log(`tscodex serve on ${pair.url} in front of the ${options.api} backend ${options.baseUrl}`);
     target = pair.url;
     close = pair.close;
@@ -363,6 +366,13 @@ export function registerConformance(program: Command, setExit: (code: number) =>
         "--api <api>",
         "the wire the URL speaks; chat and messages are graded through tscodex serve",
       ).choices(["responses", "chat", "messages"]).default("responses"),
+    )
+    .addOption(
+      new Option(
+        "--chat-profile <name>",
+        "with --api chat: the backend's dialect, as serve --provider",
+      )
+        .choices(Object.keys(CHAT_PROFILES)).default(DEFAULT_CHAT_PROFILE),
     )
     .option("--api-key-env <var>", "send $VAR as the bearer token (to the backend with --api)")
     .option("--model <model>", "the model to ask for (default: the recorded one)")

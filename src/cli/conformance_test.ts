@@ -193,6 +193,8 @@ Deno.test("conformance provider --api chat grades serve started in front of the 
       ...providerArgs(root, backend.url),
       "--api",
       "chat",
+      "--chat-profile",
+      "vllm",
       "--report",
       "json",
     ]);
