@@ -134,6 +134,45 @@ function estimateTokens(value: unknown): number {
 
 type Payload = { type: string; [key: string]: unknown };
 
+/**
+ * The answer to `POST /responses/compact`, which no script names: the request's user messages
+ * kept, everything else folded into one compaction item, as the Responses API compacts.
+ */
+function compaction(body: unknown, index: number): Record<string, unknown> {
+  const request = body as { input?: unknown };
+  const input = typeof request?.input === "string"
+    ? [{ type: "message", role: "user", content: [{ type: "input_text", text: request.input }] }]
+    : Array.isArray(request?.input)
+    ? request.input as Array<Record<string, unknown>>
+    : [];
+  const kept = input.filter((item) =>
+    item?.role === "user" && (item.type ?? "message") === "message"
+  );
+  const output = [
+    ...kept,
+    {
+      type: "compaction",
+      id: `cmp_${index + 1}`,
+      encrypted_content: `fake-compaction-of-${input.length}`,
+    },
+  ];
+  const inputTokens = estimateTokens(input);
+  const outputTokens = estimateTokens(output);
+  return {
+    id: `resp_compact_${String(index + 1).padStart(4, "0")}`,
+    object: "response.compaction",
+    created_at: Math.floor(Date.now() / 1000),
+    output,
+    usage: {
+      input_tokens: inputTokens,
+      input_tokens_details: { cached_tokens: 0 },
+      output_tokens: outputTokens,
+      output_tokens_details: { reasoning_tokens: 0 },
+      total_tokens: inputTokens + outputTokens,
+    },
+  };
+}
+
 /** The full event sequence of one scripted response, as a real Responses server streams it. */
 export function scriptEvents(
   script: ScriptedResponse,
@@ -405,7 +444,7 @@ export class FakeResponsesServer {
         models: [],
       });
     }
-    if (request.method !== "POST" || !/\/responses$/.test(url.pathname)) {
+    if (request.method !== "POST" || !/\/responses(\/compact)?$/.test(url.pathname)) {
       return Response.json(
         { error: { message: `fake server: no route for ${request.method} ${url.pathname}` } },
         { status: 404 },
@@ -440,6 +479,17 @@ export class FakeResponsesServer {
     this.#waiters = this.#waiters.filter((
       w,
     ) => (w.count <= this.requests.length ? (w.resolve(), false) : true));
+    if (typeof body === "string") {
+      return Response.json({
+        error: {
+          message: "fake server: the request body is not JSON",
+          type: "invalid_request_error",
+          code: "invalid_json",
+          param: null,
+        },
+      }, { status: 400 });
+    }
+    if (url.pathname.endsWith("/compact")) return Response.json(compaction(body, index));
 
     const { responses, after_last } = route ?? this.scenario;
     const key = route?.name ?? "";

@@ -460,3 +460,39 @@ Deno.test("route errors name the route: a duplicate name, a bad header, an empty
   fails([{ ...route, contains: "" }], "routes[0].contains", /./);
   assert.deepEqual(parseScenario({ responses: [{}] }).routes, [], "routes are optional");
 });
+
+Deno.test("a body that is not JSON gets a JSON 400; /responses/compact folds the history", async () => {
+  await withServer({ responses: [{}] }, async (server) => {
+    const broken = await fetch(`${server.baseUrl}/responses`, {
+      method: "POST",
+      body: '{"model":',
+    });
+    assert.equal(broken.status, 400);
+    assert.match((await broken.json()).error.message, /not JSON/);
+
+    const user = { type: "message", role: "user", content: [{ type: "input_text", text: "hi" }] };
+    const answer = {
+      type: "message",
+      role: "assistant",
+      content: [{ type: "output_text", text: "yo" }],
+    };
+    const compacted = await fetch(`${server.baseUrl}/responses/compact`, {
+      method: "POST",
+      body: JSON.stringify({ model: "m", input: [user, answer] }),
+    });
+    assert.equal(compacted.status, 200);
+    const body = await compacted.json();
+    assert.equal(body.object, "response.compaction");
+    assert.deepEqual(body.output.map((i: { type: string }) => i.type), ["message", "compaction"]);
+    assert.deepEqual(body.output[0], user);
+    assert.equal(body.usage.total_tokens, body.usage.input_tokens + body.usage.output_tokens);
+    assert.deepEqual(server.requests.map((r) => r.path), [
+      "/v1/responses",
+      "/v1/responses/compact",
+    ]);
+    // Neither took a scripted response: the script's first answer is still there.
+    const first = await post(server, REQUEST);
+    assert.equal(first.status, 200);
+    await first.body?.cancel();
+  });
+});
