@@ -4,6 +4,7 @@
 // whole attempt (broken or idle stream) is the caller's job: see sample.ts.
 import { looksSecret, type Secret } from "../config/mod.ts";
 import {
+  isContextOverflow,
   isKnownEvent,
   MalformedEventError,
   parseEvent,
@@ -12,7 +13,6 @@ import {
 } from "../protocol/mod.ts";
 import {
   ContextWindowExceededError,
-  isContextOverflow,
   type RequestTarget,
   ResponseFailedError,
   ResponsesHttpError,
@@ -112,7 +112,7 @@ export class ResponsesClient {
   async #httpError(response: Response): Promise<Error> {
     const raw = await response.text().catch(() => "");
     const body = this.endpoint.apiKey ? this.endpoint.apiKey.redact(raw) : raw;
-    if (response.status === 400 && isContextOverflow(undefined, body)) {
+    if (response.status === 400 && isContextOverflow(body)) {
       return new ContextWindowExceededError(body, this.target);
     }
     return new ResponsesHttpError(
@@ -181,7 +181,7 @@ export class ResponsesClient {
   }
 
   #failure(code: string | null | undefined, message: string): Error {
-    if (isContextOverflow(code ?? undefined, message)) {
+    if (isContextOverflow(message, code)) {
       return new ContextWindowExceededError(message, this.target);
     }
     return new ResponseFailedError(code ?? undefined, message, this.target);

@@ -209,6 +209,55 @@ Deno.test("response.failed context_length_exceeded: one request, counts parsed",
   assertNamesTarget(result);
 });
 
+Deno.test("overflow or not, as the shared detector says: HTTP 400 and response.failed", async () => {
+  const cases: Array<[string, ScenarioInput["responses"][number], boolean]> = [
+    [
+      "Anthropic-style 400",
+      {
+        fault: {
+          kind: "http_status",
+          status: 400,
+          body: { error: { message: "prompt is too long: 210000 tokens > 200000 maximum" } },
+        },
+      },
+      true,
+    ],
+    [
+      "context_management 400",
+      {
+        fault: {
+          kind: "http_status",
+          status: 400,
+          body: { error: { message: "invalid context_management setting" } },
+        },
+      },
+      false,
+    ],
+    [
+      "context_management failure",
+      {
+        status: "failed",
+        error: { code: "invalid_prompt", message: "invalid context_management setting" },
+      },
+      false,
+    ],
+    [
+      "window failure without a code",
+      {
+        status: "failed",
+        error: { message: "Your input exceeds the context window of this model." },
+      },
+      true,
+    ],
+  ];
+  for (const [name, response, overflow] of cases) {
+    const result = await run([response, OK], { maxRetries: 0 });
+    assert.ok(result.error, name);
+    assert.equal(result.error instanceof ContextWindowExceededError, overflow, name);
+    assert.equal(classify(result.error).kind === "context_overflow", overflow, name);
+  }
+});
+
 Deno.test("response.failed with a server error is retried; invalid_prompt is not", async () => {
   const retried = await run(
     [{ status: "failed", error: { code: "server_error", message: "oops" } }, OK],

@@ -92,9 +92,6 @@ export class ResponseFailedError extends Error {
   }
 }
 
-const CONTEXT_OVERFLOW =
-  /context_length_exceeded|maximum context length|exceeds the context window|exceeded the context window/i;
-
 /** The conversation no longer fits the model's window; token counts when the server gave them. */
 export class ContextWindowExceededError extends Error {
   readonly requestedTokens?: number;
@@ -112,11 +109,6 @@ export class ContextWindowExceededError extends Error {
     this.maxTokens = max ? Number(max) : undefined;
     this.requestedTokens = requested ? Number(requested) : undefined;
   }
-}
-
-/** Whether a failure text or code means the context window overflowed. */
-export function isContextOverflow(code: string | undefined, text: string): boolean {
-  return code === "context_length_exceeded" || CONTEXT_OVERFLOW.test(text);
 }
 
 /** The server sent `response.incomplete`: output stopped early, e.g. at max_output_tokens. */

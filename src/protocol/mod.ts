@@ -29,3 +29,4 @@ export {
   Usage,
 } from "./responses.ts";
 export { encodeJsonEvent, encodeSseFrame, readSse, SSE_HEADERS } from "./sse.ts";
+export { isContextOverflow } from "./overflow.ts";

@@ -9,6 +9,7 @@ import {
   type ChatRequest,
   type ChatToolChoice,
 } from "../protocol/backends/mod.ts";
+import { isContextOverflow } from "../protocol/mod.ts";
 import type { Conversation, Part, Turn } from "./conversation.ts";
 import { partsText } from "./conversation.ts";
 import { DownstreamError } from "./errors.ts";
@@ -161,7 +162,7 @@ export class ChatStreamReader implements StreamReader {
       const message = chunk.error.message ?? JSON.stringify(chunk.error);
       throw new DownstreamError(
         `downstream ${this.url} reported an error mid-stream: ${message}`,
-        /context[_ ]length|maximum context/i.test(message)
+        isContextOverflow(message, String(chunk.error.code ?? chunk.error.type ?? ""))
           ? "context_length_exceeded"
           : "server_error",
         "downstream_stream_error",

@@ -2,6 +2,7 @@
 // before any streaming starts) and a downstream failure (answered inside the stream as
 // `response.failed`). Downstream failures are classified once, here, into the error codes
 // Responses clients already act on: retry, stop, or compact.
+import { isContextOverflow } from "../protocol/mod.ts";
 
 const ERROR_TYPES: Record<number, string> = {
   401: "authentication_error",
@@ -57,15 +58,12 @@ export class DownstreamError extends Error {
   }
 }
 
-const CONTEXT_OVERFLOW =
-  /context[_ ]length|maximum context|context window|prompt is too long|too many tokens/i;
-
 /** How a non-2xx downstream answer is reported: retried only when a retry can help. */
 export function downstreamHttpError(status: number, url: string, body: string): DownstreamError {
   const excerpt = body.length > 500 ? `${body.slice(0, 500)}…` : body;
   const message = `downstream ${url} answered HTTP ${status}: ${excerpt || "(empty body)"}`;
   let code: DownstreamErrorCode = "invalid_prompt";
-  if (CONTEXT_OVERFLOW.test(body)) code = "context_length_exceeded";
+  if (isContextOverflow(body)) code = "context_length_exceeded";
   else if (status === 429) code = "rate_limit_exceeded";
   else if (status >= 500 || status === 408 || status === 409) code = "server_error";
   return new DownstreamError(message, code, "downstream_http_error", status);

@@ -12,6 +12,7 @@ import {
   type MessagesToolChoice,
   type MessagesUsage,
 } from "../protocol/backends/mod.ts";
+import { isContextOverflow } from "../protocol/mod.ts";
 import type { Conversation, Part } from "./conversation.ts";
 import { DownstreamError } from "./errors.ts";
 import { type DownstreamEvent, type FinishReason, type StreamReader, usage } from "./events.ts";
@@ -238,7 +239,7 @@ export class MessagesStreamReader implements StreamReader {
         const message = `${event.error.type ?? "error"}: ${event.error.message ?? ""}`;
         return this.#fail(
           `reported an error mid-stream: ${message}`,
-          /prompt is too long|context/i.test(message) ? "context_length_exceeded" : "server_error",
+          isContextOverflow(message, event.error.type) ? "context_length_exceeded" : "server_error",
         );
       }
       case "content_block_stop":

@@ -110,6 +110,10 @@ export const ChatChunk = z.looseObject({
     finish_reason: z.string().nullish(),
   })).nullish(),
   usage: ChatUsage.nullish(),
-  error: z.looseObject({ message: z.string().nullish(), type: z.string().nullish() }).nullish(),
+  error: z.looseObject({
+    message: z.string().nullish(),
+    type: z.string().nullish(),
+    code: z.union([z.string(), z.number()]).nullish(),
+  }).nullish(),
 });
 export type ChatChunk = z.infer<typeof ChatChunk>;
