@@ -2,7 +2,6 @@
 // against the built-in upstream fixtures and grades a `tscodex serve` it started as a provider.
 // The binary is built for the test (scripts/build.ts --out), or taken from $TSCODEX_BINARY.
 import assert from "node:assert/strict";
-import { spawn } from "node:child_process";
 import { copyFile, mkdir, mkdtemp } from "node:fs/promises";
 import { homedir, tmpdir } from "node:os";
 import { dirname, join } from "node:path";
@@ -10,6 +9,7 @@ import process from "node:process";
 import { fileURLToPath } from "node:url";
 import { runProcess } from "./scenario_run.ts";
 import { ModelBackend } from "./testdata/model_backend.ts";
+import { startServer } from "./testdata/server_process.ts";
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), "..");
 
@@ -33,46 +33,6 @@ async function binary(): Promise<string> {
   );
   assert.equal(build.code, 0, `the build failed:\n${build.stderr}`);
   return out;
-}
-
-/** Starts `command` and resolves with its first stdout line and a way to stop it. */
-function startServer(
-  command: string[],
-  options: { cwd: string; env: Record<string, string> },
-): Promise<{ line: string; stop: () => Promise<void> }> {
-  const child = spawn(command[0], command.slice(1), {
-    ...options,
-    stdio: ["ignore", "pipe", "pipe"],
-  });
-  const exited = new Promise<void>((resolve) => child.on("close", () => resolve()));
-  const stop = async () => {
-    child.kill("SIGTERM");
-    await exited;
-  };
-  let stderr = "";
-  child.stderr!.on("data", (c: Buffer) => (stderr += c.toString()));
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => {
-      stop().then(() =>
-        reject(new Error(`${command.join(" ")}: no address within 60 s\n${stderr}`))
-      );
-    }, 60_000);
-    let out = "";
-    child.stdout!.on("data", (c: Buffer) => {
-      out += c.toString();
-      const line = out.split("\n")[0];
-      if (out.includes("\n")) {
-        clearTimeout(timer);
-        resolve({ line, stop });
-      }
-    });
-    child.on("close", (code) => {
-      clearTimeout(timer);
-      reject(
-        new Error(`${command.join(" ")} exited ${code} before printing its address\n${stderr}`),
-      );
-    });
-  });
 }
 
 Deno.test("binary: alone in an empty folder, it runs conformance --scenario plain and grades tscodex serve", async () => {
