@@ -2,6 +2,7 @@
 // for exactly one defect, and the grader must fail that check and pass every other.
 import assert from "node:assert/strict";
 import { CHECK_NAMES, type CheckName, REQUIRED_RESPONSE_FIELDS } from "./grade.ts";
+import { serveHttp } from "../src/platform/mod.ts";
 import { gradeProvider, type ProviderCard } from "./provider.ts";
 import { fixturesWith, gradeReference } from "./testdata/recorded.ts";
 import {
@@ -388,5 +389,36 @@ Deno.test("grade: the spec's required response fields are all checked", () => {
     ]
   ) {
     assert.ok(REQUIRED_RESPONSE_FIELDS.includes(field), field);
+  }
+});
+
+Deno.test("grade: a stream that stalls is cut at --timeout and graded as it stands", async () => {
+  const server = await serveHttp({ hostname: "127.0.0.1", port: 0 }, async (request) => {
+    await request.text();
+    const created = { type: "response.created", sequence_number: 0, response: { id: "r" } };
+    // Open until the client goes away: the first event, then nothing.
+    const body = new ReadableStream<Uint8Array>({
+      start(controller) {
+        controller.enqueue(new TextEncoder().encode(`data: ${JSON.stringify(created)}\n\n`));
+      },
+    });
+    return new Response(body, { headers: { "content-type": "text/event-stream" } });
+  });
+  try {
+    const card = await gradeProvider({
+      baseUrl: `${server.url}/v1`,
+      fixturesDir: await fixturesWith(),
+      upstream: "0.115.0",
+      timeoutMs: 300,
+      parallel: 8,
+    });
+    const codex = card.results[0];
+    const terminal = codex.checks.find((c) => c.name === "terminal-event")!;
+    assert.match(
+      terminal.detail!,
+      /no terminal event \(the answer broke off: no complete answer within 0\.3 s\)/,
+    );
+  } finally {
+    await server.close();
   }
 });

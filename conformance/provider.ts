@@ -34,6 +34,11 @@ export async function observe(target: ReplayTarget, probe: Probe): Promise<Obser
   const started = performance.now();
   let firstByte: number | null = null;
   const since = () => performance.now() - started;
+  const timeoutMs = target.timeoutMs ?? 300_000;
+  const why = (err: unknown) =>
+    (err as Error).name === "TimeoutError"
+      ? `no complete answer within ${timeoutMs / 1000} s`
+      : (err as Error).message;
   const body = typeof probe.body === "string"
     ? probe.body
     : JSON.stringify(withModel(probe.body, target.model));
@@ -47,7 +52,7 @@ export async function observe(target: ReplayTarget, probe: Probe): Promise<Obser
         ...(target.apiKey ? { authorization: `Bearer ${target.apiKey}` } : {}),
       },
       body,
-      signal: AbortSignal.timeout(target.timeoutMs ?? 300_000),
+      signal: AbortSignal.timeout(timeoutMs),
     });
   } catch (err) {
     const cause = (err as { cause?: Error }).cause?.message;
@@ -57,7 +62,7 @@ export async function observe(target: ReplayTarget, probe: Probe): Promise<Obser
       ttfbMs: null,
       totalMs: since(),
       events: [],
-      errorText: `${(err as Error).message}${cause ? ` (${cause})` : ""}`,
+      errorText: `${why(err)}${cause ? ` (${cause})` : ""}`,
     };
   }
   const contentType = response.headers.get("content-type") ?? "";
@@ -94,7 +99,7 @@ export async function observe(target: ReplayTarget, probe: Probe): Promise<Obser
       }
     }
   } catch (err) {
-    errorText = `the answer broke off: ${(err as Error).message}`;
+    errorText = `the answer broke off: ${why(err)}`;
   }
   return {
     status: response.status,

@@ -186,12 +186,16 @@ function apiKeyFrom(variable?: string): string | undefined {
   return value;
 }
 
-/** Fails with one line when nothing answers at `baseUrl` (any HTTP answer will do). */
+/**
+ * Fails with one line when nothing answers at `baseUrl`: any HTTP answer will do, and so does a
+ * server that takes the connection but is slow to answer (the requests themselves will tell).
+ */
 async function assertReachable(baseUrl: string): Promise<void> {
   try {
-    const response = await fetch(`${baseUrl}/models`, { signal: AbortSignal.timeout(30_000) });
+    const response = await fetch(`${baseUrl}/models`, { signal: AbortSignal.timeout(10_000) });
     await response.body?.cancel();
   } catch (err) {
+    if ((err as Error).name === "TimeoutError") return;
     const cause = (err as { cause?: Error }).cause?.message ?? (err as Error).message;
     throw new UsageError(
       `--base-url ${baseUrl}: nothing answers there (${cause}); is the provider running?`,
