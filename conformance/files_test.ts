@@ -4,7 +4,6 @@ import { mkdir, mkdtemp, readFile, writeFile } from "node:fs/promises";
 import process from "node:process";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { unzipSync } from "fflate";
 import {
   BUILTIN_ROOT,
   bundleConformance,
@@ -14,6 +13,7 @@ import {
   pathExists,
   readText,
   realFolder,
+  unpackTree,
 } from "./files.ts";
 import { fixtureVersions, readFixture } from "./fixtures.ts";
 import { recordedProbes } from "./probes.ts";
@@ -45,7 +45,7 @@ Deno.test("files: the bundle holds every fixture and scenario, the same bytes ea
   const root = await checkout();
   const bundle = bundleConformance(root);
   assert.deepEqual(bundle, bundleConformance(root), "reproducible");
-  assert.deepEqual(Object.keys(unzipSync(bundle)).sort(), [
+  assert.deepEqual([...unpackTree(bundle).keys()], [
     "fixtures/upstream/0.115.0/demo/files.json",
     "fixtures/upstream/0.115.0/demo/meta.json",
     "fixtures/upstream/0.115.0/demo/run-1/requests/001.json",
@@ -54,9 +54,10 @@ Deno.test("files: the bundle holds every fixture and scenario, the same bytes ea
     "scenarios/demo.json",
     "scenarios/mcp/server.mjs",
   ]);
-  const bundled = unzipSync(bundleConformance(root, () => new TextEncoder().encode("inlined")));
-  assert.equal(new TextDecoder().decode(bundled["scenarios/mcp/server.mjs"]), "inlined");
-  assert.equal(JSON.parse(new TextDecoder().decode(bundled["scenarios/demo.json"])).name, "demo");
+  const bundled = unpackTree(bundleConformance(root, () => new TextEncoder().encode("inlined")));
+  const text = (name: string) => new TextDecoder().decode(bundled.get(name));
+  assert.equal(text("scenarios/mcp/server.mjs"), "inlined");
+  assert.equal(JSON.parse(text("scenarios/demo.json")).name, "demo");
 });
 
 Deno.test("files: builtin: paths read the mounted archive like a folder", async () => {
