@@ -7,6 +7,7 @@ import { homedir, tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import process from "node:process";
 import { fileURLToPath } from "node:url";
+import { within } from "../src/testing/mod.ts";
 import { readFixture, writeFixture } from "./fixtures.ts";
 import { normaliseRecording } from "./normalise.ts";
 import { fixtureDir, runConformance } from "./runner.ts";
@@ -107,12 +108,12 @@ Deno.test("endLeftovers ends what runs a program from the run's folder, and noth
   const outside = await start("other");
   try {
     assert.deepEqual(await endLeftovers(join(base, "run")), [inRun.pid]);
-    assert.equal(await inRun.ended, "SIGKILL");
+    assert.equal(await within(inRun.ended, "the leftover program to end"), "SIGKILL");
     assert.doesNotThrow(() => process.kill(outside.pid, 0), "a program elsewhere keeps running");
     assert.deepEqual(await endLeftovers(join(base, "run")), [], "nothing is left the second time");
   } finally {
     process.kill(outside.pid, "SIGKILL");
-    await outside.ended;
+    await within(outside.ended, "the other program to end");
     await rm(base, { recursive: true, force: true });
   }
 });

@@ -82,7 +82,7 @@ function folderOf(file: string): string | undefined {
 }
 
 const isTestSupport = (file: string) =>
-  file.endsWith("_test.ts") || basename(file) === "testing.ts" || file.includes("/testdata/") ||
+  /(_test|(^|_)testing)\.ts$/.test(basename(file)) || file.includes("/testdata/") ||
   file.startsWith("src/testing/") || file.startsWith("scripts/");
 
 interface Import {

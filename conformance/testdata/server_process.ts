@@ -1,6 +1,7 @@
 // A server started as a process for the tests: it prints its base URL as the first line of
 // stdout (as `tscodex serve` and `tscodex fake-server` do), and is stopped with SIGTERM.
 import { spawn } from "node:child_process";
+import { within } from "../../src/testing/mod.ts";
 
 /** Starts `command` and resolves with its first stdout line and a way to stop it. */
 export function startServer(
@@ -14,7 +15,7 @@ export function startServer(
   const exited = new Promise<void>((resolve) => child.on("close", () => resolve()));
   const stop = async () => {
     child.kill("SIGTERM");
-    await exited;
+    await within(exited, `${command.join(" ")} to stop`);
   };
   let stderr = "";
   child.stderr!.on("data", (c: Buffer) => (stderr += c.toString()));

@@ -17,6 +17,7 @@ import {
   ProcessManager,
   ToolRegistry,
 } from "../tools/mod.ts";
+import { makeFifo, tempDir, within, writeFifo } from "../testing/mod.ts";
 import { Agent, type AgentEvent, type AgentOptions, TurnInterruptedError } from "./agent.ts";
 import { SubmissionQueue } from "./queue.ts";
 import { SUMMARY_PREFIX } from "./compact.ts";
@@ -25,6 +26,8 @@ interface Harness {
   agent: Agent;
   server: FakeResponsesServer;
   events: AgentEvent[];
+  /** Resolves when an event of `type` has been emitted (at once if one already was). */
+  emitted: (type: AgentEvent["type"]) => Promise<void>;
   bodies: () => Array<{ input: ResponseItem[]; tools: unknown[]; [k: string]: unknown }>;
   processes: ProcessManager;
   cwd: string;
@@ -43,6 +46,7 @@ async function harness(
   const cwd = await realpath(await mkdtemp(join(tmpdir(), "agent-test-")));
   const processes = new ProcessManager();
   const events: AgentEvent[] = [];
+  const waiters: Array<{ type: AgentEvent["type"]; resolve: () => void }> = [];
   const tools = new ToolRegistry([...execCommandTools(processes), ...(options.extraTools ?? [])]);
   const agent = new Agent({
     client: new ResponsesClient({ baseUrl: server.baseUrl, streamIdleTimeoutMs: 10_000 }),
@@ -56,13 +60,20 @@ async function harness(
       role: "user",
       content: [{ type: "input_text", text: "<environment_context>x</environment_context>" }],
     }],
-    onEvent: (event) => events.push(event),
+    onEvent: (event) => {
+      events.push(event);
+      for (const waiter of waiters.filter((w) => w.type === event.type)) waiter.resolve();
+    },
     ...options,
   });
   return {
     agent,
     server,
     events,
+    emitted: (type) =>
+      events.some((e) => e.type === type) ? Promise.resolve() : new Promise((resolve) => {
+        waiters.push({ type, resolve });
+      }),
     processes,
     cwd,
     bodies: () => server.requests.map((r) => r.body as never),
@@ -166,11 +177,8 @@ Deno.test("parallel-safe calls run concurrently and their outputs keep call orde
     parameters: z.object({ tag: z.string() }),
     async execute(args) {
       if (++started === 2) release();
-      // Sequential execution would wait here forever; the guard turns that into a failure.
-      await Promise.race([
-        bothStarted,
-        new Promise((_, reject) => setTimeout(() => reject(new Error("not concurrent")), 5000)),
-      ]);
+      // Sequential execution would wait here forever; the deadline turns that into a failure.
+      await within(bothStarted, "the sibling call to run concurrently");
       return `done ${args.tag}`;
     },
   });
@@ -215,11 +223,7 @@ Deno.test("interrupt cancels a running command, pairs the call, and the next tur
   try {
     const abort = new AbortController();
     const turn = h.agent.runTurn(["start"], abort.signal);
-    await new Promise<void>((resolve) => {
-      const check = () =>
-        h.events.some((e) => e.type === "tool_started") ? resolve() : setTimeout(check, 5);
-      check();
-    });
+    await within(h.emitted("tool_started"), "the command to start");
     abort.abort();
     await assert.rejects(turn, TurnInterruptedError);
     assert.ok(h.events.some((e) => e.type === "turn_interrupted"));
@@ -272,7 +276,7 @@ Deno.test("steer input joins the running turn's next request under the same turn
   try {
     const queue = new SubmissionQueue(h.agent);
     const first = queue.submit("hello");
-    await h.server.waitForRequests(1);
+    await within(h.server.waitForRequests(1), "the first request");
     const steered = queue.submit("actually, say bye");
     const queued = queue.submit("separate turn", "queue");
     assert.equal(await first, await steered, "steer settles with the turn it joined");
@@ -381,17 +385,16 @@ Deno.test("an overflowing compaction request drops the oldest tool pair and succ
 });
 
 Deno.test("steer during a long tool call lands after the tool output", async () => {
-  const h = await harness(commandThenMessage("slow", "sleep 0.5; echo slept", "done"));
+  // The command runs until the test writes to its gate, after steering.
+  const gate = makeFifo(await tempDir("agent-gate-"), "gate");
+  const h = await harness(commandThenMessage("slow", `read -r _ < ${gate}; echo slept`, "done"));
   try {
     const queue = new SubmissionQueue(h.agent);
     const turn = queue.submit("start");
-    await new Promise<void>((resolve) => {
-      const check = () =>
-        h.events.some((e) => e.type === "tool_started") ? resolve() : setTimeout(check, 5);
-      check();
-    });
+    await within(h.emitted("tool_started"), "the command to start");
     queue.submit("also check the logs");
-    await turn;
+    await writeFifo(gate, "go\n");
+    await within(turn, "the turn to end");
     const second = h.bodies()[1].input;
     assert.deepEqual(second.slice(-2).map((i) => i.type), ["function_call_output", "message"]);
     assert.match(JSON.stringify(second.at(-1)), /also check the logs/);

@@ -9,7 +9,7 @@ import { fileURLToPath } from "node:url";
 import { type FakeResponsesServer, requestInvariantViolations } from "../fake/mod.ts";
 import type { ResponseItem } from "../protocol/mod.ts";
 import { listRolloutFiles, parseRollout, rebuildSession } from "../session/mod.ts";
-import { gitWorkspace, tempDir } from "../testing/mod.ts";
+import { gitWorkspace, tempDir, within } from "../testing/mod.ts";
 import { fakeServer, LIST_FILES, startRecordedAgent } from "./testdata/recorded_agent.ts";
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
@@ -229,7 +229,7 @@ Deno.test("rollout: failed and interrupted turns end as upstream ends them", asy
       last_agent_message: null,
     });
     // Interrupted while the second response stalls mid-stream.
-    fake.waitForRequests(2).then(() => abort.abort());
+    within(fake.waitForRequests(2), "the second request").finally(() => abort.abort());
     await assert.rejects(run.agent.runTurn(["second"], abort.signal));
     const interrupted = (await lines(run.path)).at(-1)!;
     assert.deepEqual(Object.keys(interrupted.payload), ["type", "turn_id", "reason"]);
@@ -275,9 +275,11 @@ Deno.test("rollout: kill -9 mid exec_command leaves a rollout that resumes with 
     },
   );
   const exited = new Promise((resolve) => child.on("exit", (_code, signal) => resolve(signal)));
-  const commandPid = Number((await readFile(fifo, "utf8")).trim());
+  const commandPid = Number(
+    (await within(readFile(fifo, "utf8"), "the command to report its pid")).trim(),
+  );
   child.kill("SIGKILL");
-  assert.equal(await exited, "SIGKILL");
+  assert.equal(await within(exited, "the killed agent to exit"), "SIGKILL");
   process.kill(-commandPid, "SIGKILL"); // the command's own process group, orphaned by the kill
 
   const resumed = await resume(home, cwd, fake);

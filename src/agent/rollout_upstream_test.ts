@@ -8,7 +8,7 @@ import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import type { ResponseItem } from "../protocol/mod.ts";
 import { listRolloutFiles, parseRollout, rebuildSession } from "../session/mod.ts";
-import { gitWorkspace, tempDir } from "../testing/mod.ts";
+import { DEADLINE_MS, gitWorkspace, tempDir } from "../testing/mod.ts";
 import { fakeServer, LIST_FILES, startRecordedAgent } from "./testdata/recorded_agent.ts";
 
 const UPSTREAM_BIN = Deno.env.get("TSCODEX_UPSTREAM_CODEX") ??
@@ -28,7 +28,13 @@ function kinds(items: readonly ResponseItem[]): string[] {
 
 function run(bin: string, args: string[], cwd: string, env: Record<string, string>) {
   return new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve, reject) => {
-    const child = spawn(bin, args, { cwd, env, stdio: ["ignore", "pipe", "pipe"] });
+    // A run still going at the deadline is killed, and its exit code fails the test.
+    const child = spawn(bin, args, {
+      cwd,
+      env,
+      stdio: ["ignore", "pipe", "pipe"],
+      timeout: DEADLINE_MS,
+    });
     let stdout = "";
     let stderr = "";
     child.stdout.on("data", (chunk) => (stdout += chunk));

@@ -10,6 +10,7 @@ import {
   requestInvariantViolations,
   type ScenarioInput,
 } from "../fake/mod.ts";
+import { until, within } from "../testing/mod.ts";
 import { CLI, runCli } from "./cli_testing.ts";
 
 /** The text of every rollout under CODEX_HOME=`home`. */
@@ -165,13 +166,14 @@ Deno.test("kill -9 during a command, then exec resume --last continues with ever
         stdio: "ignore",
       });
       // The call is recorded (and its command starting) once the rollout holds the function_call.
-      await server.waitForRequests(1);
-      while (!(await rolloutText(work)).includes('"type":"function_call"')) {
-        await new Promise((resolve) => setTimeout(resolve, 20));
-      }
+      await within(server.waitForRequests(1), "the first request");
+      await until(
+        async () => (await rolloutText(work)).includes('"type":"function_call"'),
+        "the function_call in the rollout",
+      );
       const exited = new Promise((resolve) => child.on("close", resolve));
       child.kill("SIGKILL");
-      await exited;
+      await within(exited, "the killed CLI to exit");
       const resumed = await runCli(["exec", "resume", "--last", "continue"], { cwd: work, env });
       assert.equal(resumed.code, 0, resumed.stderr);
       assert.equal(resumed.stdout, "resumed fine\n");

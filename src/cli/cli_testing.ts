@@ -2,6 +2,7 @@
 import { spawn } from "node:child_process";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { DEADLINE_MS } from "../testing/mod.ts";
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
 const DENO = join(ROOT, "node_modules", ".bin", "deno");
@@ -15,7 +16,10 @@ export interface CliRun {
   stderr: string;
 }
 
-/** Runs `tscodex ARGS` in `cwd` with only `env` (and a minimal PATH unless it sets one). */
+/**
+ * Runs `tscodex ARGS` in `cwd` with only `env` (and a minimal PATH unless it sets one). A run
+ * still going at the deadline is killed and fails the test with what it printed so far.
+ */
 export function runCli(
   args: string[],
   options: { cwd: string; env: Record<string, string>; stdin?: string },
@@ -28,10 +32,22 @@ export function runCli(
     });
     let stdout = "";
     let stderr = "";
+    const deadline = setTimeout(() => {
+      child.kill("SIGKILL");
+      reject(
+        new Error(
+          `tscodex ${args.join(" ")} had not exited after ${DEADLINE_MS} ms; ` +
+            `stdout:\n${stdout}\nstderr:\n${stderr}`,
+        ),
+      );
+    }, DEADLINE_MS);
     child.stdout.on("data", (c) => (stdout += c));
     child.stderr.on("data", (c) => (stderr += c));
     child.on("error", reject);
-    child.on("close", (code) => resolve({ code, stdout, stderr }));
+    child.on("close", (code) => {
+      clearTimeout(deadline);
+      resolve({ code, stdout, stderr });
+    });
     child.stdin.end(options.stdin ?? "");
   });
 }

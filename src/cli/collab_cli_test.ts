@@ -1,23 +1,13 @@
 // The collaboration features through the real CLI: `tscodex exec` as a subprocess against a
 // scripted backend, sub-agents in the --json stream and code mode enabled from config.toml.
 import assert from "node:assert/strict";
-import { spawn } from "node:child_process";
-import { once } from "node:events";
 import { mkdir, mkdtemp, readdir, readFile, realpath, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
-import { dirname, join } from "node:path";
-import { fileURLToPath } from "node:url";
-import type { Readable } from "node:stream";
+import { join } from "node:path";
 import { collabBackend } from "../agent/testing.ts";
 import { FakeResponsesServer, parseScenario, type ScenarioInput } from "../fake/mod.ts";
-
-const ROOT = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
-
-async function collect(stream: Readable): Promise<string> {
-  let text = "";
-  for await (const chunk of stream) text += chunk;
-  return text;
-}
+import { within } from "../testing/mod.ts";
+import { runCli } from "./cli_testing.ts";
 
 /** `tscodex exec <args>` in a fresh git workdir whose config.toml points at `baseUrl`. */
 async function exec(args: string[], baseUrl: string, config = "") {
@@ -28,23 +18,8 @@ async function exec(args: string[], baseUrl: string, config = "") {
     `model = "gpt-5.1-codex"\nmodel_provider = "fake"\n${config}\n` +
       `[model_providers.fake]\nname = "fake"\nbase_url = "${baseUrl}"\n`,
   );
-  const child = spawn(join(ROOT, "node_modules", ".bin", "deno"), [
-    "run",
-    "-A",
-    join(ROOT, "main.ts"),
-    "exec",
-    ...args,
-  ], {
-    cwd: work,
-    env: { PATH: "/usr/bin:/bin", HOME: work, CODEX_HOME: work },
-    stdio: ["ignore", "pipe", "pipe"],
-  });
-  const [stdout, stderr, [code]] = await Promise.all([
-    collect(child.stdout),
-    collect(child.stderr),
-    once(child, "close"),
-  ]);
-  return { code, stdout, stderr, home: work };
+  const run = await runCli(["exec", ...args], { cwd: work, env: { HOME: work, CODEX_HOME: work } });
+  return { ...run, home: work };
 }
 
 /** Every rollout file under `home`/sessions. */
@@ -78,7 +53,7 @@ Deno.test("exec --json: spawn_agent appears as a collab_tool_call; a helper stil
   }, async (route, servers) => {
     // The final answer waits for the helper's request, so the helper is surely busy by the end.
     if (route === "main" && servers.main.requests.length === 1) {
-      await servers.sub.waitForRequests(1);
+      await within(servers.sub.waitForRequests(1), "the helper's request");
     }
   });
   try {

@@ -8,6 +8,7 @@ import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { FakeResponsesServer, parseScenario, requestInvariantViolations } from "../fake/mod.ts";
+import { makeFifo, until, watchFifo, within, writeFifo } from "../testing/mod.ts";
 import { sandboxMissing } from "../tools/testing.ts";
 import { ContextMeter } from "./repl/render.ts";
 
@@ -15,53 +16,52 @@ const ROOT = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
 const DENO = join(ROOT, "node_modules", ".bin", "deno");
 const haveTmux = spawnSync("tmux", ["-V"]).status === 0;
 
+/** A tmux session on a server of the test's own (its socket in the test's folder). */
 class Terminal {
-  constructor(readonly name: string) {}
+  private constructor(readonly socket: string) {}
 
-  static start(name: string, command: string): Terminal {
-    execFileSync("tmux", ["new-session", "-d", "-s", name, "-x", "160", "-y", "60", command]);
-    return new Terminal(name);
+  static start(socket: string, command: string): Terminal {
+    const term = new Terminal(socket);
+    term.#tmux("new-session", "-d", "-s", "repl", "-x", "160", "-y", "60", command);
+    return term;
+  }
+
+  #tmux(...args: string[]): string {
+    return execFileSync("tmux", ["-S", this.socket, ...args], { encoding: "utf8" });
   }
 
   screen(): string {
-    return execFileSync("tmux", ["capture-pane", "-p", "-S", "-200", "-t", this.name], {
-      encoding: "utf8",
-    });
+    return this.#tmux("capture-pane", "-p", "-S", "-200", "-t", "repl");
   }
 
   type(text: string): void {
-    execFileSync("tmux", ["send-keys", "-t", this.name, "-l", text]);
-    execFileSync("tmux", ["send-keys", "-t", this.name, "Enter"]);
+    this.#tmux("send-keys", "-t", "repl", "-l", text);
+    this.#tmux("send-keys", "-t", "repl", "Enter");
   }
 
   key(key: string): void {
-    execFileSync("tmux", ["send-keys", "-t", this.name, key]);
+    this.#tmux("send-keys", "-t", "repl", key);
   }
 
   /** Waits until the screen matches; the screen is the only thing a person could watch. */
-  async waitFor(pattern: RegExp, timeoutMs = 20_000): Promise<string> {
-    const deadline = Date.now() + timeoutMs;
-    while (Date.now() < deadline) {
-      const screen = this.screen();
-      if (pattern.test(screen)) return screen;
-      await new Promise((resolve) => setTimeout(resolve, 50));
-    }
-    throw new Error(`screen never matched ${pattern}:\n${this.screen()}`);
+  async waitFor(pattern: RegExp): Promise<string> {
+    await until(() => pattern.test(this.screen()), `the screen to match ${pattern}`, {
+      detail: () => this.screen(),
+    });
+    return this.screen();
   }
 
   alive(): boolean {
-    return spawnSync("tmux", ["has-session", "-t", this.name]).status === 0;
+    return spawnSync("tmux", ["-S", this.socket, "has-session", "-t", "repl"]).status === 0;
   }
 
-  /** Waits for the program in the terminal to end; true when it did. */
-  async exited(timeoutMs = 10_000): Promise<boolean> {
-    const deadline = Date.now() + timeoutMs;
-    while (this.alive() && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
-    return !this.alive();
+  /** Waits for the program in the terminal to end. */
+  async exited(): Promise<void> {
+    await until(() => !this.alive(), "the REPL to exit", { detail: () => this.screen() });
   }
 
   kill(): void {
-    spawnSync("tmux", ["kill-session", "-t", this.name]);
+    spawnSync("tmux", ["-S", this.socket, "kill-server"]);
   }
 }
 
@@ -71,6 +71,10 @@ Deno.test({
   async fn() {
     const work = await realpath(await mkdtemp(join(tmpdir(), "tscodex-repl-")));
     await mkdir(join(work, ".git"));
+    // The commands tell the test they run by opening a FIFO; the slow one then waits for its gate.
+    const slowStarted = watchFifo(makeFifo(work, "slow-started"));
+    const gate = makeFifo(work, "gate");
+    const longStarted = watchFifo(makeFifo(work, "long-started"));
     const server = new FakeResponsesServer(parseScenario({
       responses: [
         {
@@ -83,7 +87,7 @@ Deno.test({
             type: "function_call",
             call_id: "slow",
             name: "exec_command",
-            arguments: { cmd: "sleep 1; echo slept" },
+            arguments: { cmd: `: > slow-started; read -r _ < gate; echo slept` },
           }],
         },
         { output: [{ type: "message", text: "steered reply" }] },
@@ -93,7 +97,7 @@ Deno.test({
             type: "function_call",
             call_id: "long",
             name: "exec_command",
-            arguments: { cmd: "sleep 30", yield_time_ms: 30000 },
+            arguments: { cmd: ": > long-started; sleep 30", yield_time_ms: 30000 },
           }],
         },
         { output: [{ type: "message", text: "back in the old session" }] },
@@ -104,9 +108,8 @@ Deno.test({
       join(work, "config.toml"),
       `model = "m"\nmodel_provider = "local"\n[model_providers.local]\nname = "local"\nbase_url = "${server.baseUrl}"\n`,
     );
-    const name = `tscodex-repl-${Date.now()}`;
     const term = Terminal.start(
-      name,
+      join(work, "tmux.sock"),
       `cd ${work} && env -i PATH=/usr/bin:/bin HOME=${work} CODEX_HOME=${work} TERM=xterm ${DENO} run -A ${ROOT}/main.ts`,
     );
     try {
@@ -117,9 +120,12 @@ Deno.test({
       await term.waitFor(/tscodex\(\d+%\)>/);
 
       term.type("run the slow thing");
-      await server.waitForRequests(2);
-      await term.waitFor(/running exec_command|tscodex\(\d+%\)>\s*$/m).catch(() => {});
+      await within(slowStarted.closed, "the slow command to start");
       term.type("also check the logs");
+      // Lines are handled in order: once the busy notice for /compact is out, the steer is in.
+      term.type("/compact");
+      await term.waitFor(/A turn is running; compact when it ends\./);
+      await writeFifo(gate, "go\n");
       await term.waitFor(/steered reply/);
       const steered = server.requests[2].body as { input: Array<Record<string, unknown>> };
       assert.deepEqual(steered.input.slice(-2).map((i) => i.type), [
@@ -139,16 +145,12 @@ Deno.test({
       await term.waitFor(/Resumed session: hello/);
 
       term.type("start the long job");
-      await server.waitForRequests(5);
-      // Interrupt only once the command really runs (the fifth response asked for it).
-      const deadline = Date.now() + 20_000;
-      while (spawnSync("pgrep", ["-f", "^sleep 30$"]).status !== 0 && Date.now() < deadline) {
-        await new Promise((resolve) => setTimeout(resolve, 50));
-      }
+      // Interrupt only once the command really runs.
+      await within(longStarted.closed, "the long command to start");
       term.key("C-c");
-      await term.waitFor(/\[interrupted\]/, 5000);
+      await term.waitFor(/\[interrupted\]/);
       // The cut-short call says so, rather than naming a session it never had.
-      await term.waitFor(/\[exec\] sleep 30 -> aborted by user after \d+\.\ds/, 5000);
+      await term.waitFor(/\[exec\] .*sleep 30 -> aborted by user after \d+\.\ds/);
 
       term.type("anything else?");
       await term.waitFor(/back in the old session/);
@@ -158,7 +160,7 @@ Deno.test({
 
       term.key("C-c");
       term.key("C-c");
-      assert.equal(await term.exited(), true, "two Ctrl-C leave the REPL");
+      await term.exited(); // two Ctrl-C leave the REPL
     } finally {
       term.kill();
       await server.close();
@@ -200,7 +202,7 @@ Deno.test({
         `[model_providers.local]\nname = "local"\nbase_url = "${server.baseUrl}"\n`,
     );
     const term = Terminal.start(
-      `tscodex-repl-approve-${Date.now()}`,
+      join(work, "tmux.sock"),
       `cd ${work} && env -i PATH=/usr/bin:/bin HOME=${work} CODEX_HOME=${work} TERM=xterm ${DENO} run -A ${ROOT}/main.ts`,
     );
     try {
@@ -223,7 +225,7 @@ Deno.test({
       assert.equal(existsSync(join(work, "refused-marker")), false);
       // Leave properly, so the session cleans up after its commands.
       term.type("/exit");
-      assert.equal(await term.exited(), true, "/exit leaves the REPL");
+      await term.exited(); // /exit leaves the REPL
     } finally {
       term.kill();
       await server.close();

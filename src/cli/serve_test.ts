@@ -6,15 +6,21 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { anthropic, chat, ScriptedBackend } from "../serve/testing.ts";
 import { isLoopbackHost } from "../platform/mod.ts";
+import { DEADLINE_MS } from "../testing/mod.ts";
 import { parseListen } from "./listen.ts";
 
 const MAIN = fileURLToPath(new URL("../../main.ts", import.meta.url));
 
+/**
+ * `tscodex ARGS` as a child process. None outlives the deadline: killing it ends every wait on its
+ * output or status, and the check that follows fails with what it printed.
+ */
 function tscodex(args: string[], env: Record<string, string>, cwd?: string): Deno.ChildProcess {
   return new Deno.Command(Deno.execPath(), {
     args: ["run", "-A", MAIN, ...args],
     env,
     cwd,
+    signal: AbortSignal.timeout(DEADLINE_MS),
     stdin: "null",
     stdout: "piped",
     stderr: "piped",

@@ -3,6 +3,7 @@ import { mkdtemp, readFile, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { AddressInUseError } from "../platform/mod.ts";
+import { within } from "../testing/mod.ts";
 import { readSse } from "../protocol/mod.ts";
 import { loadScenario, parseScenario, ScenarioError, type ScenarioInput } from "./scenario.ts";
 import { FakeResponsesServer } from "./server.ts";
@@ -283,7 +284,7 @@ Deno.test("waitForRequests resolves on the request, not on a timer", async () =>
     async (server) => {
       const waiting = server.waitForRequests(1);
       await (await post(server, REQUEST)).text();
-      await waiting;
+      await within(waiting, "the request to be counted");
       assert.equal(server.requests.length, 1);
     },
   );

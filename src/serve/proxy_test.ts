@@ -3,6 +3,7 @@ import assert from "node:assert/strict";
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { ResponsesHttpError } from "../model/mod.ts";
+import { within } from "../testing/mod.ts";
 import { Dump } from "./dump.ts";
 import { MemoryResponseStore } from "./response_store.ts";
 import { chat, drive, type RunningProxy, userText, withProxy } from "./testing.ts";
@@ -208,7 +209,7 @@ Deno.test("serve/proxy: a client that leaves mid-stream cancels the downstream r
       const reader = response.body!.pipeThrough(new TextDecoderStream()).getReader();
       let seen = "";
       while (!seen.includes("response.output_text.delta")) {
-        const next = await reader.read();
+        const next = await within(reader.read(), "the proxy to forward the first text");
         if (next.done) throw new Error(`the stream ended before any text: ${seen}`);
         seen += next.value;
       }

@@ -10,6 +10,7 @@ import { type RunningServer, serveHttp } from "../platform/mod.ts";
 // Test support only: the proxy is driven by the project's own client, as the agent uses it.
 import { Secret } from "../config/mod.ts";
 import { ResponsesClient } from "../model/mod.ts";
+import { within } from "../testing/mod.ts";
 import { chatProfile } from "./chat_profiles.ts";
 import { type ProxyOptions, ResponsesProxy } from "./proxy.ts";
 import type { DownstreamApi } from "./downstream.ts";
@@ -74,7 +75,7 @@ export class ScriptedBackend {
 
   /** Resolves when a client drops a stream before it ended. */
   get hungUp(): Promise<void> {
-    return this.#hungUp.promise;
+    return within(this.#hungUp.promise, "the client to drop the backend's stream");
   }
 
   constructor(readonly api: DownstreamApi, readonly replies: BackendReply[]) {}
@@ -409,19 +410,6 @@ export function assertConsistentStream(events: readonly ResponseEvent[]): void {
   }
 }
 
-/** `promise`, or a failure naming `what` after `ms`: no test waits forever. */
-export async function deadline<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  const expired = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`deadline: ${what} took over ${ms} ms`)), ms);
-  });
-  try {
-    return await Promise.race([promise, expired]);
-  } finally {
-    clearTimeout(timer);
-  }
-}
-
 export interface RawResponse {
   status: number;
   headers: Record<string, string>;
@@ -469,5 +457,5 @@ export function rawHttp(url: string, head: string, body = ""): Promise<RawRespon
       if (!finish()) reject(new Error(`connection closed before a whole response: ${data}`));
     });
   });
-  return deadline(done, 20_000, `raw HTTP request to ${url}`);
+  return within(done, `the response to a raw HTTP request to ${url}`);
 }

@@ -9,6 +9,7 @@ import { join } from "node:path";
 import { spawn } from "node:child_process";
 import { findUpstreamBinary, upstreamDir } from "../../conformance/mod.ts";
 import { serveHttp } from "../platform/mod.ts";
+import { DEADLINE_MS } from "../testing/mod.ts";
 import { ResponsesProxy } from "./proxy.ts";
 import { chatProfile } from "./chat_profiles.ts";
 import { anthropic, chat, ScriptedBackend } from "./testing.ts";
@@ -97,6 +98,8 @@ for (const version of ["0.115.0", "0.169.0"]) {
                   LANG: "C.UTF-8",
                 },
                 stdio: ["ignore", "pipe", "pipe"],
+                // A run still going at the deadline is killed, and its status fails the test.
+                timeout: DEADLINE_MS,
               });
               let stdout = "";
               let stderr = "";

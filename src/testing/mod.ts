@@ -1,3 +1,4 @@
 // Test support every folder's tests share. Only tests (and other folders' testing.ts) import it.
-export { DEADLINE_MS, within } from "./deadline.ts";
+export { DEADLINE_MS, until, within } from "./deadline.ts";
+export { type FifoWatch, makeFifo, watchFifo, writeFifo } from "./fifo.ts";
 export { git, gitWorkspace, tempDir } from "./workspace.ts";

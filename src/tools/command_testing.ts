@@ -1,8 +1,6 @@
-// Test support for the command tools: calls through the real registry, and a way to wait for a
-// process to die without polling — a FIFO whose only writer is that process reads EOF then.
-import { spawnSync } from "node:child_process";
-import { join } from "node:path";
-import { concatBytes, ProcessManager } from "./processes.ts";
+// Test support for the command tools: calls through the real registry with a temp dir as turn
+// directory, and the sandbox probe that skips the tests needing bubblewrap.
+import { ProcessManager } from "./processes.ts";
 import { type ToolContext, type ToolDef, ToolRegistry } from "./registry.ts";
 import { sandboxSupport } from "./sandbox.ts";
 
@@ -62,36 +60,6 @@ export async function withCommandBench(
     processes.killAll();
     await Deno.remove(dir, { recursive: true });
   }
-}
-
-/** A new FIFO in `dir`. */
-export function makeFifo(dir: string, name = "fifo"): string {
-  const path = join(dir, name);
-  const result = spawnSync("mkfifo", [path]);
-  if (result.status !== 0) throw new Error(`mkfifo failed: ${result.stderr}`);
-  return path;
-}
-
-export interface FifoWatch {
-  /** Resolves when a writer has opened the FIFO: the process has started. */
-  opened: Promise<void>;
-  /** Resolves with everything written once the last writer has closed it (or died). */
-  closed: Promise<string>;
-}
-
-/** Reads `fifo` from its first writer to its last: a process's life, observed by events. */
-export function watchFifo(fifo: string): FifoWatch {
-  const file = Deno.open(fifo, { read: true });
-  const closed = file.then(async (f) => {
-    const chunks: Uint8Array[] = [];
-    const buffer = new Uint8Array(4096);
-    for (let n = await f.read(buffer); n !== null; n = await f.read(buffer)) {
-      chunks.push(buffer.slice(0, n));
-    }
-    f.close();
-    return new TextDecoder().decode(concatBytes(chunks));
-  });
-  return { opened: file.then(() => {}), closed };
 }
 
 /** The session id of a `Process running with session ID N` reply. */

@@ -1,6 +1,5 @@
 import assert from "node:assert/strict";
-import { writeFileSync } from "node:fs";
-import { makeFifo } from "./command_testing.ts";
+import { makeFifo, within, writeFifo } from "../testing/mod.ts";
 import { type ExecSession, OutputBuffer, ProcessManager } from "./processes.ts";
 
 Deno.test("OutputBuffer keeps the first and the last half of its cap", () => {
@@ -28,8 +27,8 @@ Deno.test("a full session table prunes upstream's way: an exited session, else t
   };
   try {
     const sessions = Array.from({ length: 10 }, start);
-    writeFileSync(fifos[1], "done\n");
-    await sessions[1].exited;
+    await writeFifo(fifos[1], "done\n");
+    await within(sessions[1].exited, "the second session to exit");
 
     // The 8 most recent are spared; of sessions 0 and 1, the exited one goes first.
     start();

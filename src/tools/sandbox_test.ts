@@ -6,15 +6,8 @@ import { existsSync, mkdirSync, readFileSync, symlinkSync, writeFileSync } from 
 import { createServer, type Server } from "node:net";
 import { join } from "node:path";
 import { applyPatchFunctionTool } from "./apply_patch.ts";
-import {
-  type CallOptions,
-  callTool,
-  makeFifo,
-  sandboxMissing,
-  sessionIdOf,
-  watchFifo,
-} from "./command_testing.ts";
-import { within } from "../testing/mod.ts";
+import { type CallOptions, callTool, sandboxMissing, sessionIdOf } from "./command_testing.ts";
+import { makeFifo, watchFifo, within } from "../testing/mod.ts";
 import { execCommandTools } from "./exec_command.ts";
 import { ProcessManager, resolveShell } from "./processes.ts";
 import {
@@ -269,20 +262,26 @@ sandboxTest(
   "tty: true inside the sandbox is still a real terminal that write_stdin types into",
   () =>
     withWorkspace(async (w) => {
+      // The command opens the FIFO once it has printed, so the typing comes after that.
+      const printed = watchFifo(makeFifo(w.dir));
       const first = await w.call("exec_command", {
-        cmd: "tty; test -t 0 && echo isatty; read line; echo got:$line",
+        cmd: "tty; test -t 0 && echo isatty; : > fifo; read line; echo got:$line",
         tty: true,
         login: false,
-        yield_time_ms: 1000,
+        yield_time_ms: 250,
       }, { sandbox: READ_ONLY });
       const opened = execReply(first);
       assert.equal(opened.exitCode, undefined, first);
-      assert.match(opened.output, /^\/dev\/pts\/\d+\r\nisatty\r\n$/);
+      await within(printed.closed, "the command to print");
       const typed = execReply(
         await w.call("write_stdin", { session_id: sessionIdOf(first), chars: "hello\n" }),
       );
       assert.equal(typed.exitCode, 0);
-      assert.match(typed.output, /got:hello\r\n$/);
+      // How much the first reply caught depends on how soon the sandbox started.
+      assert.match(
+        opened.output + typed.output,
+        /^\/dev\/pts\/\d+\r\nisatty\r\nhello\r\ngot:hello\r\n$/,
+      );
     }),
 );
 
