@@ -21,6 +21,8 @@ export interface DoctorOptions {
   json?: boolean;
   skipLive?: boolean;
   timeoutMs?: number;
+  /** `--profile`: check the provider this profile of config.toml selects. */
+  profile?: string;
 }
 
 function withTimeout<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
@@ -85,7 +87,78 @@ async function liveRequest(config: Config, timeoutMs: number): Promise<string> {
 
 /** Runs every check; later checks that depend on a failed one report why they were not run. */
 export async function runChecks(options: DoctorOptions = {}): Promise<Check[]> {
-  return [...await providerChecks(options), sandboxCheck()];
+  return [...await providerChecks(options), sandboxCheck(options.profile)];
+}
+
+/** `value` as a proxy URL (http, https or socks, with a host), or undefined. */
+function proxyUrl(value: string): URL | undefined {
+  try {
+    const url = new URL(value);
+    return /^(https?|socks5h?):$/.test(url.protocol) && url.hostname ? url : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** A proxy URL as it may be shown: a user name and password become `***`. */
+export function redactProxy(value: string): string {
+  const url = proxyUrl(value);
+  if (!url) return "(not a proxy URL; the value is not shown, as it may hold a password)";
+  if (url.username || url.password) {
+    url.username = "***";
+    url.password = url.password ? "***" : "";
+  }
+  return url.href.replace(/\/$/, "");
+}
+
+/** Whether NO_PROXY (`*`, or hosts and domain suffixes, ports ignored) exempts `host`. */
+function exempt(host: string, noProxy: string | undefined): boolean {
+  for (const entry of (noProxy ?? "").split(",").map((e) => e.trim().toLowerCase())) {
+    if (!entry) continue;
+    if (entry === "*") return true;
+    const name = entry.replace(/:\d+$/, "").replace(/^\*?\./, "");
+    if (host === name || host.endsWith(`.${name}`)) return true;
+  }
+  return false;
+}
+
+/** The proxy variable and value the HTTP client uses for `url`, as fetch reads them. */
+export function proxyFor(
+  url: URL,
+  env: Record<string, string | undefined>,
+): { variable: string; value: string } | undefined {
+  const names = url.protocol === "https:"
+    ? ["HTTPS_PROXY", "https_proxy"]
+    : ["HTTP_PROXY", "http_proxy"];
+  const variable = names.find((name) => env[name]?.trim());
+  if (!variable) return undefined;
+  const host = url.hostname.replace(/^\[|\]$/g, "").toLowerCase();
+  if (exempt(host, env.NO_PROXY ?? env.no_proxy)) return undefined;
+  return { variable, value: env[variable]!.trim() };
+}
+
+/** The proxy between tscodex and the provider, if any, and whether it accepts connections. */
+async function proxyCheck(target: URL, timeoutMs: number): Promise<Check> {
+  const proxy = proxyFor(target, process.env);
+  if (!proxy) {
+    return { name: "proxy", ok: true, detail: `none for ${target.host} (direct connection)` };
+  }
+  const shown = `${proxy.variable}=${redactProxy(proxy.value)}`;
+  const url = proxyUrl(proxy.value);
+  if (!url) {
+    return { name: "proxy", ok: false, detail: `${shown}: set it to a URL like http://host:3128` };
+  }
+  try {
+    await openSocket(url, timeoutMs);
+    return {
+      name: "proxy",
+      ok: true,
+      detail: `${shown} accepts connections; requests go through it`,
+    };
+  } catch (err) {
+    const reason = (err as Error).message.replaceAll(proxy.value, redactProxy(proxy.value));
+    return { name: "proxy", ok: false, detail: `${shown}: ${reason}` };
+  }
 }
 
 /**
@@ -93,10 +166,10 @@ export async function runChecks(options: DoctorOptions = {}): Promise<Check[]> {
  * create its namespaces. Without it every command fails (never runs unsandboxed), so it fails
  * here too, unless the configured mode needs no sandbox.
  */
-function sandboxCheck(): Check {
+function sandboxCheck(profile?: string): Check {
   let mode: SandboxMode = "read-only";
   try {
-    mode = loadConfig({ home: codexHome() })?.sandboxMode ?? mode;
+    mode = loadConfig({ home: codexHome(), profile })?.sandboxMode ?? mode;
   } catch {
     // The provider check reports a broken config.
   }
@@ -120,28 +193,36 @@ async function providerChecks(options: DoctorOptions): Promise<Check[]> {
   const add = (name: string, ok: boolean, detail: string) => checks.push({ name, ok, detail });
   const home = codexHome();
   const file = join(home, "config.toml");
-  add(
-    "config",
-    existsSync(file),
-    existsSync(file) ? file : `no ${file} (exec would run the offline demo)`,
-  );
   const dotenv = join(home, ".env");
-  add("dotenv", true, existsSync(dotenv) ? dotenv : "missing (optional)");
   let config: Config | null = null;
+  let problem: string | undefined;
   try {
-    config = loadConfig({ home });
-    if (config) {
-      add(
-        "provider",
-        true,
-        `${config.provider.id} (${config.provider.name}) at ${config.provider.baseUrl}, model ${config.model}`,
-      );
-    } else add("provider", false, "no provider is configured");
+    config = loadConfig({ home, profile: options.profile });
   } catch (err) {
-    add("provider", false, (err as Error).message);
+    problem = (err as Error).message;
   }
+  const profile = options.profile ? ` (profile ${options.profile})` : "";
+  if (existsSync(file)) add("config", true, file + profile);
+  else if (config) add("config", true, `no ${file}; the environment configures the provider`);
+  else {
+    add(
+      "config",
+      false,
+      `no ${file}` + (problem ? "" : ", and no CODEX_API_KEY, OPENAI_API_KEY or OPENAI_BASE_URL: " +
+        "tscodex would run the offline demo"),
+    );
+  }
+  add("dotenv", true, existsSync(dotenv) ? dotenv : "missing (optional)");
+  if (config) {
+    const { provider } = config;
+    add(
+      "provider",
+      true,
+      `${provider.id} (${provider.name}) at ${provider.baseUrl}, model ${config.model}`,
+    );
+  } else add("provider", false, problem ?? "no provider is configured");
   if (!config) {
-    for (const name of ["api_key", "dns", "transport", "live"]) {
+    for (const name of ["api_key", "proxy", "dns", "transport", "live"]) {
       add(name, false, "skipped: no usable provider");
     }
     return checks;
@@ -150,22 +231,29 @@ async function providerChecks(options: DoctorOptions): Promise<Check[]> {
   add("api_key", true, envKey ? `${envKey} is set` : "the provider needs no key");
   const url = new URL(config.provider.baseUrl);
   const host = url.hostname.replace(/^\[|\]$/g, "");
+  const proxy = await proxyCheck(url, timeoutMs);
+  checks.push(proxy);
   let reachable = false;
-  try {
-    const address = await withTimeout(lookup(host), timeoutMs, `resolving ${host}`);
-    add("dns", true, `${host} → ${address.address}`);
-    const proxy = process.env.HTTPS_PROXY || process.env.HTTP_PROXY || process.env.https_proxy ||
-      process.env.http_proxy;
+  if (proxyFor(url, process.env)) {
+    // Behind a proxy only the proxy needs to resolve and reach the provider.
+    add("dns", true, `not resolved here: the proxy resolves ${host}`);
     add(
       "transport",
-      true,
-      await openSocket(url, timeoutMs) + (proxy ? " (a proxy is configured)" : ""),
+      proxy.ok,
+      proxy.ok ? "through the proxy" : "skipped: the proxy is unreachable",
     );
-    reachable = true;
-  } catch (err) {
-    const failed = checks.some((c) => c.name === "dns") ? "transport" : "dns";
-    add(failed, false, (err as Error).message);
-    if (failed === "dns") add("transport", false, "skipped: the host did not resolve");
+    reachable = proxy.ok;
+  } else {
+    try {
+      const address = await withTimeout(lookup(host), timeoutMs, `resolving ${host}`);
+      add("dns", true, `${host} → ${address.address}`);
+      add("transport", true, await openSocket(url, timeoutMs));
+      reachable = true;
+    } catch (err) {
+      const failed = checks.some((c) => c.name === "dns") ? "transport" : "dns";
+      add(failed, false, (err as Error).message);
+      if (failed === "dns") add("transport", false, "skipped: the host did not resolve");
+    }
   }
   if (options.skipLive) add("live", true, "skipped (--skip-live)");
   else if (!reachable) add("live", false, "skipped: the provider is not reachable");

@@ -20,10 +20,17 @@ function parsePort(value: string): string {
 
 const collect = (value: string, previous: string[] = []) => [...previous, value];
 
-/** The flags `exec` and `exec resume` share, as upstream's exec takes them. */
-function withExecOptions(command: Command): Command {
+/** Upstream's short name for the bypass flag; only before `--`, where flags end. */
+function expandYolo(argv: string[]): string[] {
+  const end = argv.includes("--") ? argv.indexOf("--") : argv.length;
+  return argv.map((arg, i) =>
+    i < end && arg === "--yolo" ? "--dangerously-bypass-approvals-and-sandbox" : arg
+  );
+}
+
+/** The flags every agent surface takes (exec, the REPL, resume), as upstream's do. */
+function withAgentOptions(command: Command, fullAuto: string): Command {
   return command
-    .option("--skip-git-repo-check", "allow running outside a git repository")
     .option("-C, --cd <dir>", "work in this directory")
     .option("-m, --model <model>", "the model to use")
     .option(
@@ -32,29 +39,47 @@ function withExecOptions(command: Command): Command {
       collect,
     )
     .option("-p, --profile <name>", "use the [profiles.<name>] table of config.toml")
-    .option("--json", "print the thread events as JSON lines on stdout")
-    .option("-o, --output-last-message <file>", "also write the final message to this file")
-    .addOption(
-      new Option("--color <when>", "colour the log on stderr").choices(["always", "never", "auto"]),
-    )
-    .option("-i, --image <file>", "attach an image to the prompt (repeatable)", collect)
     .addOption(
       new Option("-s, --sandbox <mode>", "sandbox for model commands")
         .choices(["read-only", "workspace-write", "danger-full-access"]),
     )
-    .option("--full-auto", "run commands in the workspace-write sandbox without asking")
+    .option("--full-auto", fullAuto)
     .option(
       "--dangerously-bypass-approvals-and-sandbox",
-      "run commands without a sandbox and without asking (only for already-isolated machines)",
+      "run commands without a sandbox and without asking (only for already-isolated machines); " +
+        "--yolo for short",
     )
-    .option("--system-prompt <text>", "replace the base instructions")
     .option("--enable <feature>", "turn a feature flag on (repeatable)", collect)
     .option("--disable <feature>", "turn a feature flag off (repeatable)", collect)
     .option(
       "--add-dir <dir>",
       "another folder commands may write to under workspace-write (repeatable)",
       collect,
+    );
+}
+
+/** The flags of the interactive CLI, on `tscodex` itself and on `tscodex resume`. */
+function withReplOptions(command: Command): Command {
+  return withAgentOptions(
+    command,
+    "workspace-write sandbox, and the model asks when it needs more",
+  ).addOption(
+    new Option("-a, --ask-for-approval <policy>", "when to ask before running a command")
+      .choices(["untrusted", "on-failure", "on-request", "never"]),
+  );
+}
+
+/** The flags `exec` and `exec resume` share, as upstream's exec takes them. */
+function withExecOptions(command: Command): Command {
+  return withAgentOptions(command, "run commands in the workspace-write sandbox without asking")
+    .option("--skip-git-repo-check", "allow running outside a git repository")
+    .option("--json", "print the thread events as JSON lines on stdout")
+    .option("-o, --output-last-message <file>", "also write the final message to this file")
+    .addOption(
+      new Option("--color <when>", "colour the log on stderr").choices(["always", "never", "auto"]),
     )
+    .option("-i, --image <file>", "attach an image to the prompt (repeatable)", collect)
+    .option("--system-prompt <text>", "replace the base instructions")
     .option("--ephemeral", "keep no record of the session (no rollout file)")
     .option("--output-schema <file>", "a JSON Schema file the final answer must follow")
     .option("--progress-cursor", "accepted for compatibility; the log has no cursor to move")
@@ -91,13 +116,15 @@ function buildProgram(setExit: (code: number) => void, argvHasSeparator: boolean
     .enablePositionalOptions()
     .exitOverride()
     .showHelpAfterError("(run with --help for usage)")
-    .configureOutput({ writeErr: (text) => process.stderr.write(text) });
+    .configureOutput({ writeErr: (text) => process.stderr.write(text) })
+    .helpCommand("help [command]", "show the help of tscodex or of one of its commands");
 
   const exec = withExecOptions(
     program.command("exec")
       .alias("e")
       .description("run one turn non-interactively; the final message goes to stdout")
-      .argument("[prompt]", "the prompt; `-` or omitted reads it from stdin"),
+      .argument("[prompt]", "the prompt; `-` or omitted reads it from stdin")
+      .version(`tscodex-exec ${VERSION}`, "-V, --version", "print the version"),
   ).action(async (prompt: string | undefined, opts) => {
     setExit(await runExec(prompt, opts));
   });
@@ -142,27 +169,30 @@ function buildProgram(setExit: (code: number) => void, argvHasSeparator: boolean
     setExit(await runReview(prompt, { ...command.parent.opts(), ...opts }));
   });
 
-  program.command("resume")
-    .description("continue a recorded session interactively")
-    .argument("[session]", "the session id (or thread name)")
-    .option("--last", "the most recent session started in this directory")
-    .option("--all", "with --last, consider sessions from every directory")
-    .option("-m, --model <model>", "the model to use")
-    .option("-c, --config <key=value>", "override a config.toml key (repeatable)", collect)
-    .option("-p, --profile <name>", "use the [profiles.<name>] table of config.toml")
-    .action(async (session: string | undefined, opts) => {
-      if (!opts.last && !session) throw new UsageError("resume needs a session id or --last");
-      const resume = opts.last
-        ? { last: true as const, cwd: opts.all ? undefined : process.cwd() }
-        : { id: session! };
-      const { runRepl } = await import("./repl/mod.ts");
-      setExit(await runRepl(undefined, { ...opts, resume }));
-    });
+  withReplOptions(
+    program.command("resume")
+      .description("continue a recorded session interactively (a picker without a session)")
+      .argument("[session]", "the session id (or thread name)")
+      .argument("[prompt]", "a first message for the resumed session")
+      .option("--last", "the most recent session started in this directory")
+      .option("--all", "consider sessions from every directory"),
+  ).action(async (session: string | undefined, prompt: string | undefined, opts) => {
+    const cwd = () => resolve(opts.cd ?? process.cwd());
+    const resume = opts.last
+      ? { last: true as const, cwd: opts.all ? undefined : cwd() }
+      : session
+      ? { id: session }
+      : undefined;
+    const pick = resume ? undefined : { cwd: opts.all ? undefined : cwd() };
+    const { runRepl } = await import("./repl/mod.ts");
+    setExit(await runRepl(opts.last ? session ?? prompt : prompt, { ...opts, resume, pick }));
+  });
 
   program.command("doctor")
     .description("check that the configured provider can be reached and answers")
     .option("--json", "print the checks as JSON")
     .option("--skip-live", "do not send a live request")
+    .option("-p, --profile <name>", "check the provider this [profiles.<name>] table selects")
     .action(async (opts) => {
       const { runDoctor } = await import("./doctor.ts");
       setExit(await runDoctor(opts));
@@ -186,19 +216,7 @@ function buildProgram(setExit: (code: number) => void, argvHasSeparator: boolean
       setExit(await runFakeServer(opts));
     });
 
-  program
-    .argument("[prompt]", "start the interactive session with this prompt")
-    .option("-m, --model <model>", "the model to use")
-    .option("-c, --config <key=value>", "override a config.toml key (repeatable)", collect)
-    .option("-p, --profile <name>", "use the [profiles.<name>] table of config.toml")
-    .addOption(
-      new Option("-s, --sandbox <mode>", "sandbox for model commands")
-        .choices(["read-only", "workspace-write", "danger-full-access"]),
-    )
-    .addOption(
-      new Option("-a, --ask-for-approval <policy>", "when to ask before running a command")
-        .choices(["untrusted", "on-failure", "on-request", "never"]),
-    )
+  withReplOptions(program.argument("[prompt]", "start the interactive session with this prompt"))
     .action(async (prompt: string | undefined, opts) => {
       if (prompt !== undefined && /^[a-z][a-z-]*$/.test(prompt) && !argvHasSeparator) {
         throw new UsageError(
@@ -225,6 +243,7 @@ export async function main(argv: string[]): Promise<number> {
     throw err;
   });
   if (argv[0] === "--serve") argv = ["serve", ...argv.slice(1)];
+  argv = expandYolo(argv);
   let exitCode = 0;
   const setExit = (code: number) => (exitCode = code);
   const program = buildProgram(setExit, argv.includes("--"));
@@ -234,7 +253,8 @@ export async function main(argv: string[]): Promise<number> {
     return exitCode;
   } catch (err) {
     if (err instanceof CommanderError) {
-      if (err.code === "commander.helpDisplayed" || err.code === "commander.version") return 0;
+      // Help (asked for with --help or `help`) and the version end with exit code 0.
+      if (err.exitCode === 0) return 0;
       return EXIT_USAGE;
     }
     if (err instanceof UsageError) {

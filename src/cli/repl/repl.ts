@@ -4,7 +4,12 @@
 import process from "node:process";
 import { createInterface, type Interface } from "node:readline";
 import { CollaborationMode, SubmissionQueue, TurnInterruptedError } from "../../agent/mod.ts";
-import type { ApprovalPolicy, SandboxMode } from "../../config/mod.ts";
+import {
+  type ApprovalPolicy,
+  codexHome,
+  featureOverrides,
+  type SandboxMode,
+} from "../../config/mod.ts";
 import type { SessionTarget } from "../../session/mod.ts";
 import { approvalPrompt } from "../approval_prompt.ts";
 import {
@@ -14,8 +19,10 @@ import {
   userInputPrompt,
 } from "../collab_prompts.ts";
 import { type AgentSession, openAgentSession } from "../setup/mod.ts";
+import { UsageError } from "../exec.ts";
 import { VERSION } from "../version.ts";
 import { findCommand, type ReplContext } from "./commands.ts";
+import { pickSession } from "./picker.ts";
 import { ReplScreen } from "./render.ts";
 
 export interface ReplOptions {
@@ -24,8 +31,37 @@ export interface ReplOptions {
   profile?: string;
   sandbox?: SandboxMode;
   askForApproval?: ApprovalPolicy;
+  fullAuto?: boolean;
+  dangerouslyBypassApprovalsAndSandbox?: boolean;
+  /** `-C`: the folder to work in. */
+  cd?: string;
+  enable?: string[];
+  disable?: string[];
+  addDir?: string[];
   /** Start in a recorded session. */
   resume?: SessionTarget;
+  /** Start by picking a recorded session (of `cwd`, or of every folder). */
+  pick?: { cwd?: string };
+}
+
+/**
+ * The sandbox and approval policy the flags ask for, as upstream's interactive CLI reads them:
+ * the bypass flag turns both off; --full-auto is workspace-write, asking when the model wants
+ * more; -s and -a name each one.
+ */
+export function replPermissions(
+  options: ReplOptions,
+): { sandbox?: SandboxMode; approval?: ApprovalPolicy } {
+  if (options.dangerouslyBypassApprovalsAndSandbox) {
+    return { sandbox: "danger-full-access", approval: "never" };
+  }
+  if (options.fullAuto) {
+    return {
+      sandbox: options.sandbox ?? "workspace-write",
+      approval: options.askForApproval ?? "on-request",
+    };
+  }
+  return { sandbox: options.sandbox, approval: options.askForApproval };
 }
 
 /**
@@ -70,6 +106,14 @@ export async function runRepl(
   initialPrompt: string | undefined,
   options: ReplOptions,
 ): Promise<number> {
+  if (options.cd) {
+    try {
+      process.chdir(options.cd);
+    } catch (err) {
+      throw new UsageError(`cannot change to directory ${options.cd}: ${(err as Error).message}`);
+    }
+  }
+  const permissions = replPermissions(options);
   const out = process.stdout;
   const rl: Interface = createInterface({
     input: process.stdin,
@@ -95,10 +139,14 @@ export async function runRepl(
     const opened = await openAgentSession({
       cwd: process.cwd(),
       model: options.model,
-      configOverrides: options.config,
+      configOverrides: [
+        ...options.config ?? [],
+        ...featureOverrides(options.enable, options.disable),
+      ],
       profile: options.profile,
-      sandboxMode: options.sandbox,
-      approvalPolicy: options.askForApproval,
+      sandboxMode: permissions.sandbox,
+      approvalPolicy: permissions.approval,
+      addDirs: options.addDir,
       originator: "codex-tui",
       source: "cli",
       resume,
@@ -121,7 +169,19 @@ export async function runRepl(
     });
     return opened;
   };
-  let session: AgentSession = await open(options.resume);
+  let resume = options.resume;
+  if (options.pick) {
+    const picked = await pickSession(codexHome(), options.pick.cwd, {
+      write: (line) => screen.line(line),
+      read: () => lines.next(),
+    });
+    if (!picked) {
+      rl.close();
+      return 0;
+    }
+    resume = picked.resume;
+  }
+  let session: AgentSession = await open(resume);
   let queue = new SubmissionQueue(session.agent);
   const repl: ReplContext = {
     get session() {
@@ -159,7 +219,7 @@ export async function runRepl(
       )
     }`,
   );
-  if (options.resume) screen.history(session.agent.history);
+  if (resume) screen.history(session.agent.history);
 
   /** Does what a line says; false when it says to leave. */
   const handle = async (line: string): Promise<boolean> => {
