@@ -27,5 +27,6 @@ export {
   type OpenedSession,
   openSession,
   SessionNotFoundError,
+  type SessionSummary,
   type SessionTarget,
 } from "./store.ts";
