@@ -86,7 +86,7 @@ export const CODEX_TUI: TtyProfile = {
 export const TSCODEX_REPL: TtyProfile = {
   argv: [],
   // capture-pane drops trailing blanks, so a prompt waiting for input ends its line.
-  ready: /^tscodex(\(\d+%\))?>( |$)/m,
+  ready: /^tscodex( \(\d+% left\))?>( |$)/m,
   question: /^answer>( |$)/m,
   answer: (n) => [{ text: String(n) }, { key: "Enter" }],
   // Ctrl-C interrupts a busy turn (and would leave the REPL when idle).

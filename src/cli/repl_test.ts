@@ -1,69 +1,15 @@
 // The REPL driven through a real terminal: tmux runs it on a pseudo-terminal, send-keys types,
 // capture-pane reads the screen.
 import assert from "node:assert/strict";
-import { execFileSync, spawnSync } from "node:child_process";
 import { existsSync } from "node:fs";
 import { mkdir, mkdtemp, realpath, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
-import { dirname, join } from "node:path";
-import { fileURLToPath } from "node:url";
+import { join } from "node:path";
 import { FakeResponsesServer, parseScenario, requestInvariantViolations } from "../fake/mod.ts";
-import { makeFifo, until, watchFifo, within, writeFifo } from "../testing/mod.ts";
+import { makeFifo, watchFifo, within, writeFifo } from "../testing/mod.ts";
 import { sandboxMissing } from "../tools/testing.ts";
 import { ContextMeter } from "./repl/render.ts";
-
-const ROOT = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
-const DENO = join(ROOT, "node_modules", ".bin", "deno");
-const haveTmux = spawnSync("tmux", ["-V"]).status === 0;
-
-/** A tmux session on a server of the test's own (its socket in the test's folder). */
-class Terminal {
-  private constructor(readonly socket: string) {}
-
-  static start(socket: string, command: string): Terminal {
-    const term = new Terminal(socket);
-    term.#tmux("new-session", "-d", "-s", "repl", "-x", "160", "-y", "60", command);
-    return term;
-  }
-
-  #tmux(...args: string[]): string {
-    return execFileSync("tmux", ["-S", this.socket, ...args], { encoding: "utf8" });
-  }
-
-  screen(): string {
-    return this.#tmux("capture-pane", "-p", "-S", "-200", "-t", "repl");
-  }
-
-  type(text: string): void {
-    this.#tmux("send-keys", "-t", "repl", "-l", text);
-    this.#tmux("send-keys", "-t", "repl", "Enter");
-  }
-
-  key(key: string): void {
-    this.#tmux("send-keys", "-t", "repl", key);
-  }
-
-  /** Waits until the screen matches; the screen is the only thing a person could watch. */
-  async waitFor(pattern: RegExp): Promise<string> {
-    await until(() => pattern.test(this.screen()), `the screen to match ${pattern}`, {
-      detail: () => this.screen(),
-    });
-    return this.screen();
-  }
-
-  alive(): boolean {
-    return spawnSync("tmux", ["-S", this.socket, "has-session", "-t", "repl"]).status === 0;
-  }
-
-  /** Waits for the program in the terminal to end. */
-  async exited(): Promise<void> {
-    await until(() => !this.alive(), "the REPL to exit", { detail: () => this.screen() });
-  }
-
-  kill(): void {
-    spawnSync("tmux", ["-S", this.socket, "kill-server"]);
-  }
-}
+import { DENO, haveTmux, ROOT, Terminal } from "./terminal_testing.ts";
 
 Deno.test({
   name: "REPL on a real terminal: streaming, steer during a tool call, /compact, /resume, Ctrl-C",
@@ -117,7 +63,7 @@ Deno.test({
       term.type("hello");
       await term.waitFor(/codex> streamed hello there/);
       // The remaining-context meter appears once a response reported its usage.
-      await term.waitFor(/tscodex\(\d+%\)>/);
+      await term.waitFor(/tscodex \(\d+% left\)>/);
 
       term.type("run the slow thing");
       await within(slowStarted.closed, "the slow command to start");
@@ -150,7 +96,7 @@ Deno.test({
       term.key("C-c");
       await term.waitFor(/\[interrupted\]/);
       // The cut-short call says so, rather than naming a session it never had.
-      await term.waitFor(/\[exec\] .*sleep 30 -> aborted by user after \d+\.\ds/);
+      await term.waitFor(/\[exec_command\] .*sleep 30 -> aborted by user after \d+\.\ds/);
 
       term.type("anything else?");
       await term.waitFor(/back in the old session/);
@@ -238,9 +184,9 @@ Deno.test("the context meter counts what is left above the baseline", () => {
   meter.reset(112_000);
   assert.equal(meter.prompt(), "tscodex> ");
   meter.update(12_000);
-  assert.equal(meter.prompt(), "tscodex(100%)> ");
+  assert.equal(meter.prompt(), "tscodex (100% left)> ");
   meter.update(62_000);
-  assert.equal(meter.prompt(), "tscodex(50%)> ");
+  assert.equal(meter.prompt(), "tscodex (50% left)> ");
   meter.update(500_000);
-  assert.equal(meter.prompt(), "tscodex(0%)> ");
+  assert.equal(meter.prompt(), "tscodex (0% left)> ");
 });

@@ -101,11 +101,10 @@ export class ResponsesClient {
     };
   }
 
-  #headers(request: BuiltRequest): Record<string, string> {
-    const headers: Record<string, string> = { ...this.endpoint.headers, ...request.headers };
+  /** The provider's headers, the request's, and the credential. */
+  #headers(extra: Record<string, string>): Record<string, string> {
+    const headers: Record<string, string> = { ...this.endpoint.headers, ...extra };
     if (this.endpoint.apiKey) headers["authorization"] = `Bearer ${this.endpoint.apiKey.reveal()}`;
-    headers["accept"] ??= "text/event-stream";
-    headers["content-type"] ??= "application/json";
     return headers;
   }
 
@@ -152,7 +151,11 @@ export class ResponsesClient {
     try {
       response = await fetch(this.url, {
         method: "POST",
-        headers: this.#headers(request),
+        headers: {
+          accept: "text/event-stream",
+          "content-type": "application/json",
+          ...this.#headers(request.headers),
+        },
         body: JSON.stringify(request.body),
         signal: signal ? AbortSignal.any([signal, idle.controller.signal]) : idle.controller.signal,
         redirect: "error",
@@ -185,6 +188,39 @@ export class ResponsesClient {
       return new ContextWindowExceededError(message, this.target);
     }
     return new ResponseFailedError(code ?? undefined, message, this.target);
+  }
+
+  /**
+   * The model ids the provider lists at GET `/models`: the OpenAI shape (`data[].id`) or Codex's
+   * (`models[].slug`), in the provider's order. Errors are the typed ones a request would throw.
+   */
+  async listModels(signal?: AbortSignal): Promise<string[]> {
+    const url = endpointUrl(this.endpoint, "models");
+    const idle = new IdleTimer(this.endpoint.streamIdleTimeoutMs);
+    idle.arm();
+    let response: Response;
+    try {
+      response = await fetch(url, {
+        headers: { accept: "application/json", ...this.#headers({}) },
+        signal: signal ? AbortSignal.any([signal, idle.controller.signal]) : idle.controller.signal,
+        redirect: "error",
+      });
+      if (!response.ok) throw await this.#httpError(response);
+      const body = await response.json() as {
+        data?: Array<{ id?: unknown }>;
+        models?: Array<{ slug?: unknown }>;
+      };
+      const ids = [
+        ...(body.data ?? []).map((model) => model.id),
+        ...(body.models ?? []).map((model) => model.slug),
+      ];
+      return [...new Set(ids.filter((id): id is string => typeof id === "string"))];
+    } catch (err) {
+      if (err instanceof ResponsesHttpError) throw err;
+      throw this.#transportFailure(err, "connect", idle, signal);
+    } finally {
+      idle.clear();
+    }
   }
 
   /**

@@ -461,3 +461,46 @@ Deno.test("errors show the URL with credential-like query parameters masked", ()
   assert.ok(client.url.includes("t0ps3cret"));
   assert.ok(!client.target.url.includes("t0ps3cret"));
 });
+
+Deno.test("listModels: GET /models with the provider's headers, query and key; either list shape", async () => {
+  const seen: Array<{ url: string; auth: string | null; custom: string | null }> = [];
+  const server = await serveHttp({ port: 0, hostname: "127.0.0.1" }, (request) => {
+    const url = new URL(request.url);
+    seen.push({
+      url: url.pathname + url.search,
+      auth: request.headers.get("authorization"),
+      custom: request.headers.get("x-custom"),
+    });
+    if (url.searchParams.get("fail")) {
+      return Response.json({ error: { message: `bad key ${KEY}` } }, { status: 401 });
+    }
+    return Response.json({
+      data: [{ id: "gpt-a" }, { id: "gpt-b" }, { id: 7 }],
+      models: [{ slug: "gpt-b" }, { slug: "codex-c" }],
+    });
+  });
+  try {
+    const base = {
+      baseUrl: `${server.url}/v1`,
+      apiKey: new Secret(KEY),
+      headers: { "x-custom": "yes" },
+      queryParams: { "api-version": "1" },
+      streamIdleTimeoutMs: 5_000,
+    };
+    assert.deepEqual(await new ResponsesClient(base).listModels(), ["gpt-a", "gpt-b", "codex-c"]);
+    assert.deepEqual(seen[0], {
+      url: "/v1/models?api-version=1",
+      auth: `Bearer ${KEY}`,
+      custom: "yes",
+    });
+    const failing = new ResponsesClient({ ...base, queryParams: { fail: "1" } });
+    await assert.rejects(failing.listModels(), (err: Error) => {
+      assert.ok(err instanceof ResponsesHttpError);
+      assert.equal(err.status, 401);
+      assert.ok(!err.message.includes(KEY), err.message);
+      return true;
+    });
+  } finally {
+    await server.close();
+  }
+});

@@ -30,6 +30,9 @@ export interface ReplCommand {
   run(repl: ReplContext, argument: string): void | "exit" | Promise<void>;
 }
 
+/** How long /model waits for the provider's list of models. */
+const MODELS_TIMEOUT_MS = 10_000;
+
 async function resume(repl: ReplContext, argument: string): Promise<void> {
   const { session, screen } = repl;
   const sessions = await listSessions(session.home);
@@ -60,7 +63,7 @@ export const COMMANDS: readonly ReplCommand[] = [
   },
   {
     names: ["/interrupt"],
-    summary: "stop the running turn (Ctrl-C does the same)",
+    summary: "stop the running turn (Esc or Ctrl-C does the same)",
     run: (repl) => repl.interrupt(),
   },
   {
@@ -110,12 +113,25 @@ export const COMMANDS: readonly ReplCommand[] = [
   {
     names: ["/model"],
     args: "[name]",
-    summary: "show or change the model",
-    run: (repl, argument) => {
-      if (argument && repl.busy) {
-        repl.screen.line("A turn is running; change the model when it ends.");
-      } else if (argument) repl.session.switchModel(argument);
-      repl.screen.line(`Current model: ${repl.session.agent.options.model}`);
+    summary: "show the model and the ones the provider lists, or change the model",
+    run: async (repl, argument) => {
+      const { screen, session } = repl;
+      if (argument && repl.busy) screen.line("A turn is running; change the model when it ends.");
+      else if (argument) session.switchModel(argument);
+      screen.line(`Current model: ${session.agent.options.model}`);
+      if (argument) return;
+      try {
+        const models = await session.agent.options.client.listModels(
+          AbortSignal.timeout(MODELS_TIMEOUT_MS),
+        );
+        screen.line(
+          models.length
+            ? `Available models: ${models.join(", ")}`
+            : "The provider lists no models.",
+        );
+      } catch (err) {
+        screen.line(`The provider's models could not be listed: ${(err as Error).message}`);
+      }
     },
   },
   {

@@ -3,6 +3,7 @@
 import process from "node:process";
 import { type AgentEvent, realUserTexts } from "../../agent/mod.ts";
 import { type MessageItem, messageText, type ResponseItem } from "../../protocol/mod.ts";
+import { commandOf, patchLine, planLines, toolLine, webSearchLine } from "./tool_lines.ts";
 
 interface Styles {
   dim(text: string): string;
@@ -15,26 +16,6 @@ function styles(enabled: boolean): Styles {
   const wrap = (open: number, close: number) => (text: string) =>
     enabled ? `\x1b[${open}m${text}\x1b[${close}m` : text;
   return { dim: wrap(2, 22), bold: wrap(1, 22), yellow: wrap(33, 39), red: wrap(31, 39) };
-}
-
-/** One line per tool call: what ran and how it ended. */
-function toolSummary(event: Extract<AgentEvent, { type: "tool_completed" }>): string {
-  const { call, output } = event;
-  const text = typeof output.output === "string" ? output.output : "(content items)";
-  const firstLine = (text.split("\n").find((line) => line.trim() !== "") ?? "").slice(0, 96);
-  if (call.type === "function_call" && call.name === "exec_command") {
-    const cmd = (JSON.parse(call.arguments || "{}") as { cmd?: string }).cmd ?? "";
-    const status = /Process exited with code (-?\d+)/.exec(text)?.[1];
-    const session = /Process running with session ID (\d+)/.exec(text)?.[1];
-    // Neither: the call did not run its course (an interrupt's "aborted by user after 1.2s").
-    const outcome = status !== undefined
-      ? `exit ${status}`
-      : session !== undefined
-      ? `running (session ${session})`
-      : firstLine;
-    return `[exec] ${cmd} -> ${outcome}`;
-  }
-  return `[${call.name}] ${firstLine}`;
 }
 
 /** Remaining context as a percentage, the way pycodex shows it: a fixed baseline is not counted. */
@@ -58,8 +39,9 @@ export class ContextMeter {
     this.#percent = Math.round((100 * Math.max(effective - used, 0)) / effective);
   }
 
+  /** The input prompt, with what is left of the context once a response has said. */
   prompt(): string {
-    return this.#percent === undefined ? "tscodex> " : `tscodex(${this.#percent}%)> `;
+    return this.#percent === undefined ? "tscodex> " : `tscodex (${this.#percent}% left)> `;
   }
 }
 
@@ -67,35 +49,65 @@ const SPINNER = ["⠋", "⠙", "⠹", "⠸", "⠼", "⠴", "⠦", "⠧", "⠇", 
 
 /** What the screen needs to know of the input loop. */
 export interface PromptPort {
-  /** Whether the spinner may use the input line: a turn runs and nothing is typed or asked. */
-  idleLine(): boolean;
+  /** Whether a turn runs. */
+  busy(): boolean;
+  /** Whether a question from a tool waits for its answer on the input line. */
+  asking(): boolean;
+  /** What is typed on the input line so far. */
+  typed(): string;
   setPrompt(text: string): void;
   showPrompt(preserveCursor?: boolean): void;
+}
+
+/** What the turn is doing, for the spinner, and since when. */
+interface Activity {
+  text: string;
+  since: number;
+}
+
+function seconds(since: number): string {
+  return `${Math.floor((Date.now() - since) / 1000)}s`;
 }
 
 export class ReplScreen {
   readonly style: Styles;
   readonly meter = new ContextMeter();
+  /** The streamed answer's line is open (the cursor is at its end). */
   #streaming = false;
-  #status = "";
+  /**
+   * Streamed text kept while the user types on the input line (undefined: none is kept); it
+   * goes on, on a line of its own, once the line is free.
+   */
+  #held?: string;
+  #activity: Activity = { text: "working", since: Date.now() };
   #frame = 0;
   #spinnerShown = false;
   #spinner?: ReturnType<typeof setInterval>;
+  /** Calls whose outcome was already drawn from their tool events (plans, patches). */
+  readonly #drawn = new Set<string>();
 
-  constructor(private readonly out: NodeJS.WriteStream, private readonly prompt: PromptPort) {
+  constructor(
+    private readonly out: NodeJS.WriteStream,
+    private readonly prompt: PromptPort,
+    private readonly cwd: string,
+  ) {
     this.style = styles(out.isTTY === true && !process.env.NO_COLOR);
   }
 
   /**
-   * The spinner shares the line with what the user types, so it only draws on an empty line, and
-   * never over a question waiting for its answer.
+   * The spinner uses the input line while a turn runs, so it draws only on an empty line with no
+   * question waiting, and says what runs and for how long.
    */
   startSpinner(): void {
     if (!this.out.isTTY) return;
     this.#spinner = setInterval(() => {
-      if (this.#streaming || !this.prompt.idleLine()) return;
+      if (!this.prompt.busy()) return this.#clearSpinner();
+      if (this.#held !== undefined && this.prompt.typed() === "") this.#flushHeld();
+      if (this.#streaming || this.prompt.typed() !== "" || this.prompt.asking()) return;
       this.#frame = (this.#frame + 1) % SPINNER.length;
-      this.out.write(`\r\x1b[2K${this.style.dim(`${SPINNER[this.#frame]} ${this.#status}`)}`);
+      const { text, since } = this.#activity;
+      const status = `${SPINNER[this.#frame]} ${text} (${seconds(since)} · esc to interrupt)`;
+      this.out.write(`\r\x1b[2K${this.style.dim(status)}`);
       this.#spinnerShown = true;
     }, 120);
   }
@@ -105,10 +117,37 @@ export class ReplScreen {
     this.#clearSpinner();
   }
 
-  /** A line of its own, after whatever was streaming. */
+  /**
+   * A key is about to reach the input line: whatever holds that line (the spinner, a streamed
+   * answer) gives it up first, so typed text never runs on after it.
+   */
+  keypress(): void {
+    if (this.#spinnerShown) {
+      this.#clearSpinner();
+      this.prompt.showPrompt(true);
+    } else if (this.#streaming) {
+      this.out.write("\n");
+      this.#streaming = false;
+      this.#held = "";
+      this.prompt.showPrompt(true);
+    }
+  }
+
+  /** The typed line was sent (or emptied): streamed text held meanwhile comes out. */
+  lineFree(): void {
+    if (this.#held !== undefined) this.#flushHeld();
+  }
+
+  /**
+   * A line of its own, after whatever was streaming; what the user is typing moves below it.
+   */
   line(text: string): void {
     this.#clearSpinner();
+    this.#endStream();
+    const typing = this.prompt.typed() !== "";
+    if (typing) this.out.write("\r\x1b[2K");
     this.out.write(text + "\n");
+    if (typing) this.prompt.showPrompt(true);
   }
 
   /** A question from a tool, answered by the next typed line. */
@@ -148,22 +187,24 @@ export class ReplScreen {
     this.#clearSpinner();
     switch (event.type) {
       case "turn_started":
-        this.#status = "working";
+        this.#activity = { text: "working", since: Date.now() };
+        this.#drawn.clear();
         break;
       case "model_called":
-        this.#status = "thinking";
+        this.#activity = { text: "thinking", since: Date.now() };
         break;
-      case "tool_started":
-        this.#status = `running ${event.call.name}`;
+      case "tool_started": {
+        const command = commandOf(event.call);
+        const text = command === undefined ? `running ${event.call.name}` : `running ${command}`;
+        this.#activity = { text: text.replace(/\s+/g, " ").slice(0, 80), since: Date.now() };
         break;
+      }
       case "token_count":
         this.meter.update(event.usage.total_tokens);
         this.prompt.setPrompt(this.meter.prompt());
         break;
       case "text_delta":
-        if (!this.#streaming) this.out.write(s.bold("codex> "));
-        this.#streaming = true;
-        this.out.write(event.delta);
+        this.#stream(event.delta);
         break;
       case "item_completed":
         if (event.item.type === "message") this.#endStream();
@@ -172,11 +213,27 @@ export class ReplScreen {
             .join(" ");
           if (summary) this.line(s.dim(`thinking: ${summary}`));
         }
+        if (event.item.type === "web_search_call") this.line(s.yellow(webSearchLine(event.item)));
         break;
-      case "tool_completed":
-        this.#endStream();
-        this.line(s.yellow(toolSummary(event)));
+      case "tool_event":
+        if (event.event.type === "plan_updated") {
+          this.#drawn.add(event.call.call_id);
+          for (const line of planLines(event.event.plan, event.event.explanation)) {
+            this.line(s.yellow(line));
+          }
+        } else if (event.event.type === "patch_applied") {
+          this.#drawn.add(event.call.call_id);
+          this.line(s.yellow(patchLine(event.event.changes, this.cwd)));
+        }
         break;
+      case "tool_completed": {
+        if (this.#drawn.has(event.call.call_id)) break;
+        const { output } = event.output;
+        const text = typeof output === "string" ? output : "(content items)";
+        const line = toolLine(event.call, text);
+        this.line(line.startsWith("[error]") ? s.red(line) : s.yellow(line));
+        break;
+      }
       case "steer_inserted":
         this.line(s.dim(`[steer] inserted: ${event.texts.join(" / ")}`));
         break;
@@ -187,21 +244,42 @@ export class ReplScreen {
         this.line(s.dim(`[compact] history now ${event.history.length} items`));
         break;
       case "turn_failed":
-        this.#endStream();
         this.error(event.error.message);
         break;
       case "turn_interrupted":
-        this.#endStream();
         this.line(s.dim("[interrupted]"));
         break;
       case "turn_completed":
         this.#endStream();
-        this.prompt.showPrompt(true);
         break;
     }
   }
 
+  /** Streamed answer text: on its line, or held while the user types on the input line. */
+  #stream(delta: string): void {
+    if (this.prompt.typed() !== "" || this.#held !== undefined) {
+      this.#held = (this.#held ?? "") + delta;
+      if (this.prompt.typed() === "") this.#flushHeld();
+      return;
+    }
+    if (!this.#streaming) this.out.write(this.style.bold("codex> "));
+    this.#streaming = true;
+    this.out.write(delta);
+  }
+
+  #flushHeld(): void {
+    const text = this.#held ?? "";
+    this.#held = undefined;
+    if (text === "") return;
+    this.#clearSpinner();
+    // The input line (an empty prompt) gives way to the answer, which goes on from there.
+    this.out.write("\r\x1b[2K");
+    this.out.write(this.style.bold("codex> ") + text);
+    this.#streaming = true;
+  }
+
   #endStream(): void {
+    if (this.#held !== undefined) this.#flushHeld();
     if (this.#streaming) this.out.write("\n");
     this.#streaming = false;
   }

@@ -25,6 +25,9 @@ import { findCommand, type ReplContext } from "./commands.ts";
 import { pickSession } from "./picker.ts";
 import { ReplScreen } from "./render.ts";
 
+/** The first word of a line that names a command: a slash and a name, no further slashes. */
+const COMMAND_WORD = /^\/[A-Za-z][\w-]*$/;
+
 export interface ReplOptions {
   model?: string;
   config?: string[];
@@ -129,10 +132,12 @@ export async function runRepl(
   // Questions from the tools take the next typed line instead of steering the turn.
   const prompter = new LinePrompter((question) => screen.question(question));
   const screen = new ReplScreen(out, {
-    idleLine: () => queue.busy && rl.line === "" && !prompter.waiting,
+    busy: () => queue.busy,
+    asking: () => prompter.waiting,
+    typed: () => rl.line,
     setPrompt: (text) => rl.setPrompt(text),
     showPrompt,
-  });
+  }, process.cwd());
   const collaboration = new CollaborationMode();
   const ask = (question: string, signal: AbortSignal) => prompter.ask(question, signal);
   const open = async (resume?: SessionTarget) => {
@@ -183,6 +188,20 @@ export async function runRepl(
   }
   let session: AgentSession = await open(resume);
   let queue = new SubmissionQueue(session.agent);
+  /** The prompt, once nothing runs and no typed line waits to be handled. */
+  const promptIfIdle = () => {
+    if (!queue.busy && !lines.pending) showPrompt();
+  };
+  let awaitingIdle = false;
+  /** The prompt again when the turns end, however they end (done, failed, interrupted). */
+  const promptWhenIdle = () => {
+    if (awaitingIdle) return;
+    awaitingIdle = true;
+    queue.idle().then(() => {
+      awaitingIdle = false;
+      promptIfIdle();
+    });
+  };
   const repl: ReplContext = {
     get session() {
       return session;
@@ -197,6 +216,7 @@ export async function runRepl(
       queue.submit(text, mode).catch((err) => {
         if (!(err instanceof TurnInterruptedError)) return; // turn_failed already said it
       });
+      promptWhenIdle();
     },
     interrupt: () => queue.interrupt(),
     switchTo: async (resume) => {
@@ -228,6 +248,11 @@ export async function runRepl(
     if (!text) return true;
     const [name, ...rest] = text.split(/\s+/);
     const command = findCommand(name);
+    // A word like `/foo` is meant as a command, never as a message (a path like /usr/bin is).
+    if (!command && COMMAND_WORD.test(name)) {
+      screen.line(`Unknown command ${name}; /help lists the commands.`);
+      return true;
+    }
     if (!command) {
       repl.submit(text, "steer");
       return true;
@@ -261,11 +286,23 @@ export async function runRepl(
     screen.line(dim("\n(Ctrl-C again or /exit to leave)"));
     showPrompt();
   });
+  // Esc interrupts a running turn, as in upstream's TUI. Keys are seen before readline draws
+  // them, so the spinner or a streamed answer can leave the input line first.
+  if (process.stdin.isTTY) {
+    process.stdin.prependListener("keypress", (_text: string, key?: { name?: string }) => {
+      if (key?.name === "escape") {
+        if (queue.busy) queue.interrupt();
+        return;
+      }
+      screen.keypress();
+    });
+  }
   if (initialPrompt) leaving = !await handle(initialPrompt);
-  if (!leaving && !lines.pending) showPrompt();
+  if (!leaving) promptIfIdle();
   for (let line; !leaving && (line = await lines.next()) !== undefined;) {
+    screen.lineFree();
     if (!await handle(line)) leaving = true;
-    else if (!queue.busy && !lines.pending) showPrompt();
+    else promptIfIdle();
   }
   rl.close();
   // End of input (a pipe, Ctrl-D) lets the submitted turns finish; /exit and Ctrl-C do not.
