@@ -6,10 +6,8 @@ import { dirname, join, resolve } from "node:path";
 import type { ApprovalPolicy, SandboxMode } from "../config/mod.ts";
 import type { ResponseItem } from "../protocol/mod.ts";
 import { localTime, pad2, systemTimeZone } from "../system/mod.ts";
-import { BASE_INSTRUCTIONS, permissionsText } from "./prompts.ts";
+import { permissionsText } from "./prompts.ts";
 import { type Skill, skillsText } from "./skills.ts";
-
-export { BASE_INSTRUCTIONS };
 
 export type { ApprovalPolicy, SandboxMode };
 

@@ -19,7 +19,11 @@ export {
   userInstructions,
 } from "./context.ts";
 export {
-  BASE_INSTRUCTIONS,
+  baseInstructions,
+  type DeclaredTools,
+  type InstructionsOptions,
+} from "./base_instructions.ts";
+export {
   REVIEW_EMPTY_RESULT,
   REVIEW_INSTRUCTIONS,
   type ReviewRequest,

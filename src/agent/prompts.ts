@@ -1,16 +1,12 @@
 // Our own prompt texts, kept as data in one place so they can be reviewed and diffed. The XML-ish
-// tags are structure the model is trained on; the words inside are ours.
-
-export const BASE_INSTRUCTIONS = `You are tscodex, a coding agent that works in the user's
-workspace through tools. Read before you change things, prefer small verifiable steps, and run
-commands to check your work. Use exec_command for shell commands and apply_patch for file edits.
-Keep answers short and concrete: say what you did, what you found, and what is left. Never invent
-command output; if a tool fails, report the failure and what you tried.`;
+// tags are structure the model is trained on; the words inside are ours. The base instructions,
+// composed per session, are in base_instructions.ts.
 
 const SANDBOX_TEXT: Record<string, (roots: string[], network: boolean) => string> = {
   "read-only": () =>
     "Commands you run are sandboxed as `read-only`: they can read any file but cannot write " +
-    "anywhere except a private scratch directory in `$TMPDIR`, and cannot use the network.",
+    "anywhere except a private scratch directory in `$TMPDIR`, and cannot use the network. " +
+    "File edits are refused as well.",
   "workspace-write": (roots, network) =>
     "Commands you run are sandboxed as `workspace-write`: they can read any file and write " +
     "only inside the writable roots (where `.git` and `.codex` stay read-only); network " +
@@ -22,15 +18,28 @@ const SANDBOX_TEXT: Record<string, (roots: string[], network: boolean) => string
 };
 
 const APPROVAL_TEXT: Record<string, string> = {
-  never: "Approval policy is `never`: nobody will be asked to approve anything. Work within the " +
-    "limits above, and when something fails because of them, say so rather than asking.",
-  "on-failure": "Approval policy is `on-failure`: commands run in the sandbox first; when one " +
-    "fails because of it, the user is asked whether to run it again without.",
-  "on-request": "Approval policy is `on-request`: when a command needs more than the sandbox " +
-    "allows, run it with `sandbox_permissions` set to `require_escalated` and a one-line " +
-    "`justification`; the user decides.",
-  untrusted: "Approval policy is `untrusted`: anything beyond plainly read-only commands waits " +
-    "for the user's approval.",
+  never: "Approval policy is `never`: nobody will be asked to approve anything, and a command " +
+    "that asks to leave the sandbox (`sandbox_permissions`) is refused, so leave that field " +
+    "unset. Work within the limits above; when one stops you, find another way within them, " +
+    "or say in your answer what you could not do and why.",
+  "on-failure": "Approval policy is `on-failure`: every command runs in the sandbox first. " +
+    "When one fails in a way that looks like the sandbox stopped it, the user is asked " +
+    "whether to run it again without the sandbox. You do not ask for that yourself: leave " +
+    "`sandbox_permissions` unset.",
+  "on-request": "Approval policy is `on-request`: commands run in the sandbox, and you decide " +
+    'when one needs more. For such a command set `sandbox_permissions` to `"require_escalated"` ' +
+    "and give a `justification`: one short question the user can answer with yes or no, such " +
+    'as "Allow npm to download the project\'s dependencies?". The user decides; after a no, ' +
+    "do not try the same thing another way, but go on without it or say what is blocked.\n" +
+    "Ask when a command needs the network (installing packages, fetching), must write outside " +
+    "the writable roots, or failed because of the sandbox and matters for the task. Do not ask " +
+    "for what works inside the sandbox, such as reading files or running tests that write " +
+    "only in the workspace.",
+  untrusted: "Approval policy is `untrusted`: commands known only to read (such as `ls`, " +
+    "`cat`, `rg` or `git status`) run at once; every other command waits for the user's " +
+    "approval, and when one fails in the sandbox the user may allow a run without it. " +
+    "Explore with reading commands, and gather the work that changes things into few " +
+    "commands so the user is not asked over and over. Leave `sandbox_permissions` unset.",
 };
 
 export function permissionsText(

@@ -86,6 +86,11 @@ const NICKNAMES = [
 export interface SubAgentManagerOptions {
   /** A fresh registry for each sub-agent: upstream's subset (no user input, no sub-agents). */
   childTools: () => ToolRegistry;
+  /**
+   * The base instructions of a sub-agent with this model and these tools; the parent's when
+   * absent. Helpers have fewer tools than their parent, and must not be told about the others.
+   */
+  childInstructions?: (model: string, tools: ToolRegistry) => string;
   /** The session headers for a sub-agent's own session id; the sub-agent header is added here. */
   childHeaders?: (sessionId: string) => AgentOptions["headers"];
   /** Every event of every sub-agent, for the UI. */
@@ -109,6 +114,7 @@ export interface ChildRecordStart {
   /** The model and reasoning effort it runs with (the spawn call may override the parent's). */
   model: string;
   reasoningEffort?: string;
+  baseInstructions: string;
 }
 
 interface Child {
@@ -212,22 +218,27 @@ export class SubAgentManager implements SubAgentControl {
     const id = this.options.newAgentId?.() ?? uuidv7();
     const nickname = this.#nickname();
     const model = request.model ?? base.model;
+    const tools = this.options.childTools();
+    const baseInstructions = this.options.childInstructions?.(model, tools) ??
+      base.baseInstructions;
     const record = await this.options.recordChild?.({
       id,
       nickname,
       parentId: parent.sessionId,
       model,
       reasoningEffort: request.reasoningEffort ?? base.modelSettings?.reasoningEffort,
+      baseInstructions,
     });
     const agent = new Agent({
       ...base,
       sessionId: id,
       model,
+      baseInstructions,
       modelSettings: {
         ...base.modelSettings,
         ...(request.reasoningEffort ? { reasoningEffort: request.reasoningEffort } : {}),
       },
-      tools: this.options.childTools(),
+      tools,
       initialContext: withoutCollaborationMode(base.initialContext ?? []),
       headers: withSubagentHeader(this.options.childHeaders?.(id)),
       // Grants are the parent's; a helper's turns must not end them.

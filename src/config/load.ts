@@ -21,6 +21,7 @@ import { OPENAI_KEY_VARIABLES, type ResolvedProvider, resolveProvider } from "./
 import {
   type ApprovalPolicy,
   ConfigToml,
+  type Personality,
   type ReasoningEffort,
   type ReasoningSummary,
   type SandboxMode,
@@ -68,6 +69,8 @@ export interface Config {
   userInstructions?: string;
   /** `project_doc_max_bytes`: the budget of the project's AGENTS.md files. */
   projectDocMaxBytes?: number;
+  /** `personality`: unset means the model's default (pragmatic where it takes one). */
+  personality?: Personality;
   approvalPolicy?: ApprovalPolicy;
   sandboxMode?: SandboxMode;
   features: Record<string, boolean>;
@@ -199,6 +202,7 @@ export function loadConfig(options: LoadOptions = {}): Config | null {
     developerInstructions: table.developer_instructions,
     userInstructions: table.user_instructions,
     projectDocMaxBytes: table.project_doc_max_bytes,
+    personality: table.personality,
     approvalPolicy: table.approval_policy,
     sandboxMode: table.sandbox_mode,
     features: isTable(table.features) ? { ...table.features } : {},

@@ -6,6 +6,7 @@ export type { McpServerConfig } from "./mcp_servers.ts";
 export { readMcpServers, replaceMcpServers, writeConfigFile } from "./mcp_edit.ts";
 export {
   ApprovalPolicy,
+  Personality,
   ReasoningEffort,
   ReasoningSummary,
   SandboxMode,

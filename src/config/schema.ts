@@ -15,6 +15,9 @@ export const ApprovalPolicy = z.enum(["untrusted", "on-failure", "on-request", "
 export type ApprovalPolicy = z.infer<typeof ApprovalPolicy>;
 export const SandboxMode = z.enum(["read-only", "workspace-write", "danger-full-access"]);
 export type SandboxMode = z.infer<typeof SandboxMode>;
+/** The tone the base instructions set, for the models whose catalog entry takes one. */
+export const Personality = z.enum(["none", "friendly", "pragmatic"]);
+export type Personality = z.infer<typeof Personality>;
 
 const StringMap = z.record(z.string(), z.string());
 // Upstream rejects retry counts above 100.
@@ -59,6 +62,7 @@ const ProfileKeys = {
   user_instructions: z.string().optional(),
   /** How many bytes of the project's AGENTS.md files are sent; 0 sends none. */
   project_doc_max_bytes: z.number().int().min(0).optional(),
+  personality: Personality.optional(),
   approval_policy: ApprovalPolicy.optional(),
   sandbox_mode: SandboxMode.optional(),
   features: z.record(z.string(), z.boolean()).optional(),

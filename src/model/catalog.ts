@@ -26,7 +26,17 @@ export interface ModelInfo {
   defaultVerbosity?: Verbosity;
   supportsParallelToolCalls: boolean;
   contextWindow: number;
+  /**
+   * Which of our base instruction families the model gets: `compact` for the models tuned for
+   * coding agents (upstream gives them short instructions), `full` for general models and
+   * models we do not know, which need the working method spelt out (see agent/base_instructions.ts).
+   */
+  instructions: InstructionFamily;
+  /** Whether the `personality` setting shapes its instructions (upstream: gpt-5.2-codex on). */
+  personality: boolean;
 }
+
+export type InstructionFamily = "compact" | "full";
 
 type Row = [
   slug: string,
@@ -35,27 +45,29 @@ type Row = [
   parallel: boolean,
   contextWindow: number,
   truncation: TruncationPolicy["mode"],
+  instructions: InstructionFamily,
+  personality: boolean,
 ];
 
 // verbosity: false = not supported, null = supported without a default.
 const ROWS: Row[] = [
-  ["gpt-5.4", "none", "low", true, 272_000, "tokens"],
-  ["gpt-5.3-codex", "none", "low", true, 272_000, "tokens"],
-  ["gpt-5.2-codex", "auto", false, true, 272_000, "tokens"],
-  ["gpt-5.2", "auto", "low", true, 272_000, "bytes"],
-  ["gpt-5.1-codex-max", "auto", false, false, 272_000, "tokens"],
-  ["gpt-5.1-codex-mini", "auto", false, false, 272_000, "tokens"],
-  ["gpt-5.1-codex", "auto", false, false, 272_000, "tokens"],
-  ["gpt-5.1", "auto", "low", true, 272_000, "bytes"],
-  ["gpt-5-codex-mini", "auto", false, false, 272_000, "tokens"],
-  ["gpt-5-codex", "auto", false, false, 272_000, "tokens"],
-  ["gpt-5", "auto", null, false, 272_000, "bytes"],
-  ["gpt-oss-120b", "auto", null, false, 128_000, "bytes"],
-  ["gpt-oss-20b", "auto", null, false, 128_000, "bytes"],
+  ["gpt-5.4", "none", "low", true, 272_000, "tokens", "compact", true],
+  ["gpt-5.3-codex", "none", "low", true, 272_000, "tokens", "compact", true],
+  ["gpt-5.2-codex", "auto", false, true, 272_000, "tokens", "compact", true],
+  ["gpt-5.2", "auto", "low", true, 272_000, "bytes", "full", false],
+  ["gpt-5.1-codex-max", "auto", false, false, 272_000, "tokens", "compact", false],
+  ["gpt-5.1-codex-mini", "auto", false, false, 272_000, "tokens", "compact", false],
+  ["gpt-5.1-codex", "auto", false, false, 272_000, "tokens", "compact", false],
+  ["gpt-5.1", "auto", "low", true, 272_000, "bytes", "full", false],
+  ["gpt-5-codex-mini", "auto", false, false, 272_000, "tokens", "compact", false],
+  ["gpt-5-codex", "auto", false, false, 272_000, "tokens", "compact", false],
+  ["gpt-5", "auto", null, false, 272_000, "bytes", "full", false],
+  ["gpt-oss-120b", "auto", null, false, 128_000, "bytes", "full", false],
+  ["gpt-oss-20b", "auto", null, false, 128_000, "bytes", "full", false],
 ];
 
 const CATALOG: ModelInfo[] = ROWS.map((
-  [slug, summary, verbosity, parallel, contextWindow, truncation],
+  [slug, summary, verbosity, parallel, contextWindow, truncation, instructions, personality],
 ) => ({
   slug,
   truncation: { mode: truncation, limit: 10_000 },
@@ -68,6 +80,8 @@ const CATALOG: ModelInfo[] = ROWS.map((
   defaultVerbosity: verbosity || undefined,
   supportsParallelToolCalls: parallel,
   contextWindow,
+  instructions,
+  personality,
 }));
 
 const FALLBACK: Omit<ModelInfo, "slug"> = {
@@ -78,6 +92,8 @@ const FALLBACK: Omit<ModelInfo, "slug"> = {
   supportsVerbosity: false,
   supportsParallelToolCalls: false,
   contextWindow: 272_000,
+  instructions: "full",
+  personality: false,
 };
 
 /** The catalog entry for `slug` (longest prefix match), or the fallback for unknown models. */

@@ -1,4 +1,4 @@
-export { modelInfo, type TruncationPolicy } from "./catalog.ts";
+export { type InstructionFamily, modelInfo, type TruncationPolicy } from "./catalog.ts";
 export { ResponsesClient } from "./client.ts";
 export { classify, ContextWindowExceededError, ResponsesHttpError } from "./errors.ts";
 export { clientIdentity } from "./identity.ts";

@@ -1,7 +1,7 @@
 // Opening a session: what every turn tells the model about itself and the machine — the base
 // instructions, the user's AGENTS.md, the environment — and the facts each turn records.
 import {
-  BASE_INSTRUCTIONS,
+  baseInstructions,
   COLLABORATION_MODES,
   type CollaborationModeKind,
   type EnvironmentFacts,
@@ -11,7 +11,7 @@ import {
 import type { Config } from "../../config/mod.ts";
 import { modelInfo } from "../../model/mod.ts";
 import type { OpenedSession, TurnSettings } from "../../session/mod.ts";
-import { defaultShell } from "../../tools/mod.ts";
+import { defaultShell, type ToolRegistry } from "../../tools/mod.ts";
 import type { AgentSessionOptions } from "./options.ts";
 import { type Permissions, recordedSandboxPolicy } from "./permissions.ts";
 
@@ -32,11 +32,25 @@ export interface TurnModel {
   collaborationMode?: CollaborationModeKind;
 }
 
+/** The base instructions of a thread with this model and these tools. */
+export type InstructionsFor = (model: string, tools: ToolRegistry) => string;
+
+/**
+ * `--system-prompt`, else config.toml's `base_instructions` or `model_instructions_file`, else
+ * ours for the model's family, the personality setting and the tools the thread declares.
+ */
+export function instructionsFor(options: AgentSessionOptions, config: Config): InstructionsFor {
+  return (model, tools) =>
+    options.systemPrompt ?? config.baseInstructions ??
+      baseInstructions({ model, personality: config.personality, tools });
+}
+
 export function sessionInstructions(
   options: AgentSessionOptions,
   config: Config,
   model: string,
   resumed: OpenedSession | undefined,
+  tools: ToolRegistry,
 ): SessionInstructions {
   const { cwd } = options;
   return {
@@ -44,7 +58,7 @@ export function sessionInstructions(
     environment: environmentFacts(cwd, defaultShell()),
     // A resumed session keeps the instructions it was recorded with, as upstream does.
     baseInstructions: options.systemPrompt ?? resumed?.meta?.base_instructions?.text ??
-      config.baseInstructions ?? BASE_INSTRUCTIONS,
+      instructionsFor(options, config)(model, tools),
     agentsMd: userInstructions(cwd, {
       codexHome: config.home,
       configured: config.userInstructions,

@@ -5,7 +5,12 @@ import { gitFacts } from "../../system/mod.ts";
 import { startAgent } from "./session_agent.ts";
 import { loadConfigurationOrDemo } from "./configuration.ts";
 import { requestHeaders } from "./headers.ts";
-import { sessionInstructions, type TurnModel, turnSettings } from "./instructions.ts";
+import {
+  instructionsFor,
+  sessionInstructions,
+  type TurnModel,
+  turnSettings,
+} from "./instructions.ts";
 import type { AgentSession, AgentSessionOptions } from "./options.ts";
 import { startMcpServers } from "./session_mcp.ts";
 import { decidePermissions } from "./permissions.ts";
@@ -20,7 +25,21 @@ export async function openAgentSession(options: AgentSessionOptions): Promise<Ag
   const permissions = decidePermissions(options, config, demo !== undefined);
   const model = options.model ?? config.model;
   const resumed = await readResumedSession(options, config);
-  const instructions = sessionInstructions(options, config, model, resumed);
+  const describe = instructionsFor(options, config);
+  // The tools come first: the instructions describe them, and the rollout records those. Their
+  // sub-agents use the rollouts and headers below only when they start, later.
+  const tools = buildTools({
+    options,
+    config,
+    model,
+    permissions,
+    headersFor: (id) => headersFor(id),
+    rollouts: () => rollouts,
+    settingsOf: (turn) => settingsOf(turn),
+    instructionsFor: describe,
+    mcp,
+  });
+  const instructions = sessionInstructions(options, config, model, resumed, tools.tools);
   const rollouts = await SessionRollouts.open({
     options,
     config,
@@ -32,16 +51,6 @@ export async function openAgentSession(options: AgentSessionOptions): Promise<Ag
   const settingsOf = (turn: TurnModel) =>
     turnSettings(instructions, permissions, config, options.outputSchema, turn);
   const headersFor = requestHeaders(options, rollouts.sessionId, permissions.sandboxMode, git);
-  const tools = buildTools({
-    options,
-    config,
-    model,
-    permissions,
-    headersFor,
-    rollouts,
-    settingsOf,
-    mcp,
-  });
   // The main thread's turn settings; `switchModel` changes the model for the turns after it.
   const mainTurn: TurnModel = {
     model,
@@ -90,7 +99,7 @@ export async function openAgentSession(options: AgentSessionOptions): Promise<Ag
       // Before the first turn there is nothing another model wrote.
       if (agent.history.length === 0) return;
       agent.enqueueInput([
-        contextMessage("developer", [modelSwitchText(next, instructions.baseInstructions)]),
+        contextMessage("developer", [modelSwitchText(next, describe(next, tools.tools))]),
       ]);
     },
     close: async () => {

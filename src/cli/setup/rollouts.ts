@@ -36,7 +36,9 @@ export interface RolloutsOptions {
 }
 
 type StartRollout = (
-  extra: Pick<CreateSessionOptions, "sessionId" | "source" | "agentNickname" | "ephemeral">,
+  extra:
+    & Pick<CreateSessionOptions, "sessionId" | "source" | "agentNickname" | "ephemeral">
+    & Partial<Pick<CreateSessionOptions, "baseInstructions">>,
 ) => Promise<CreatedSession>;
 
 export class SessionRollouts {
@@ -98,6 +100,8 @@ export class SessionRollouts {
         },
       },
       agentNickname: child.nickname,
+      // A helper has fewer tools than its parent, and instructions that say so.
+      baseInstructions: child.baseInstructions,
     });
     this.#children.push(created.recorder);
     return this.#listener(created.recorder, settings);

@@ -15,7 +15,7 @@ import type { HeadersFor } from "./headers.ts";
 import type { AgentSessionOptions } from "./options.ts";
 import type { Permissions } from "./permissions.ts";
 import type { SessionRollouts } from "./rollouts.ts";
-import type { TurnModel } from "./instructions.ts";
+import type { InstructionsFor, TurnModel } from "./instructions.ts";
 import type { TurnSettings } from "../../session/mod.ts";
 import type { SessionMcp } from "./session_mcp.ts";
 
@@ -47,8 +47,13 @@ export interface ToolsParts {
   permissions: Permissions;
   /** Sub-agents' requests carry headers of their own thread. */
   headersFor: HeadersFor;
-  /** Sub-agents keep rollouts of their own. */
-  rollouts: SessionRollouts;
+  /**
+   * Sub-agents keep rollouts of their own. They start after the main rollout is open, which
+   * needs the instructions that describe these tools: hence a getter.
+   */
+  rollouts: () => SessionRollouts;
+  /** A sub-agent's base instructions, for its own model and tools. */
+  instructionsFor: InstructionsFor;
   /** What a sub-agent's turns record as their settings. */
   settingsOf: (turn: TurnModel) => TurnSettings;
   /** The session's MCP servers, when config.toml names some. */
@@ -102,10 +107,11 @@ export function buildTools(parts: ToolsParts): SessionTools {
       for (const tool of mcpTools) child.register(tool);
       return child;
     },
+    childInstructions: parts.instructionsFor,
     childHeaders: headersFor,
     onChildEvent: options.onSubAgentEvent,
     recordChild: (child) =>
-      rollouts.child(
+      rollouts().child(
         child,
         () => settingsOf({ model: child.model, effort: child.reasoningEffort }),
       ),
