@@ -261,9 +261,10 @@ export class Agent {
     const turnId = uuidv7();
     const running = { turnId, steer: [] as string[] };
     this.#running = running;
-    this.#emit({ type: "turn_started", turnId, texts, localImages });
     let lastMessage: string | null = null;
     try {
+      // Inside the try: a listener that fails (the rollout cannot be written) fails the turn.
+      this.#emit({ type: "turn_started", turnId, texts, localImages });
       await this.options.toolsReady;
       if (!this.#contextRecorded) {
         this.#contextRecorded = true;

@@ -264,6 +264,34 @@ Deno.test("a failed turn keeps the user message so the next turn can continue", 
   }
 });
 
+Deno.test("a listener that fails (a rollout that cannot be written) fails the turn, not the agent", async () => {
+  const failing = new Set<string>(["turn_started", "stream_opened"]);
+  const events: AgentEvent[] = [];
+  const h = await harness({
+    responses: [
+      { output: [{ type: "message", text: "never shown" }] },
+      { output: [{ type: "message", text: "written" }] },
+    ],
+  }, {
+    onEvent: (event) => {
+      events.push(event);
+      if (failing.has(event.type)) throw new Error(`cannot record ${event.type}`);
+    },
+  });
+  try {
+    await assert.rejects(h.agent.runTurn(["one"]), /cannot record turn_started/);
+    assert.equal(events.at(-1)?.type, "turn_failed");
+    failing.delete("turn_started");
+    // Thrown from inside the response stream: fatal, not retried as a broken stream.
+    await assert.rejects(h.agent.runTurn(["two"]), /cannot record stream_opened/);
+    assert.equal(h.server.requests.length, 1);
+    failing.clear();
+    assert.equal((await h.agent.runTurn(["three"])).lastMessage, "written");
+  } finally {
+    await h.close();
+  }
+});
+
 Deno.test("steer input joins the running turn's next request under the same turn id", async () => {
   const turnIds: string[] = [];
   const h = await harness({

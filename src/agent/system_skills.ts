@@ -3,8 +3,9 @@
 // offers them. The texts are ours. A CODEX_HOME whose `.system` folder upstream Codex filled (its
 // marker file is there) is left alone: both programs can share one CODEX_HOME without rewriting
 // each other's files.
-import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { FileError } from "../system/io.ts";
 
 /** Written last; its content is the version that wrote the files. */
 const MARKER = ".tscodex-system-skills";
@@ -101,22 +102,36 @@ start. The new skill is listed from the next session on.
 
 /**
  * Makes sure the bundled skills exist under `<codexHome>/skills/.system`, rewriting them when
- * another version wrote them. Failing to write is not fatal: the session goes on without them.
+ * another version wrote them. Failing to write is not fatal — the session goes on without them —
+ * but not silent either: the failure is returned, naming the file and the cause, for a warning.
  */
-export function installSystemSkills(codexHome: string, version: string): void {
+export function installSystemSkills(codexHome: string, version: string): string | undefined {
   const dir = join(codexHome, "skills", ".system");
   const marker = join(dir, MARKER);
+  if (existsSync(join(dir, UPSTREAM_MARKER))) return undefined;
   try {
-    if (existsSync(join(dir, UPSTREAM_MARKER))) return;
-    if (existsSync(marker) && readFileSync(marker, "utf8") === version) return;
-    for (const [name, text] of Object.entries(SKILLS)) {
-      mkdirSync(join(dir, name), { recursive: true });
-      const file = join(dir, name, "SKILL.md");
-      writeFileSync(`${file}.tmp`, text);
-      renameSync(`${file}.tmp`, file);
-    }
-    writeFileSync(marker, version);
+    if (readFileSync(marker, "utf8") === version) return undefined;
   } catch {
-    // A read-only CODEX_HOME: the skills are an extra, not a precondition.
+    // Not installed yet.
   }
+  // The file being written, for the error.
+  let file = dir;
+  try {
+    for (const [name, text] of Object.entries(SKILLS)) {
+      file = join(dir, name);
+      mkdirSync(file, { recursive: true });
+      file = join(file, "SKILL.md");
+      try {
+        writeFileSync(`${file}.tmp`, text);
+        renameSync(`${file}.tmp`, file);
+      } finally {
+        rmSync(`${file}.tmp`, { force: true });
+      }
+    }
+    file = marker;
+    writeFileSync(marker, version);
+  } catch (err) {
+    return `${new FileError("write", file, err).message} (the system skills are left out)`;
+  }
+  return undefined;
 }

@@ -44,3 +44,21 @@ Deno.test("bundled skills are rewritten for a new version only, and upstream's a
   installSystemSkills(shared, "1.0.0");
   assert.equal(existsSync(join(system, "skill-creator")), false);
 });
+
+Deno.test("a CODEX_HOME that cannot take the skills: the failure names the file and the cause", () => {
+  const home = mkdtempSync(join(tmpdir(), "tscodex-skills-"));
+  // `skills` is a file, so no folder can be made under it.
+  writeFileSync(join(home, "skills"), "in the way");
+  const problem = installSystemSkills(home, "1.0.0");
+  assert.match(
+    problem ?? "",
+    new RegExp(
+      `^cannot write ${home}/skills/\\.system/[a-z-]+: a part of the path is not ` +
+        "a folder \\(ENOTDIR\\); check the path \\(the system skills are left out\\)$",
+    ),
+  );
+  assert.equal(
+    installSystemSkills(mkdtempSync(join(tmpdir(), "tscodex-skills-")), "1.0.0"),
+    undefined,
+  );
+});

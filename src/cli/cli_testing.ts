@@ -18,17 +18,18 @@ export interface CliRun {
 
 /**
  * Runs `tscodex ARGS` in `cwd` with only `env` (and a minimal PATH unless it sets one). A run
- * still going at the deadline is killed and fails the test with what it printed so far.
+ * still going at the deadline is killed and fails the test with what it printed so far. With
+ * `stdoutFd`, standard output goes to that open file instead of `stdout`.
  */
 export function runCli(
   args: string[],
-  options: { cwd: string; env: Record<string, string>; stdin?: string },
+  options: { cwd: string; env: Record<string, string>; stdin?: string; stdoutFd?: number },
 ): Promise<CliRun> {
   return new Promise((resolve, reject) => {
     const child = spawn(CLI[0], [...CLI.slice(1), ...args], {
       cwd: options.cwd,
       env: { PATH: "/usr/bin:/bin", ...options.env },
-      stdio: ["pipe", "pipe", "pipe"],
+      stdio: ["pipe", options.stdoutFd ?? "pipe", "pipe"],
     });
     let stdout = "";
     let stderr = "";
@@ -41,13 +42,13 @@ export function runCli(
         ),
       );
     }, DEADLINE_MS);
-    child.stdout.on("data", (c) => (stdout += c));
-    child.stderr.on("data", (c) => (stderr += c));
+    child.stdout?.on("data", (c) => (stdout += c));
+    child.stderr!.on("data", (c) => (stderr += c));
     child.on("error", reject);
     child.on("close", (code) => {
       clearTimeout(deadline);
       resolve({ code, stdout, stderr });
     });
-    child.stdin.end(options.stdin ?? "");
+    child.stdin!.end(options.stdin ?? "");
   });
 }

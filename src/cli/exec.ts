@@ -7,6 +7,7 @@ import { dirname, extname, join, resolve } from "node:path";
 import process from "node:process";
 import { type ApprovalPolicy, type SandboxMode, TurnInterruptedError } from "../agent/mod.ts";
 import { ConfigError, featureOverrides } from "../config/mod.ts";
+import { FileError, ioCause } from "../system/io.ts";
 import { ExecLog, palette } from "./exec_log.ts";
 import { ExecView, type ThreadEvent } from "./exec_view.ts";
 import type { SessionTarget } from "../session/mod.ts";
@@ -193,7 +194,20 @@ export async function runExec(
   const localImages = (options.image ?? []).map((file) => resolve(file));
   const permissions = execPermissions(options);
   const json = options.json === true;
-  const writeJson = (event: ThreadEvent) => process.stdout.write(JSON.stringify(event) + "\n");
+  const abort = new AbortController();
+  // Standard output that cannot be written (a full disk under `> file`) stops the turn: whoever
+  // reads it would get a partial answer or event stream without knowing.
+  let outputFailure: FileError | undefined;
+  const writeOut = (text: string) => {
+    if (outputFailure) return;
+    try {
+      process.stdout.write(text);
+    } catch (err) {
+      outputFailure = new FileError("write to", "standard output", err);
+      abort.abort();
+    }
+  };
+  const writeJson = (event: ThreadEvent) => writeOut(JSON.stringify(event) + "\n");
   const log = new ExecLog(
     (text) => process.stderr.write(text),
     palette(colorEnabled(options.color)),
@@ -201,7 +215,14 @@ export async function runExec(
     (itemId) => view.details.get(itemId),
     () => view.usageReported,
   );
-  const view = new ExecView((event) => (json ? writeJson(event) : log.on(event)));
+  // Whether the turn's failure has been shown: a failure that was not is shown at the end.
+  let failureShown = false;
+  const show = (event: ThreadEvent) => {
+    if (event.type === "turn.failed") failureShown = true;
+    if (json) writeJson(event);
+    else log.on(event);
+  };
+  const view = new ExecView(show);
   const session = await openAgentSession({
     cwd,
     model: options.model,
@@ -236,29 +257,59 @@ export async function runExec(
     }, prompt);
     session.mcpStartup((event) => log.mcpStartup(event));
   }
-  const abort = new AbortController();
   // Ctrl-C and a polite kill both end the turn cleanly: commands are killed, the rollout closed.
   const onSigint = () => abort.abort();
   process.on("SIGINT", onSigint);
   process.on("SIGTERM", onSigint);
+  let code: number;
   try {
     const lastMessage = custom
       ? await custom.run(session, view, abort.signal)
       : (await agent.runTurn([prompt], abort.signal, images, localImages)).lastMessage;
-    if (options.outputLastMessage) await writeFile(options.outputLastMessage, lastMessage ?? "");
-    if (!json && lastMessage !== null) process.stdout.write(lastMessage + "\n");
-    return EXIT_OK;
+    if (options.outputLastMessage) await writeLastMessage(options.outputLastMessage, lastMessage);
+    if (!json && lastMessage !== null) writeOut(lastMessage + "\n");
+    code = EXIT_OK;
   } catch (err) {
-    if (err instanceof TurnInterruptedError) {
+    if (outputFailure) code = EXIT_FAILED;
+    else if (err instanceof TurnInterruptedError) {
       process.stderr.write("Interrupted.\n");
-      return EXIT_INTERRUPTED;
+      code = EXIT_INTERRUPTED;
+    } else {
+      // The last line of defence: a turn never fails without saying why.
+      if (!failureShown) {
+        show({ type: "error", message: (err as Error).message });
+        show({ type: "turn.failed", error: { message: (err as Error).message } });
+      }
+      // As upstream's log: a failed turn still ends with the tokens used, when there are figures.
+      if (!json && view.usageReported) log.tokensUsed(view.usage);
+      code = EXIT_FAILED;
     }
-    // As upstream's log: a failed turn still ends with the tokens used, when there are figures.
-    if (!json && view.usageReported) log.tokensUsed(view.usage);
-    return EXIT_FAILED;
   } finally {
     process.off("SIGINT", onSigint);
     process.off("SIGTERM", onSigint);
+  }
+  if (outputFailure) {
+    process.stderr.write(`Error: ${outputFailure.message}\n`);
+    code = EXIT_FAILED;
+  }
+  try {
     await session.close();
+  } catch (err) {
+    // Lines that could not be saved at the end (the rollout's final flush): not a silent loss.
+    process.stderr.write(`ERROR: ${(err as Error).message}\n`);
+    code = EXIT_FAILED;
+  }
+  return code;
+}
+
+/**
+ * `-o FILE`: the final message, also in a file. A file that cannot be written is a warning, as
+ * in upstream's exec: the answer still goes to stdout and the run still succeeds.
+ */
+async function writeLastMessage(file: string, message: string | null): Promise<void> {
+  try {
+    await writeFile(file, message ?? "");
+  } catch (err) {
+    process.stderr.write(`Failed to write last message file "${file}": ${ioCause(err)}\n`);
   }
 }

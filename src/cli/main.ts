@@ -5,6 +5,7 @@ import process from "node:process";
 import { ListenError } from "../platform/mod.ts";
 import { ConfigError } from "../config/mod.ts";
 import { RolloutReadError, SessionNotFoundError } from "../session/mod.ts";
+import { FileError, ioCause } from "../system/io.ts";
 import { CODE_CELL_SUBCOMMAND, runCodeCell } from "../tools/mod.ts";
 import { EXIT_FAILED, EXIT_USAGE, runExec, UsageError } from "./exec.ts";
 import { registerMcpCommands } from "./mcp_commands.ts";
@@ -237,11 +238,17 @@ export async function main(argv: string[]): Promise<number> {
     await runCodeCell();
     return 0;
   }
-  // A reader that stops early (`| head`) closes our stdout; end quietly as shell tools do.
+  // A reader that stops early (`| head`) closes our stdout; end quietly as shell tools do. Any
+  // other failure to write it (a full disk under `> file`) ends the run with the cause.
   process.stdout.on("error", (err: NodeJS.ErrnoException) => {
     if (err.code === "EPIPE") process.exit(0);
-    throw err;
+    process.stderr.write(`Error: cannot write to standard output: ${ioCause(err)}\n`);
+    process.exit(EXIT_FAILED);
   });
+  // A failure outside any awaited path (a listener, a timer) still ends as one sentence.
+  const fatal = (err: unknown) => process.exit(reportFailure(err));
+  process.on("uncaughtException", fatal);
+  process.on("unhandledRejection", fatal);
   if (argv[0] === "--serve") argv = ["serve", ...argv.slice(1)];
   argv = expandYolo(argv);
   let exitCode = 0;
@@ -261,16 +268,31 @@ export async function main(argv: string[]): Promise<number> {
       process.stderr.write(`Error: ${err.message}\n`);
       return EXIT_USAGE;
     }
-    if (
-      // ScenarioError by name: the fake server's module is not loaded unless it is used.
-      err instanceof ConfigError || (err as Error)?.name === "ScenarioError" ||
-      err instanceof ListenError ||
-      err instanceof SessionNotFoundError || err instanceof RolloutReadError
-    ) {
-      process.stderr.write(`Error: ${(err as Error).message}\n`);
-      return EXIT_FAILED;
-    }
-    process.stderr.write(`Error: ${(err as Error).stack ?? err}\n`);
-    return EXIT_FAILED;
+    return reportFailure(err);
   }
+}
+
+/** Failures that explain themselves: their message is the whole story for the user. */
+function isExplained(err: unknown): boolean {
+  return err instanceof ConfigError || err instanceof FileError ||
+    err instanceof ListenError || err instanceof SessionNotFoundError ||
+    err instanceof RolloutReadError ||
+    // ScenarioError by name: the fake server's module is not loaded unless it is used.
+    (err as Error)?.name === "ScenarioError";
+}
+
+/**
+ * The last line of defence: every failure is one sentence on stderr and exit 1, never a stack
+ * trace. One nobody anticipated also says where its details can be kept.
+ */
+export function reportFailure(err: unknown): number {
+  const message = err instanceof Error ? err.message : String(err);
+  process.stderr.write(`Error: ${message}\n`);
+  if (!isExplained(err)) {
+    process.stderr.write(
+      "tscodex: this failure was not expected; run again with TSCODEX_DEBUG_LOG=<folder> " +
+        "to keep its details for a bug report\n",
+    );
+  }
+  return EXIT_FAILED;
 }

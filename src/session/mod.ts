@@ -14,7 +14,7 @@ export {
   userMessage,
 } from "./lines.ts";
 export { listRolloutFiles } from "./paths.ts";
-export { parseRollout, RolloutReadError } from "./reader.ts";
+export { parseRollout, rolloutDamage, RolloutReadError } from "./reader.ts";
 export { rebuildSession } from "./rebuild.ts";
 export { RolloutRecorder } from "./recorder.ts";
 export { TokenInfo } from "./schema.ts";

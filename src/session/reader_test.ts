@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { mkdtemp, readFile, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { parseRollout, readRollout, RolloutReadError } from "./reader.ts";
+import { parseRollout, readRollout, rolloutDamage, RolloutReadError } from "./reader.ts";
 import { RolloutRecorder } from "./recorder.ts";
 
 const META = {
@@ -68,8 +68,35 @@ Deno.test("reader: a bad line mid-file is skipped with a reason, the lines after
   ]);
   assert.equal(parsed.truncated, false);
   assert.equal(parsed.invalid, 3);
-  assert.ok(parsed.problems.some((p) => p.startsWith("response_item payload")));
-  assert.ok(parsed.problems.some((p) => p.includes("not JSON")));
+  assert.deepEqual(parsed.invalidLines, [2, 3, 4]);
+  assert.match(parsed.problems[0], /^line 2: not JSON: /);
+  assert.match(parsed.problems[2], /^line 4: response_item payload/);
+});
+
+Deno.test("reader: line numbers count every line, also those of a pretty-printed value", () => {
+  const pretty = JSON.stringify(USER, null, 2);
+  const text = compact(META) + pretty + "\n" + "garbage\n" + compact(CALL) + '{"cut';
+  const parsed = parseRollout(text);
+  assert.equal(parsed.entries.length, 3);
+  const garbageLine = 2 + pretty.split("\n").length;
+  assert.deepEqual(parsed.invalidLines, [garbageLine]);
+  assert.equal(parsed.truncatedLine, garbageLine + 2);
+  assert.equal(
+    rolloutDamage("/r.jsonl", parsed),
+    `rollout /r.jsonl: 1 corrupted line skipped (line ${garbageLine}; line ${garbageLine}: not ` +
+      `JSON: "garbage"); the last line (${garbageLine + 2}) is incomplete, as a crash while ` +
+      "writing leaves it, and is left out. The session resumes from the readable lines.",
+  );
+  assert.equal(rolloutDamage("/r.jsonl", parseRollout(compact(META, USER))), undefined);
+});
+
+Deno.test("reader: many corrupted lines are counted in full, the first ten listed", () => {
+  const text = compact(META) + "bad\n".repeat(12) + compact(USER);
+  const damage = rolloutDamage("/r.jsonl", parseRollout(text));
+  assert.match(
+    damage ?? "",
+    /^rollout \/r\.jsonl: 12 corrupted lines skipped \(lines 2, 3, 4, 5, 6, 7, 8, 9, 10, 11 and 2 more; line 2: not JSON: "bad"\)\./,
+  );
 });
 
 Deno.test("reader: unknown line and event types are skipped without error", () => {

@@ -45,10 +45,16 @@ export async function createSession(options: CreateSessionOptions): Promise<Crea
   }
   const path = rolloutPath(options.codexHome, sessionId, now);
   const recorder = RolloutRecorder.create(path, sessionId);
-  recorder.record(
-    "session_meta",
-    sessionMetaPayload({ ...options, id: sessionId, timestamp: now.toISOString(), git }),
-  );
+  try {
+    recorder.record(
+      "session_meta",
+      sessionMetaPayload({ ...options, id: sessionId, timestamp: now.toISOString(), git }),
+    );
+  } catch (err) {
+    // No empty file is left behind to be listed as a session.
+    recorder.abandon();
+    throw err;
+  }
   return { sessionId, path, recorder };
 }
 
@@ -65,7 +71,7 @@ export interface OpenedSession extends RebuiltSession {
   recorder: RolloutRecorder;
   history: ResponseItem[];
   /** Readable oddities of the file (a cut-short last line, skipped lines), for a warning. */
-  parsed: Pick<ParsedRollout, "truncated" | "ignored" | "invalid" | "problems">;
+  parsed: Omit<ParsedRollout, "entries">;
 }
 
 /** Opens a recorded session for resuming: its rebuilt history and an appending recorder. */
@@ -84,7 +90,7 @@ export async function openSession(
     ...rebuilt,
     sessionId,
     path: file.path,
-    recorder: RolloutRecorder.append(file.path, sessionId),
+    recorder: RolloutRecorder.append(file.path, sessionId, parsed.truncated),
     parsed: oddities,
   };
 }

@@ -71,7 +71,16 @@ export async function openAgentSession(options: AgentSessionOptions): Promise<Ag
     tools,
     headersFor,
     onEvent: (event) => {
-      record(event);
+      try {
+        record(event);
+      } catch (err) {
+        // A line that cannot be written fails the turn (the error goes back into the agent);
+        // the screen still hears how the turn ended.
+        if (event.type === "turn_failed" || event.type === "turn_interrupted") {
+          options.onEvent(event);
+        }
+        throw err;
+      }
       options.onEvent(event);
     },
   });

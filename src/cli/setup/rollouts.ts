@@ -9,6 +9,7 @@ import {
   gitInfoOf,
   type OpenedSession,
   openSession,
+  rolloutDamage,
   type RolloutRecorder,
   type TokenInfo,
   type TurnSettings,
@@ -17,12 +18,20 @@ import type { GitFacts } from "../../system/mod.ts";
 import { VERSION } from "../version.ts";
 import type { AgentSessionOptions } from "./options.ts";
 
-/** The recorded session `options.resume` names, read before anything is written. */
-export function readResumedSession(
+/**
+ * The recorded session `options.resume` names, read before anything is written. Damage found
+ * in its rollout (corrupted lines, a last line a crash cut short) is reported, not skipped
+ * silently.
+ */
+export async function readResumedSession(
   options: AgentSessionOptions,
   config: Config,
 ): Promise<OpenedSession | undefined> {
-  return options.resume ? openSession(config.home, options.resume) : Promise.resolve(undefined);
+  if (!options.resume) return undefined;
+  const resumed = await openSession(config.home, options.resume);
+  const damage = rolloutDamage(resumed.path, resumed.parsed);
+  if (damage) options.notice(`tscodex: warning: ${damage}`);
+  return resumed;
 }
 
 export interface RolloutsOptions {
@@ -107,9 +116,17 @@ export class SessionRollouts {
     return this.#listener(created.recorder, settings);
   }
 
+  /** Closes every rollout, even when one fails; throws the first failure not yet reported. */
   close(): void {
-    this.recorder.close();
-    for (const recorder of this.#children) recorder.close();
+    let failure: unknown;
+    for (const recorder of [this.recorder, ...this.#children]) {
+      try {
+        recorder.close();
+      } catch (err) {
+        failure ??= err;
+      }
+    }
+    if (failure) throw failure;
   }
 
   #listener(

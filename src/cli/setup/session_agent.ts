@@ -36,7 +36,8 @@ export interface AgentParts {
 
 export function startAgent(parts: AgentParts): Agent {
   const { options, config, model, permissions, instructions, rollouts } = parts;
-  installSystemSkills(config.home, VERSION);
+  const skillsProblem = installSystemSkills(config.home, VERSION);
+  if (skillsProblem) options.notice(`tscodex: warning: ${skillsProblem}`);
   const contextOptions: ContextOptions = {
     environment: instructions.environment,
     sandboxMode: permissions.sandboxMode,
