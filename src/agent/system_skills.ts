@@ -5,7 +5,7 @@
 // each other's files.
 import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { FileError } from "../system/io.ts";
+import { FileError } from "../platform/mod.ts";
 
 /** Written last; its content is the version that wrote the files. */
 const MARKER = ".tscodex-system-skills";

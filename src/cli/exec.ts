@@ -7,7 +7,7 @@ import { dirname, extname, join, resolve } from "node:path";
 import process from "node:process";
 import { type ApprovalPolicy, type SandboxMode, TurnInterruptedError } from "../agent/mod.ts";
 import { ConfigError, featureOverrides } from "../config/mod.ts";
-import { FileError, ioCause } from "../system/io.ts";
+import { FileError, ioCause } from "../platform/mod.ts";
 import { ExecLog, palette } from "./exec_log.ts";
 import { ExecView, type ThreadEvent } from "./exec_view.ts";
 import type { SessionTarget } from "../session/mod.ts";
@@ -214,6 +214,7 @@ export async function runExec(
     cwd,
     (itemId) => view.details.get(itemId),
     () => view.usageReported,
+    () => view.failureHint,
   );
   // Whether the turn's failure has been shown: a failure that was not is shown at the end.
   let failureShown = false;
@@ -276,10 +277,7 @@ export async function runExec(
       code = EXIT_INTERRUPTED;
     } else {
       // The last line of defence: a turn never fails without saying why.
-      if (!failureShown) {
-        show({ type: "error", message: (err as Error).message });
-        show({ type: "turn.failed", error: { message: (err as Error).message } });
-      }
+      if (!failureShown) view.fail(err as Error);
       // As upstream's log: a failed turn still ends with the tokens used, when there are figures.
       if (!json && view.usageReported) log.tokensUsed(view.usage);
       code = EXIT_FAILED;

@@ -51,6 +51,8 @@ export class ExecLog {
     readonly detailsOf: (itemId: string) => ItemDetails | undefined = () => undefined,
     /** Whether there are token figures to close with (a review thread's main turn has none). */
     readonly hasUsage: () => boolean = () => true,
+    /** What to do about a failed turn, shown on the line after its `ERROR:` line. */
+    readonly failureHint: () => string | undefined = () => undefined,
   ) {}
 
   header(h: LogHeader, prompt: string): void {
@@ -95,9 +97,12 @@ export class ExecLog {
       case "error":
         if (event.message.startsWith("Reconnecting...")) this.write(event.message + "\n");
         break;
-      case "turn.failed":
+      case "turn.failed": {
         this.write(c.red(`ERROR: ${event.error.message}`) + "\n");
+        const hint = this.failureHint();
+        if (hint) this.write(`${hint}\n`);
         break;
+      }
       case "turn.completed":
         if (this.hasUsage()) this.tokensUsed(event.usage);
         break;

@@ -2,7 +2,7 @@
 // file changes, plans, messages). Both the `--json` stream and the human-readable stderr log are
 // built from this one view.
 import type { AgentEvent } from "../agent/mod.ts";
-import { classify } from "../model/mod.ts";
+import { classify, explain } from "../model/mod.ts";
 import {
   type MessageItem,
   messageText,
@@ -140,6 +140,8 @@ export class ExecView {
   #webSearches = new Map<string, string>();
   #usage = { input_tokens: 0, cached_input_tokens: 0, output_tokens: 0 };
   lastMessage: string | null = null;
+  /** What to do about the turn's failure, when its error says. */
+  failureHint: string | undefined;
 
   constructor(readonly emit: (event: ThreadEvent) => void) {}
 
@@ -280,10 +282,20 @@ export class ExecView {
       case "turn_failed":
         // An overflow fills the recorded window: upstream then has token figures to report.
         if (classify(event.error).kind === "context_overflow") this.usageReported = true;
-        this.emit({ type: "error", message: event.error.message });
-        this.emit({ type: "turn.failed", error: { message: event.error.message } });
+        this.fail(event.error);
         break;
     }
+  }
+
+  /**
+   * A failed turn: the `error` notice says all of it, `turn.failed` the headline (what the
+   * provider said, as upstream reports it); the hint is kept for the plain log's next line.
+   */
+  fail(error: Error): void {
+    const { headline, hint } = explain(error);
+    this.failureHint = hint;
+    this.emit({ type: "error", message: error.message });
+    this.emit({ type: "turn.failed", error: { message: headline } });
   }
 
   #toolStarted(call: ToolCallItem): void {

@@ -1,7 +1,8 @@
 // `tscodex fake-server`: serve a scenario until stopped.
+import { mkdirSync } from "node:fs";
 import process from "node:process";
 import { DEMO_SCENARIO, FakeResponsesServer, loadScenario } from "../fake/mod.ts";
-import { AddressInUseError } from "../platform/mod.ts";
+import { AddressInUseError, FileError } from "../platform/mod.ts";
 import { checkListen, type ListenRules } from "./listen.ts";
 
 export interface FakeServerOptions {
@@ -21,6 +22,14 @@ export async function runFakeServer(options: FakeServerOptions): Promise<number>
     portHint: "pick another with --port, or --port 0 for any free one",
   };
   await checkListen(address, rules);
+  if (options.record) {
+    // Checked now rather than at the first request, which would fail where nobody sees it.
+    try {
+      mkdirSync(options.record, { recursive: true });
+    } catch (err) {
+      throw new FileError("create the --record folder", options.record, err);
+    }
+  }
   const server = new FakeResponsesServer(scenario, { recordDir: options.record });
   try {
     await server.start(address.port, address.hostname);

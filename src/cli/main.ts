@@ -2,10 +2,9 @@
 import { Command, CommanderError, InvalidArgumentError, Option } from "commander";
 import { resolve } from "node:path";
 import process from "node:process";
-import { ListenError } from "../platform/mod.ts";
+import { FileError, ioCause, ListenError } from "../platform/mod.ts";
 import { ConfigError } from "../config/mod.ts";
 import { RolloutReadError, SessionNotFoundError } from "../session/mod.ts";
-import { FileError, ioCause } from "../system/io.ts";
 import { CODE_CELL_SUBCOMMAND, runCodeCell } from "../tools/mod.ts";
 import { EXIT_FAILED, EXIT_USAGE, runExec, UsageError } from "./exec.ts";
 import { registerMcpCommands } from "./mcp_commands.ts";

@@ -4,6 +4,8 @@
 // starting with CODEX_ (any case): a project's .env must not redirect CODEX_HOME or friends.
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
+import { ioCause } from "../platform/mod.ts";
+import { ConfigError } from "./errors.ts";
 
 const ESCAPES: Record<string, string> = {
   n: "\n",
@@ -60,8 +62,14 @@ export function loadCodexDotenv(
 ): string[] {
   const file = join(home, ".env");
   if (!existsSync(file)) return [];
+  let text: string;
+  try {
+    text = readFileSync(file, "utf8");
+  } catch (err) {
+    throw new ConfigError(`cannot read ${file}: ${ioCause(err)}; fix it or remove it`);
+  }
   const set: string[] = [];
-  for (const [key, value] of parseDotenv(readFileSync(file, "utf8"))) {
+  for (const [key, value] of parseDotenv(text)) {
     if (key.toUpperCase().startsWith("CODEX_")) continue;
     env[key] = value;
     set.push(key);

@@ -7,8 +7,9 @@ import process from "node:process";
 import { parse, TomlError } from "smol-toml";
 import { loadCodexDotenv } from "./dotenv.ts";
 import { ConfigError, describeIssue, keyPathText, looksSecret } from "./errors.ts";
-import { codexHome } from "./home.ts";
+import { codexHome, requireFolder } from "./home.ts";
 import { type McpServerConfig, mcpServers } from "./mcp_servers.ts";
+import { ioCause } from "../platform/mod.ts";
 import {
   applyOverrides,
   type ConfigOverride,
@@ -85,7 +86,7 @@ function readToml(file: string): Table {
   try {
     text = readFileSync(file, "utf8");
   } catch (err) {
-    throw new ConfigError(`cannot read ${file}: ${(err as NodeJS.ErrnoException).code ?? err}`);
+    throw new ConfigError(`cannot read ${file}: ${ioCause(err)}; fix it or remove it`);
   }
   try {
     return parse(text);
@@ -142,6 +143,7 @@ const CONFIGURING_VARIABLES = [...OPENAI_KEY_VARIABLES, "OPENAI_BASE_URL"];
 export function loadConfig(options: LoadOptions = {}): Config | null {
   const env = options.env ?? process.env;
   const home = options.home ?? codexHome(env);
+  requireFolder(home);
   loadCodexDotenv(home, env);
   const file = join(home, "config.toml");
   const overrides = (options.overrides ?? []).map(parseOverride);

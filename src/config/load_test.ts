@@ -154,7 +154,10 @@ Deno.test("a TOML syntax error names the file, line and column", async () => {
 Deno.test("an unreadable config.toml is named", async () => {
   await withHome({}, async (home) => {
     await mkdir(join(home, "config.toml")); // a directory where the file should be
-    assert.match(configError(() => load(home)), /cannot read .*config\.toml: EISDIR/);
+    assert.match(
+      configError(() => load(home)),
+      /cannot read .*config\.toml: it is a folder \(EISDIR\); fix it or remove it/,
+    );
   });
 });
 

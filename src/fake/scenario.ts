@@ -3,6 +3,7 @@
 // the main agent's, so one list in order of arrival could not say which answer goes to whom).
 import { readFile } from "node:fs/promises";
 import { z } from "zod";
+import { FileError } from "../platform/mod.ts";
 
 const ScriptedMessage = z.strictObject({
   type: z.literal("message"),
@@ -171,7 +172,7 @@ export async function loadScenario(file: string): Promise<Scenario> {
   try {
     text = await readFile(file, "utf8");
   } catch (err) {
-    throw new ScenarioError(file, "", `cannot read the file (${(err as Error).message})`);
+    throw new FileError("read the scenario", file, err, "give the path of a scenario JSON file");
   }
   let value: unknown;
   try {

@@ -127,7 +127,11 @@ Deno.test("HTTP 500 for good: (request_max_retries+1) × (stream_max_retries+1) 
   );
   assert.ok(result.error instanceof ResponsesHttpError);
   assert.equal(result.error.status, 500);
-  assert.match(result.error.message, /^HTTP 500 Internal Server Error from provider "fake"/);
+  assert.match(
+    result.error.headline,
+    /^unexpected status 500 Internal Server Error: .*, url: http:\/\/127\.0\.0\.1:\d+\/v1\/responses$/,
+  );
+  assert.match(result.error.hint!, /^provider "fake" \(POST .*\) answered HTTP 500 Internal/);
   assertNamesTarget(result);
 });
 
@@ -140,10 +144,9 @@ Deno.test("HTTP 400: no retry; the message quotes the error and names the target
   assert.equal(result.server.requests.length, 1);
   assert.ok(result.error instanceof ResponsesHttpError);
   assert.equal(classify(result.error).kind, "fatal");
-  assert.match(
-    result.error.message,
-    /HTTP 400 Bad Request .*: Invalid value for 'input'\. \(invalid_value\)/,
-  );
+  // As upstream's log shows a 400: the body as the provider sent it.
+  assert.equal(result.error.headline, JSON.stringify(body));
+  assert.match(result.error.hint!, /answered HTTP 400 Bad Request: the provider rejected/);
   assertNamesTarget(result);
 });
 
@@ -272,7 +275,11 @@ Deno.test("response.failed with a server error is retried; invalid_prompt is not
   );
   assert.equal(fatal.server.requests.length, 1);
   assert.ok(fatal.error instanceof ResponseFailedError);
-  assert.match(fatal.error.message, /failed the response: nope \(invalid_prompt\) — /);
+  assert.equal(fatal.error.headline, "nope");
+  assert.match(
+    fatal.error.hint!,
+    /failed the response \(invalid_prompt\); the prompt was rejected/,
+  );
   assertNamesTarget(fatal);
 });
 

@@ -1,5 +1,6 @@
-// Typed errors of the Responses client, classified in one place. Every message names the provider
-// and the URL that failed and, where there is one, what to do about it.
+// Typed errors of the Responses client, classified in one place. Each has a headline — what the
+// provider said, in the words upstream Codex prints after `ERROR:` — and a hint of ours: which
+// provider and URL failed and what to do about it. `message` holds both, on one line.
 
 /** Where a request went: named in every error message. */
 export interface RequestTarget {
@@ -13,6 +14,26 @@ function at(target: RequestTarget): string {
   return `provider "${target.provider}" (POST ${target.url})`;
 }
 
+/** An error told in two parts: the headline (first line) and what to do (the next). */
+export interface Explained {
+  headline: string;
+  hint?: string;
+}
+
+/** The two parts of any error; one without a headline is all headline. */
+export function explain(err: unknown): Explained {
+  const e = err as Partial<Explained> & { message?: unknown };
+  if (typeof e?.headline === "string") return { headline: e.headline, hint: e.hint };
+  return { headline: typeof e?.message === "string" ? e.message : String(err) };
+}
+
+/** An error of the Responses client: `message` is the headline and the hint on one line. */
+export class ExplainedError extends Error implements Explained {
+  constructor(readonly headline: string, readonly hint?: string, options?: ErrorOptions) {
+    super(hint ? `${headline} — ${hint}` : headline, options);
+  }
+}
+
 /** The `error.message` (and code) of a JSON error body, else the body itself, shortened. */
 export function bodyExcerpt(body: string, limit = 500): string {
   try {
@@ -23,8 +44,12 @@ export function bodyExcerpt(body: string, limit = 500): string {
   } catch {
     // Not JSON: quote the text.
   }
-  const text = body.replace(/\s+/g, " ").trim();
-  return text.length > limit ? `${text.slice(0, limit)}…` : text;
+  return shortened(body, limit);
+}
+
+function shortened(text: string, limit: number): string {
+  const line = text.replace(/\s+/g, " ").trim();
+  return line.length > limit ? `${line.slice(0, limit)}…` : line;
 }
 
 function httpHint(status: number, target: RequestTarget): string {
@@ -39,8 +64,12 @@ function httpHint(status: number, target: RequestTarget): string {
   return "the provider rejected the request";
 }
 
-/** The server answered with a non-2xx status. `body` has any echoed credential redacted. */
-export class ResponsesHttpError extends Error {
+/**
+ * The server answered with a non-2xx status. `body` has any echoed credential redacted. As in
+ * upstream's log, a 400 shows the body as sent; other statuses the status, the provider's
+ * message and the URL.
+ */
+export class ResponsesHttpError extends ExplainedError {
   constructor(
     readonly status: number,
     readonly statusText: string,
@@ -49,25 +78,38 @@ export class ResponsesHttpError extends Error {
     readonly retryAfterMs?: number,
   ) {
     const excerpt = bodyExcerpt(body);
-    super(
-      `HTTP ${status}${statusText ? ` ${statusText}` : ""} from ${at(target)}` +
-        `${excerpt ? `: ${excerpt}` : ""} — ${httpHint(status, target)}`,
-    );
+    const statusLine = `${status}${statusText ? ` ${statusText}` : ""}`;
+    const headline = status === 400 && body.trim()
+      ? shortened(body, 500)
+      : `unexpected status ${statusLine}${excerpt ? `: ${excerpt}` : ""}, url: ${target.url}`;
+    super(headline, `${at(target)} answered HTTP ${statusLine}: ${httpHint(status, target)}`);
     this.name = "ResponsesHttpError";
   }
 }
 
 export type StreamFailure = "connect" | "broken" | "idle" | "closed" | "malformed";
 
+const STREAM_HINTS: Record<StreamFailure, string> = {
+  connect: "check that the provider is running and that its base_url is right",
+  broken: "the connection broke; try again",
+  idle: "raise stream_idle_timeout_ms in the provider's table if it is just slow",
+  closed: "the provider ended the stream early; try again",
+  malformed: "the provider sent an event that does not follow the Responses API",
+};
+
 /** The connection failed, broke, went idle, ended before a terminal event, or sent garbage. */
-export class ResponsesStreamError extends Error {
+export class ResponsesStreamError extends ExplainedError {
   constructor(
     readonly failure: StreamFailure,
     detail: string,
     readonly target: RequestTarget,
     options?: { cause?: unknown },
   ) {
-    super(`${at(target)}: ${detail}`, options);
+    super(
+      `stream disconnected before completion: ${detail}`,
+      `${at(target)}: ${STREAM_HINTS[failure]}`,
+      options,
+    );
     this.name = "ResponsesStreamError";
   }
 }
@@ -79,21 +121,27 @@ const FAILURE_HINTS: Record<string, string> = {
   model_output_invalid: "the model produced output the server rejected; try again",
 };
 
+/** Codes that end the turn at once; other failures read as a stream cut short, as upstream's. */
+const FINAL_CODES = new Set(["invalid_prompt", "model_output_invalid", "insufficient_quota"]);
+
 /** The server sent `response.failed` or an `error` event. */
-export class ResponseFailedError extends Error {
+export class ResponseFailedError extends ExplainedError {
   constructor(
     readonly code: string | undefined,
     readonly detail: string,
     readonly target: RequestTarget,
   ) {
-    const hint = code && FAILURE_HINTS[code] ? ` — ${FAILURE_HINTS[code]}` : "";
-    super(`${at(target)} failed the response: ${detail}${code ? ` (${code})` : ""}${hint}`);
+    const hint = code && FAILURE_HINTS[code] ? `; ${FAILURE_HINTS[code]}` : "";
+    super(
+      code && FINAL_CODES.has(code) ? detail : `stream disconnected before completion: ${detail}`,
+      `${at(target)} failed the response${code ? ` (${code})` : ""}${hint}`,
+    );
     this.name = "ResponseFailedError";
   }
 }
 
 /** The conversation no longer fits the model's window; token counts when the server gave them. */
-export class ContextWindowExceededError extends Error {
+export class ContextWindowExceededError extends ExplainedError {
   readonly requestedTokens?: number;
   readonly maxTokens?: number;
 
@@ -102,8 +150,9 @@ export class ContextWindowExceededError extends Error {
     const requested = /(?:resulted in|requested) (\d+) tokens/i.exec(detail)?.[1];
     const counts = requested && max ? ` (${requested} tokens requested, ${max} allowed)` : "";
     super(
+      bodyExcerpt(detail),
       `the conversation no longer fits the model's context window${counts}; start a new ` +
-        `session or compact the history. ${at(target)} said: ${detail}`,
+        `session or compact the history (${at(target)})`,
     );
     this.name = "ContextWindowExceededError";
     this.maxTokens = max ? Number(max) : undefined;
@@ -112,9 +161,14 @@ export class ContextWindowExceededError extends Error {
 }
 
 /** The server sent `response.incomplete`: output stopped early, e.g. at max_output_tokens. */
-export class ResponseIncompleteError extends Error {
+export class ResponseIncompleteError extends ExplainedError {
   constructor(readonly reason: string | undefined, readonly items: readonly unknown[] = []) {
-    super(`the response was incomplete${reason ? `: ${reason}` : ""}`);
+    super(
+      `the response was incomplete${reason ? `: ${reason}` : ""}`,
+      reason === "max_output_tokens"
+        ? "the answer hit the model's output limit; ask for less at once"
+        : undefined,
+    );
     this.name = "ResponseIncompleteError";
   }
 }

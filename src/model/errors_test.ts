@@ -97,7 +97,10 @@ Deno.test("HTTP error messages say what to do, and never echo the key variable's
   const noKey = new ResponsesHttpError(401, "", "", { ...TARGET, envKey: undefined });
   assert.match(noKey.message, /set env_key in its \[model_providers\] table/);
   assert.match(http(404).message, /check the provider's base_url and the model name/);
-  assert.match(http(503, "<html>busy</html>").message, /: <html>busy<\/html> — .*server error/);
+  assert.match(
+    http(503, "<html>busy</html>").message,
+    /^unexpected status 503: <html>busy<\/html>, url: \S+ — .*server error/,
+  );
   const long = http(400, "x".repeat(2000)).message;
   assert.ok(long.length < 700, String(long.length));
 });

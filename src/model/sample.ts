@@ -3,7 +3,7 @@
 // re-sends the whole request up to `maxRetries` (stream_max_retries) times, announcing each retry.
 import { isKnownEvent, type ResponseItem, type Usage } from "../protocol/mod.ts";
 import type { ResponsesClient } from "./client.ts";
-import { classify, ResponseIncompleteError } from "./errors.ts";
+import { classify, explain, ResponseIncompleteError } from "./errors.ts";
 import type { BuiltRequest } from "./request.ts";
 import { retryDelayMs, wait } from "./retry.ts";
 
@@ -88,7 +88,7 @@ export async function sample(
         attempt: attempt + 1,
         maxRetries: options.maxRetries,
         delayMs,
-        error: (err as Error).message,
+        error: explain(err).headline,
       });
       await wait(delayMs, options.signal);
     }

@@ -205,3 +205,5 @@ export function scriptCommand(script: URL, subcommand: string): string[] {
   }
   return [executable, path];
 }
+
+export { FileError, ioCause, ioHint } from "./io.ts";

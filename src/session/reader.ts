@@ -1,6 +1,7 @@
 // Reading rollouts: one JSON value per line normally, but also pretty-printed or concatenated
 // values (hand-edited or foreign files) and a last line cut short by a crash.
 import { open, readFile } from "node:fs/promises";
+import { ioCause } from "../platform/mod.ts";
 import { classifyLine, type RolloutEntry } from "./schema.ts";
 
 export interface ParsedRollout {
@@ -194,7 +195,7 @@ export async function readRollout(path: string): Promise<ParsedRollout> {
   try {
     text = await readFile(path, "utf8");
   } catch (err) {
-    throw new RolloutReadError(path, (err as Error).message);
+    throw new RolloutReadError(path, ioCause(err));
   }
   const parsed = parseRollout(text);
   if (parsed.entries.length === 0) {

@@ -23,7 +23,7 @@ import {
 } from "node:fs";
 import { dirname } from "node:path";
 import type { ResponseItem } from "../protocol/mod.ts";
-import { FileError, ioHint } from "../system/io.ts";
+import { FileError, ioHint } from "../platform/mod.ts";
 import type { RolloutLineType } from "./schema.ts";
 
 /** What to do when the rollout cannot be written: the general advice, and where else to go. */

@@ -113,8 +113,11 @@ export async function openAgentSession(options: AgentSessionOptions): Promise<Ag
     },
     close: async () => {
       await tools.close();
-      rollouts.close();
-      await demo?.close();
+      try {
+        rollouts.close();
+      } finally {
+        await demo?.close();
+      }
     },
   };
 }
