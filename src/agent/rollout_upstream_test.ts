@@ -8,19 +8,18 @@ import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import type { ResponseItem } from "../protocol/mod.ts";
 import { listRolloutFiles, parseRollout, rebuildSession } from "../session/mod.ts";
-import { DEADLINE_MS, gitWorkspace, tempDir } from "../testing/mod.ts";
+import { findUpstreamBinary, upstreamDir } from "../../conformance/mod.ts";
+import { DEADLINE_MS, gitWorkspace, skipWhen, tempDir } from "../testing/mod.ts";
 import { fakeServer, LIST_FILES, startRecordedAgent } from "./testdata/recorded_agent.ts";
 
+// Where conformance installs it (bash .ci/run does), or $TSCODEX_UPSTREAM_CODEX.
 const UPSTREAM_BIN = Deno.env.get("TSCODEX_UPSTREAM_CODEX") ??
-  "/work/scratch/upstream/node_modules/@openai/codex-linux-x64/vendor/x86_64-unknown-linux-musl/codex/codex";
+  await findUpstreamBinary(upstreamDir("0.115.0"));
 const FIXTURES = join(dirname(fileURLToPath(import.meta.url)), "..", "..", "fixtures", "upstream");
-const available = existsSync(UPSTREAM_BIN);
-if (!available) {
-  console.warn(
-    `skipping the upstream resume test: no upstream codex 0.115.0 binary at ${UPSTREAM_BIN} ` +
-      "(set TSCODEX_UPSTREAM_CODEX to its path)",
-  );
-}
+const missing = UPSTREAM_BIN === undefined || !existsSync(UPSTREAM_BIN)
+  ? `no upstream codex 0.115.0 at ${UPSTREAM_BIN ?? upstreamDir("0.115.0")}: bash .ci/run ` +
+    "installs it there (or set TSCODEX_UPSTREAM_CODEX to a codex binary)"
+  : undefined;
 
 function kinds(items: readonly ResponseItem[]): string[] {
   return items.map((item) => (item.type === "message" ? `${item.role} message` : item.type));
@@ -46,7 +45,7 @@ function run(bin: string, args: string[], cwd: string, env: Record<string, strin
 
 Deno.test({
   name: "upstream 0.115.0 resumes a tscodex session and replays the kinds it replays for its own",
-  ignore: !available,
+  ignore: skipWhen("the upstream resume test", missing),
   fn: async () => {
     const home = await tempDir("rollout-upstream-home-");
     const cwd = await gitWorkspace("rollout-upstream-cwd-");
@@ -66,7 +65,7 @@ Deno.test({
           `name = "fake"\nbase_url = "${theirs.baseUrl}"\nwire_api = "responses"\n` +
           `env_key = "FAKE_API_KEY"\n`,
       );
-      const result = await run(UPSTREAM_BIN, ["exec", "resume", "--last", "continue"], cwd, {
+      const result = await run(UPSTREAM_BIN!, ["exec", "resume", "--last", "continue"], cwd, {
         PATH: "/usr/local/bin:/usr/bin:/bin",
         HOME: await tempDir("rollout-upstream-user-"),
         CODEX_HOME: home,

@@ -7,7 +7,7 @@ import { mkdir, mkdtemp, readFile, realpath, writeFile } from "node:fs/promises"
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { FakeResponsesServer, parseScenario } from "../fake/mod.ts";
-import { DENO, haveTmux, ROOT, Terminal } from "./terminal_testing.ts";
+import { DENO, ROOT, Terminal, tmuxMissing } from "./terminal_testing.ts";
 
 const PROMPT = /^tscodex( \(\d+% left\))?> ?$/;
 
@@ -34,7 +34,7 @@ const say = (text: string) => ({ output: [{ type: "message" as const, text }] })
 
 Deno.test({
   name: "the REPL on a terminal: local commands, spinner, interrupts, tool lines, /model",
-  ignore: !haveTmux,
+  ignore: tmuxMissing("the REPL screen test"),
   async fn() {
     const work = await realpath(await mkdtemp(join(tmpdir(), "tscodex-screen-")));
     await mkdir(join(work, ".git"));

@@ -9,11 +9,11 @@ import { FakeResponsesServer, parseScenario, requestInvariantViolations } from "
 import { makeFifo, watchFifo, within, writeFifo } from "../testing/mod.ts";
 import { sandboxMissing } from "../tools/testing.ts";
 import { ContextMeter } from "./repl/render.ts";
-import { DENO, haveTmux, ROOT, Terminal } from "./terminal_testing.ts";
+import { DENO, ROOT, Terminal, tmuxMissing } from "./terminal_testing.ts";
 
 Deno.test({
   name: "REPL on a real terminal: streaming, steer during a tool call, /compact, /resume, Ctrl-C",
-  ignore: !haveTmux,
+  ignore: tmuxMissing("the REPL terminal test"),
   async fn() {
     const work = await realpath(await mkdtemp(join(tmpdir(), "tscodex-repl-")));
     await mkdir(join(work, ".git"));
@@ -116,7 +116,8 @@ Deno.test({
 
 Deno.test({
   name: "REPL with approval_policy on-request: an escalated command waits for y, then runs",
-  ignore: !haveTmux || sandboxMissing("the REPL approval test, which needs a bubblewrap sandbox"),
+  ignore: tmuxMissing("the REPL approval test") ||
+    sandboxMissing("the REPL approval test, which needs a bubblewrap sandbox"),
   async fn() {
     const work = await realpath(await mkdtemp(join(tmpdir(), "tscodex-repl-approve-")));
     await mkdir(join(work, ".git"));

@@ -3,11 +3,16 @@
 import { execFileSync, spawnSync } from "node:child_process";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { until } from "../testing/mod.ts";
+import { skipWhen, until } from "../testing/mod.ts";
 
 export const ROOT = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
 export const DENO = join(ROOT, "node_modules", ".bin", "deno");
-export const haveTmux = spawnSync("tmux", ["-V"]).status === 0;
+const haveTmux = spawnSync("tmux", ["-V"]).status === 0;
+
+/** True (after saying why) when tmux is missing: for `ignore:` of the tests that drive a terminal. */
+export function tmuxMissing(what: string): boolean {
+  return skipWhen(what, !haveTmux && "tmux is not installed (apt-get install tmux)");
+}
 
 /** A tmux session on a server of the test's own (its socket in the test's folder). */
 export class Terminal {

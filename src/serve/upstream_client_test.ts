@@ -9,7 +9,7 @@ import { join } from "node:path";
 import { spawn } from "node:child_process";
 import { findUpstreamBinary, upstreamDir } from "../../conformance/mod.ts";
 import { serveHttp } from "../platform/mod.ts";
-import { DEADLINE_MS } from "../testing/mod.ts";
+import { DEADLINE_MS, skipWhen } from "../testing/mod.ts";
 import { ResponsesProxy } from "./proxy.ts";
 import { chatProfile } from "./chat_profiles.ts";
 import { anthropic, chat, ScriptedBackend } from "./testing.ts";
@@ -54,7 +54,11 @@ for (const version of ["0.115.0", "0.169.0"]) {
     Deno.test({
       name:
         `upstream codex ${version} completes an exec_command turn through tscodex serve (${api})`,
-      ignore: !binary,
+      ignore: skipWhen(
+        `upstream codex ${version} through serve (${api})`,
+        !binary &&
+          `no upstream codex ${version} in ${upstreamDir(version)}: bash .ci/run installs it`,
+      ),
       async fn() {
         const backend = await new ScriptedBackend(api, replies(api)).start();
         const proxy = new ResponsesProxy({

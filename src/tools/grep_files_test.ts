@@ -7,6 +7,7 @@ import { tmpdir } from "node:os";
 import { delimiter, join } from "node:path";
 import process from "node:process";
 import { existsSync } from "node:fs";
+import { skipWhen } from "../testing/mod.ts";
 import { grepFilesTool } from "./grep_files.ts";
 import { ToolRegistry } from "./registry.ts";
 
@@ -102,7 +103,10 @@ async function runTable(t: Deno.TestContext, rgPath: string | null): Promise<voi
 
 Deno.test({
   name: "grep_files with ripgrep",
-  ignore: rgOnPath === undefined,
+  ignore: skipWhen(
+    "grep_files against ripgrep",
+    rgOnPath === undefined && "rg is not on PATH (apt-get install ripgrep)",
+  ),
   fn: (t) => runTable(t, rgOnPath!),
 });
 
