@@ -2,7 +2,14 @@
 // every request it receives. It powers the offline demo, the tests and upstream recording.
 import { appendFile, mkdir } from "node:fs/promises";
 import { join } from "node:path";
-import { encodeJsonEvent, type ResponseItem, SSE_HEADERS, type Usage } from "../protocol/mod.ts";
+import {
+  encodeJsonEvent,
+  type ResponseItem,
+  responseResource,
+  type ResponseState,
+  SSE_HEADERS,
+  type Usage,
+} from "../protocol/mod.ts";
 import { type RunningServer, serveHttp } from "../platform/mod.ts";
 import type { Scenario, ScriptedItem, ScriptedResponse, ScriptRoute } from "./scenario.ts";
 
@@ -183,20 +190,24 @@ export function scriptEvents(
     /** The request's index in its script; with `idPrefix`, it makes the default item ids. */
     requestIndex: number;
     idPrefix?: string;
+    /** The create body, whose settings the response objects echo. */
+    request?: Record<string, unknown>;
   },
 ): Payload[] {
   const events: Payload[] = [];
   const outputs: ResponseItem[] = [];
   const createdAt = Math.floor(Date.now() / 1000);
-  const shell = (status: string, extra: Record<string, unknown> = {}) => ({
-    id: context.responseId,
-    object: "response",
-    created_at: createdAt,
-    status,
-    model: context.model,
-    output: [] as ResponseItem[],
-    ...extra,
-  });
+  const shell = (status: ResponseState["status"], extra: Partial<ResponseState> = {}) =>
+    responseResource({
+      id: context.responseId,
+      created_at: createdAt,
+      status,
+      model: context.model,
+      output: [],
+      usage: null,
+      ...(status === "completed" ? { completed_at: Math.floor(Date.now() / 1000) } : {}),
+      ...extra,
+    }, context.request ?? {});
   events.push({ type: "response.created", response: shell("in_progress") });
   events.push({ type: "response.in_progress", response: shell("in_progress") });
 
@@ -369,7 +380,10 @@ export function scriptEvents(
       type: "response.failed",
       response: shell("failed", {
         output: outputs,
-        error: script.error ?? { code: "server_error", message: "scripted failure" },
+        error: {
+          code: script.error?.code ?? "server_error",
+          message: script.error?.message ?? "scripted failure",
+        },
       }),
     });
   }
@@ -528,8 +542,18 @@ export class FakeResponsesServer {
       model: typeof request_?.model === "string" ? request_.model : "fake-model",
       input: request_?.input,
       requestIndex: index,
+      request: typeof body === "object" && body !== null ? body as Record<string, unknown> : {},
       idPrefix: prefix,
     });
+    // Without `stream: true` the API answers with the final response object alone.
+    const streamed = (body as { stream?: unknown })?.stream === true ||
+      fault?.kind === "cut" || fault?.kind === "stall";
+    if (!streamed) {
+      const response = events[events.length - 1].response as { status: string; error: unknown };
+      return response.status === "failed"
+        ? Response.json({ error: response.error }, { status: 500 })
+        : Response.json(response);
+    }
     const limit = fault?.kind === "cut" || fault?.kind === "stall"
       ? fault.after_events
       : events.length;

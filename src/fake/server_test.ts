@@ -7,6 +7,7 @@ import { within } from "../testing/mod.ts";
 import { readSse } from "../protocol/mod.ts";
 import { loadScenario, parseScenario, ScenarioError, type ScenarioInput } from "./scenario.ts";
 import { FakeResponsesServer } from "./server.ts";
+import { SpecEvent, SpecResponse } from "../protocol/open_responses.ts";
 
 async function withServer(
   scenario: ScenarioInput,
@@ -22,11 +23,12 @@ async function withServer(
   }
 }
 
-function post(server: FakeResponsesServer, body: unknown, headers: Record<string, string> = {}) {
+/** A streaming request, unless `body` says `stream: false`. */
+function post(server: FakeResponsesServer, body: object, headers: Record<string, string> = {}) {
   return fetch(`${server.baseUrl}/responses`, {
     method: "POST",
     headers: { "content-type": "application/json", ...headers },
-    body: JSON.stringify(body),
+    body: JSON.stringify({ stream: true, ...body }),
   });
 }
 
@@ -40,7 +42,11 @@ async function events(response: Response): Promise<Array<Record<string, unknown>
   return out;
 }
 
-const REQUEST = { model: "m", input: [{ type: "message", role: "user", content: [] }] };
+const REQUEST = {
+  model: "m",
+  input: [{ type: "message", role: "user", content: [] }],
+  stream: true,
+};
 
 Deno.test("scripted response streams the full Responses event sequence", async () => {
   await withServer({
@@ -495,5 +501,44 @@ Deno.test("a body that is not JSON gets a JSON 400; /responses/compact folds the
     const first = await post(server, REQUEST);
     assert.equal(first.status, 200);
     await first.body?.cancel();
+  });
+});
+
+Deno.test("without stream: true the answer is the complete response object; streamed ones validate too", async () => {
+  const script = {
+    output: [
+      { type: "reasoning" as const, summary: ["plan"], content: ["raw"] },
+      { type: "message" as const, text: "hello world" },
+      { type: "function_call" as const, call_id: "c1", name: "f", arguments: { a: 1 } },
+    ],
+  };
+  await withServer({ responses: [script, script, { status: "failed" }] }, async (server) => {
+    const settings = { model: "m", input: "hi", instructions: "Be brief.", temperature: 0.2 };
+    const plain = await post(server, { ...settings, stream: false });
+    assert.match(plain.headers.get("content-type") ?? "", /application\/json/);
+    const object = await plain.json();
+    const valid = SpecResponse.safeParse(object);
+    assert.ok(valid.success, JSON.stringify(valid.error?.issues));
+    assert.equal(object.instructions, "Be brief.");
+    assert.equal(object.temperature, 0.2);
+    assert.deepEqual(object.output.map((item: { type: string }) => item.type), [
+      "reasoning",
+      "message",
+      "function_call",
+    ]);
+
+    const list = await events(await post(server, settings));
+    for (const event of list) {
+      const parsed = SpecEvent.safeParse(event);
+      assert.ok(parsed.success, `${event.type}: ${JSON.stringify(parsed.error?.issues)}`);
+    }
+    const { output } = list.at(-1)!.response as { output: Array<{ id: string }> };
+    // Item ids name the request they answer; the rest is the same.
+    const withoutIds = (items: Array<{ id: string }>) => items.map(({ id: _, ...rest }) => rest);
+    assert.deepEqual(withoutIds(output), withoutIds(object.output));
+
+    const failed = await post(server, { ...settings, stream: false });
+    assert.equal(failed.status, 500);
+    assert.equal((await failed.json()).error.code, "server_error");
   });
 });

@@ -18,15 +18,19 @@ export {
   IMAGE_CLOSE_TAG,
   imageOpenTag,
   isImageTag,
+  isKnownItem,
   isToolCall,
+  KnownItem,
   MessageItem,
   messageText,
   ResponseItem,
   ResponsesRequest,
   type ToolCallItem,
+  ToolChoice,
   ToolOutput,
   ToolSpec,
   Usage,
 } from "./responses.ts";
 export { encodeJsonEvent, encodeSseFrame, readSse, SSE_HEADERS } from "./sse.ts";
 export { isContextOverflow } from "./overflow.ts";
+export { responseResource, type ResponseState } from "./resource.ts";

@@ -139,9 +139,10 @@ export function isToolCall(item: ResponseItem): item is ToolCallItem {
 export const FunctionTool = z.looseObject({
   type: z.literal("function"),
   name: z.string(),
-  description: z.string().optional(),
-  parameters: z.record(z.string(), z.unknown()),
-  strict: z.boolean().optional(),
+  description: z.string().nullish(),
+  /** A function without parameters may leave them out (or send null). */
+  parameters: z.record(z.string(), z.unknown()).nullish(),
+  strict: z.boolean().nullish(),
 });
 
 export const CustomToolFormat = z.union([

@@ -4,7 +4,8 @@
 // - `Origin`: only loopback pages and the origins given with --allow-origin;
 // - `Host`: only the names serve listens under, so a rebound DNS name (evil.example → 127.0.0.1)
 //   does not make the browser treat serve as the attacker's own site;
-// - POST bodies must be `application/json`, which a page cannot send without a CORS preflight;
+// - POST bodies must be `application/json`, which a page cannot send without a CORS preflight
+//   (a POST with no body at all has nothing to check);
 // - preflights are answered for allowed origins only.
 import { isLoopbackHost } from "../platform/mod.ts";
 import { RequestError } from "./errors.ts";
@@ -24,6 +25,12 @@ const HEADERS = "authorization, content-type, x-api-key, openai-organization, op
 function hostnameOf(host: string): string {
   const v6 = /^\[([^\]]+)\]/.exec(host);
   return (v6 ? v6[1] : host.replace(/:\d*$/, "")).toLowerCase();
+}
+
+/** A POST with nothing in it (a cancel) has no content type to check. */
+function hasBody(request: Request): boolean {
+  const length = request.headers.get("content-length");
+  return length === null ? request.headers.has("transfer-encoding") : length !== "0";
 }
 
 function isJson(contentType: string | null): boolean {
@@ -77,7 +84,9 @@ export class AccessPolicy {
         "forbidden_origin",
       );
     }
-    if (request.method === "POST" && !isJson(request.headers.get("content-type"))) {
+    if (
+      request.method === "POST" && hasBody(request) && !isJson(request.headers.get("content-type"))
+    ) {
       return new RequestError(
         415,
         "POST bodies must be JSON sent with `Content-Type: application/json`",

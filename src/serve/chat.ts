@@ -1,6 +1,6 @@
 // The chat-completions wire: a conversation → the request body, and streamed chunks → the
-// downstream event union. Chat has no place for images in tool results, so those follow the
-// results as one user message.
+// downstream event union. Chat has no place for images or files in tool results, so those follow
+// the results as one user message.
 import {
   ChatChunk,
   type ChatContentPart,
@@ -16,19 +16,34 @@ import { DownstreamError } from "./errors.ts";
 import { type DownstreamEvent, type FinishReason, type StreamReader, usage } from "./events.ts";
 import type { ChatProfile } from "./chat_profiles.ts";
 
-function chatParts(parts: readonly Part[]): ChatContentPart[] {
-  return parts.map((part) =>
-    part.type === "text" ? { type: "text", text: part.text } : {
-      type: "image_url",
-      image_url: { url: part.url, ...(part.detail ? { detail: part.detail } : {}) },
-    }
-  );
+function chatPart(part: Part): ChatContentPart {
+  switch (part.type) {
+    case "text":
+      return { type: "text", text: part.text };
+    case "image":
+      return {
+        type: "image_url",
+        image_url: { url: part.url, ...(part.detail ? { detail: part.detail } : {}) },
+      };
+    case "file":
+      // Only data reaches here: the input check refused file URLs for chat backends.
+      return {
+        type: "file",
+        file: {
+          file_data: `data:${part.mediaType};base64,${part.data}`,
+          ...(part.filename ? { filename: part.filename } : {}),
+        },
+      };
+  }
 }
 
 function userMessage(parts: readonly Part[]): ChatMessage {
   // Plain strings where possible: several servers' chat templates only accept string content.
-  const hasImage = parts.some((p) => p.type === "image");
-  return { role: "user", content: hasImage ? chatParts(parts) : partsText(parts, "\n\n") };
+  const hasMedia = parts.some((p) => p.type !== "text");
+  return {
+    role: "user",
+    content: hasMedia ? parts.map(chatPart) : partsText(parts, "\n\n"),
+  };
 }
 
 function chatMessages(turns: readonly Turn[], profile: ChatProfile): ChatMessage[] {
@@ -71,7 +86,7 @@ function chatMessages(turns: readonly Turn[], profile: ChatProfile): ChatMessage
       }
       case "tool":
         messages.push({ role: "tool", tool_call_id: turn.callId, content: partsText(turn.parts) });
-        pendingImages.push(...turn.parts.filter((p) => p.type === "image"));
+        pendingImages.push(...turn.parts.filter((p) => p.type !== "text"));
         break;
     }
   }

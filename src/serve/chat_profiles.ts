@@ -10,6 +10,8 @@ export interface ChatProfile {
   reasoningField: "reasoning" | "reasoning_content";
   /** Ask for the usage chunk (`stream_options.include_usage`). */
   includeUsage: boolean;
+  /** Whether the backend takes PDF files as `file` content parts (OpenAI's chat wire does). */
+  fileParts: boolean;
 }
 
 export const CHAT_PROFILES: Readonly<Record<string, ChatProfile>> = {
@@ -19,6 +21,7 @@ export const CHAT_PROFILES: Readonly<Record<string, ChatProfile>> = {
     developerRole: "developer",
     reasoningField: "reasoning_content",
     includeUsage: true,
+    fileParts: true,
   },
   // vLLM: the request as translated, reasoning under vLLM's current field name.
   vllm: {
@@ -26,12 +29,14 @@ export const CHAT_PROFILES: Readonly<Record<string, ChatProfile>> = {
     developerRole: "developer",
     reasoningField: "reasoning",
     includeUsage: true,
+    fileParts: false,
   },
   stepfun: {
     name: "stepfun",
     developerRole: "system",
     reasoningField: "reasoning",
     includeUsage: true,
+    fileParts: false,
   },
   // DeepSeek thinking mode needs the reasoning echoed back as `reasoning_content`.
   deepseek: {
@@ -39,6 +44,7 @@ export const CHAT_PROFILES: Readonly<Record<string, ChatProfile>> = {
     developerRole: "system",
     reasoningField: "reasoning_content",
     includeUsage: true,
+    fileParts: false,
   },
 };
 

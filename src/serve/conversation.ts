@@ -2,11 +2,16 @@
 // system text, user turns, merged assistant turns (text + reasoning + tool calls), tool results.
 // The wire rules every backend needs are applied here once: reasoning never becomes a message of
 // its own, and every tool call is answered by exactly one result placed right after its turn.
-import type { ResponseItem, ResponsesRequest, ToolOutput } from "../protocol/mod.ts";
-import { RequestError } from "./errors.ts";
+import { Buffer } from "node:buffer";
+import type { ResponseItem, ToolOutput } from "../protocol/mod.ts";
+import type { CreateRequest } from "./input_items.ts";
 import { flatName, type ToolChoice, toolChoice, ToolMap, WEB_SEARCH_FUNCTION } from "./tool_map.ts";
 
-export type Part = { type: "text"; text: string } | { type: "image"; url: string; detail?: string };
+export type Part =
+  | { type: "text"; text: string }
+  | { type: "image"; url: string; detail?: string }
+  /** A PDF, as base64 data or a URL; text files arrive as text parts instead. */
+  | { type: "file"; mediaType: string; data?: string; url?: string; filename?: string };
 
 /** Reasoning replayed to the backend; a signature is kept only when the backend issued one. */
 export interface Reasoning {
@@ -46,41 +51,89 @@ export interface Conversation {
  */
 export const SIGNATURE_PREFIX = "tscodex-thinking-signature:";
 
+/**
+ * The summary a `compaction` item of ours carries (POST /v1/responses/compact made it): not
+ * encrypted, only marked, so serve can tell its own from another server's.
+ */
+export const COMPACTION_PREFIX = "tscodex-compaction:";
+
+export function encodeCompaction(summary: string): string {
+  return COMPACTION_PREFIX + Buffer.from(summary, "utf8").toString("base64");
+}
+
+function compactionText(item: Json): string {
+  const summary = Buffer.from(
+    String(item.encrypted_content).slice(COMPACTION_PREFIX.length),
+    "base64",
+  ).toString("utf8");
+  return `A summary of the earlier part of this conversation, which was compacted:\n\n${summary}`;
+}
+
 /** What the model is told when a call in the history has no recorded result. */
 const MISSING_OUTPUT = "no output was recorded for this tool call";
 
 type Json = Record<string, unknown>;
 
-function contentParts(content: unknown, where: string): Part[] {
+/** Media types a file part may have when serve has to name it from the file's extension. */
+const EXTENSION_TYPES: Readonly<Record<string, string>> = {
+  pdf: "application/pdf",
+  txt: "text/plain",
+  md: "text/markdown",
+  csv: "text/csv",
+  json: "application/json",
+};
+
+/** The media type of a file part: from its data: URL, else from its file name or URL. */
+export function fileMediaType(part: Record<string, unknown>): string | undefined {
+  const data = typeof part.file_data === "string" ? part.file_data : "";
+  const declared = /^data:([^;,]+)[;,]/.exec(data)?.[1];
+  if (declared) return declared.toLowerCase();
+  for (const name of [part.filename, part.file_url]) {
+    const path = typeof name === "string" ? name.replace(/[?#].*$/, "") : "";
+    const extension = /\.([a-z0-9]+)$/i.exec(path)?.[1]?.toLowerCase();
+    if (extension && EXTENSION_TYPES[extension]) return EXTENSION_TYPES[extension];
+  }
+  return undefined;
+}
+
+/** Whether a file of this media type is passed on as its text. */
+export function isTextFile(mediaType: string): boolean {
+  return mediaType.startsWith("text/") || mediaType === "application/json";
+}
+
+function filePart(raw: Json): Part {
+  const filename = typeof raw.filename === "string" ? raw.filename : undefined;
+  const mediaType = fileMediaType(raw) ?? "application/octet-stream";
+  if (typeof raw.file_data !== "string") {
+    return { type: "file", mediaType, url: String(raw.file_url), filename };
+  }
+  const data = raw.file_data.replace(/^data:[^,]*,/, "");
+  if (!isTextFile(mediaType)) return { type: "file", mediaType, data, filename };
+  const name = filename ? ` ${filename}` : "";
+  return { type: "text", text: `[file${name}]\n${Buffer.from(data, "base64").toString("utf8")}` };
+}
+
+/** Canonical content parts (see input.ts) as conversation parts. */
+function contentParts(content: unknown): Part[] {
   if (typeof content === "string") return content ? [{ type: "text", text: content }] : [];
   if (!Array.isArray(content)) return [];
   return content.map((raw: Json): Part => {
     switch (raw.type) {
-      case "input_text":
-      case "output_text":
-      case "text":
-        return { type: "text", text: String(raw.text ?? "") };
-      case "refusal":
-        return { type: "text", text: String(raw.refusal ?? "") };
       case "input_image":
-        if (typeof raw.image_url !== "string") {
-          throw new RequestError(
-            400,
-            `${where}: input_image needs an image_url (data: or http URL); file ids are not supported by the proxy`,
-            "unsupported_value",
-          );
-        }
         return {
           type: "image",
-          url: raw.image_url,
-          ...(typeof raw.detail === "string" ? { detail: raw.detail } : {}),
+          url: String(raw.image_url),
+          // `auto` is every backend's default; saying so adds nothing.
+          ...(typeof raw.detail === "string" && raw.detail !== "auto"
+            ? { detail: raw.detail }
+            : {}),
         };
+      case "input_file":
+        return filePart(raw);
+      case "refusal":
+        return { type: "text", text: String(raw.refusal ?? "") };
       default:
-        throw new RequestError(
-          400,
-          `${where}: content part type "${raw.type}" is not supported by the proxy`,
-          "unsupported_value",
-        );
+        return { type: "text", text: String(raw.text ?? "") };
     }
   });
 }
@@ -100,10 +153,8 @@ function reasoningOf(item: Json): Reasoning {
     : { text };
 }
 
-function toolOutputParts(output: ToolOutput, where: string): Part[] {
-  return typeof output === "string"
-    ? [{ type: "text", text: output }]
-    : contentParts(output, where);
+function toolOutputParts(output: ToolOutput): Part[] {
+  return typeof output === "string" ? [{ type: "text", text: output }] : contentParts(output);
 }
 
 /** The web_search_call items a client replays stand for a search call and its (empty) result. */
@@ -129,11 +180,10 @@ function itemsToTurns(items: readonly ResponseItem[]): Turn[] {
   };
   items.forEach((raw, index) => {
     const item = raw as Json;
-    const where = `input[${index}]`;
     switch (raw.type) {
       case "message": {
         const role = String(item.role);
-        const parts = contentParts(item.content, where);
+        const parts = contentParts(item.content);
         if (role === "assistant") {
           const turn = assistant();
           turn.text += partsText(parts, "");
@@ -187,12 +237,15 @@ function itemsToTurns(items: readonly ResponseItem[]): Turn[] {
         turns.push({
           role: "tool",
           callId: String(item.call_id),
-          parts: toolOutputParts(item.output as ToolOutput, where),
+          parts: toolOutputParts(item.output as ToolOutput),
         });
         break;
+      case "compaction":
+        turns.push({ role: "user", parts: [{ type: "text", text: compactionText(item) }] });
+        break;
       default:
-        // Items with no downstream equivalent (item references, compaction markers, built-in
-        // tool calls of other providers) carry nothing a chat backend could use.
+        // Items with no downstream equivalent (built-in tool calls of other providers) carry
+        // nothing a chat backend could use.
         break;
     }
   });
@@ -227,21 +280,9 @@ function pairToolResults(turns: readonly Turn[]): Turn[] {
   return out;
 }
 
-/** The request's input as items: a bare string is one user message. */
-export function inputItems(request: ResponsesRequest): ResponseItem[] {
-  if (typeof request.input === "string") {
-    return [{
-      type: "message",
-      role: "user",
-      content: [{ type: "input_text", text: request.input }],
-    }];
-  }
-  return request.input;
-}
-
 /** Builds the conversation for a request whose full input (history included) is `items`. */
 export function toConversation(
-  request: ResponsesRequest,
+  request: CreateRequest,
   items: readonly ResponseItem[],
 ): Conversation {
   const tools = new ToolMap(request.tools ?? []);
@@ -250,18 +291,16 @@ export function toConversation(
     turns.push({ role: "system", text: request.instructions, developer: true });
   }
   turns.push(...pairToolResults(itemsToTurns(items)));
-  const extra = request as Json;
-  const maxTokens = request.max_output_tokens ?? (extra.max_tokens as number | undefined);
+  const maxTokens = request.max_output_tokens ?? (request as Json).max_tokens;
+  const { parallel_tool_calls: parallel, temperature, top_p: topP } = request;
   return {
     model: request.model,
     turns,
     tools,
     toolChoice: toolChoice(request.tool_choice, tools),
-    ...(request.parallel_tool_calls !== undefined
-      ? { parallelToolCalls: request.parallel_tool_calls }
-      : {}),
+    ...(typeof parallel === "boolean" ? { parallelToolCalls: parallel } : {}),
     ...(typeof maxTokens === "number" ? { maxTokens } : {}),
-    ...(typeof extra.temperature === "number" ? { temperature: extra.temperature } : {}),
-    ...(typeof extra.top_p === "number" ? { topP: extra.top_p } : {}),
+    ...(typeof temperature === "number" ? { temperature } : {}),
+    ...(typeof topP === "number" ? { topP } : {}),
   };
 }

@@ -3,7 +3,7 @@
 import { Buffer } from "node:buffer";
 import { createParser } from "eventsource-parser";
 import { ChatStreamReader, toChatRequest } from "./chat.ts";
-import type { Conversation } from "./conversation.ts";
+import { type Conversation, isTextFile } from "./conversation.ts";
 import { type Dump, REDACTED, redactHeaders } from "./dump.ts";
 import { DownstreamError, downstreamHttpError } from "./errors.ts";
 import type { DownstreamEvent, StreamReader } from "./events.ts";
@@ -129,6 +129,27 @@ export class Downstream implements DownstreamClient {
   /** `text` with the backend key and any credential from its URL replaced. */
   scrub(text: string): string {
     return this.#secrets.reduce((out, secret) => out.replaceAll(secret, REDACTED), text);
+  }
+
+  /** Why this backend cannot take a file part, or undefined when it can (see input.ts). */
+  fileRefusal(file: { mediaType: string; url?: string }): string | undefined {
+    const { api, profile } = this.options;
+    if (isTextFile(file.mediaType)) {
+      return file.url === undefined
+        ? undefined
+        : "text files are passed on as their text, so send them as file_data, not file_url";
+    }
+    if (file.mediaType !== "application/pdf") {
+      return `a ${file.mediaType} file cannot be passed to the backend; PDF and text files can`;
+    }
+    if (api === "messages") return undefined;
+    if (!profile.fileParts) {
+      return `the backend (chat profile ${profile.name}) takes no PDF files; extract the text ` +
+        "and send it as input_text";
+    }
+    return file.url === undefined
+      ? undefined
+      : "a chat-completions backend takes files as data only: send file_data, not file_url";
   }
 
   headers(accept: string): Record<string, string> {

@@ -4,6 +4,7 @@
 import {
   MESSAGES_STREAM_EVENT_TYPES,
   type MessagesBlock,
+  type MessagesDocumentBlock,
   type MessagesImageBlock,
   type MessagesMessage,
   type MessagesRequest,
@@ -27,15 +28,26 @@ function imageBlock(url: string): MessagesImageBlock {
     : { type: "image", source: { type: "url", url } };
 }
 
-/** Text and image blocks; empty text blocks are left out because Anthropic rejects them. */
-function contentBlocks(parts: readonly Part[]): Array<MessagesTextBlock | MessagesImageBlock> {
-  return parts.flatMap((part): Array<MessagesTextBlock | MessagesImageBlock> =>
-    part.type === "image"
-      ? [imageBlock(part.url)]
-      : part.text
-      ? [{ type: "text", text: part.text }]
-      : []
-  );
+type ContentBlock = MessagesTextBlock | MessagesImageBlock | MessagesDocumentBlock;
+
+/** Text, image and document blocks; empty text is left out because Anthropic rejects it. */
+function contentBlocks(parts: readonly Part[]): ContentBlock[] {
+  return parts.flatMap((part): ContentBlock[] => {
+    switch (part.type) {
+      case "image":
+        return [imageBlock(part.url)];
+      case "file":
+        return [{
+          type: "document",
+          source: part.data !== undefined
+            ? { type: "base64", media_type: part.mediaType, data: part.data }
+            : { type: "url", url: part.url! },
+          ...(part.filename ? { title: part.filename } : {}),
+        }];
+      case "text":
+        return part.text ? [{ type: "text", text: part.text }] : [];
+    }
+  });
 }
 
 function toolInput(args: string): Record<string, unknown> {

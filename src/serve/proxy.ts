@@ -3,17 +3,17 @@
 // `stream: false`) for each request.
 import { timingSafeEqual } from "node:crypto";
 import { Buffer } from "node:buffer";
-import {
-  encodeJsonEvent,
-  type ResponseItem,
-  ResponsesRequest,
-  SSE_HEADERS,
-} from "../protocol/mod.ts";
+import { encodeJsonEvent, type ResponseItem, SSE_HEADERS } from "../protocol/mod.ts";
 import { type AccessOptions, AccessPolicy } from "./access.ts";
-import { inputItems, toConversation } from "./conversation.ts";
+import { readJsonObject } from "./request_body.ts";
+import { chainHistory, findItem, identifyInput, inputItemList } from "./response_chain.ts";
+import { compact } from "./compaction.ts";
+import { toConversation } from "./conversation.ts";
 import { Downstream, type DownstreamOptions } from "./downstream.ts";
 import { type Dump, redactHeaders } from "./dump.ts";
-import { RequestError } from "./errors.ts";
+import { DownstreamError, RequestError } from "./errors.ts";
+import { newResponseId } from "./item_ids.ts";
+import { CreateRequest, normalizeInput } from "./input_items.ts";
 import { type Payload, respond, ResponseTranslator } from "./response.ts";
 import { MemoryResponseStore, type ResponseStore, type StoredResponse } from "./response_store.ts";
 
@@ -35,62 +35,17 @@ export interface ProxyOptions {
 export const DEFAULT_STORE_SIZE = 256;
 export const DEFAULT_STORE_BYTES = 128 * 1024 * 1024;
 export const DEFAULT_MAX_BODY_BYTES = 32 * 1024 * 1024;
-/** Deeper JSON is refused: serialising it again (dumps, the backend request) would overflow the stack. */
-export const MAX_JSON_DEPTH = 256;
 
 const TERMINAL = new Set(["response.completed", "response.incomplete", "response.failed"]);
-const ROUTES = "POST /v1/responses, GET /v1/models and GET /health";
+const ROUTES = "POST /v1/responses, GET and DELETE /v1/responses/{id}, GET " +
+  "/v1/responses/{id}/input_items, POST /v1/responses/compact, GET /v1/models and GET /health";
+
+type Json = Record<string, unknown>;
 
 function sameSecret(given: string, expected: string): boolean {
   const a = Buffer.from(given);
   const b = Buffer.from(expected);
   return a.length === b.length && timingSafeEqual(a, b);
-}
-
-function tooLarge(limit: number): RequestError {
-  return new RequestError(
-    413,
-    `request body is larger than this server's limit of ${limit} bytes (--max-body-bytes)`,
-    "request_too_large",
-  );
-}
-
-/** The body as text, refused with 413 once it passes `limit` bytes, before the rest is read. */
-async function readBody(request: Request, limit: number): Promise<string> {
-  const declared = Number(request.headers.get("content-length") ?? "");
-  if (declared > limit) throw tooLarge(limit);
-  if (!request.body) return "";
-  const reader = request.body.getReader();
-  const chunks: Uint8Array[] = [];
-  let total = 0;
-  while (true) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    total += value.byteLength;
-    if (total > limit) {
-      reader.cancel().catch(() => {});
-      throw tooLarge(limit);
-    }
-    chunks.push(value);
-  }
-  return Buffer.concat(chunks, total).toString("utf8");
-}
-
-/** Whether JSON `text` nests arrays and objects more than `limit` deep (strings skipped). */
-export function nestsDeeperThan(text: string, limit: number): boolean {
-  let depth = 0;
-  let inString = false;
-  for (let i = 0; i < text.length; i++) {
-    const c = text.charCodeAt(i);
-    if (inString) {
-      if (c === 92) i++; // backslash: the next character is escaped
-      else if (c === 34) inString = false;
-    } else if (c === 34) inString = true;
-    else if (c === 123 || c === 91) {
-      if (++depth > limit) return true;
-    } else if (c === 125 || c === 93) depth--;
-  }
-  return false;
 }
 
 export class ResponsesProxy {
@@ -140,10 +95,11 @@ export class ResponsesProxy {
   }
 
   #route(request: Request): Promise<Response> | Response {
-    const path = new URL(request.url).pathname.replace(/\/+$/, "") || "/";
+    const url = new URL(request.url);
+    const path = url.pathname.replace(/\/+$/, "").replace(/^\/v1(?=\/)/, "") || "/";
     const only = (method: string) => {
       if (request.method !== method) {
-        throw new RequestError(405, `${path} accepts ${method} only`, "method_not_allowed");
+        throw new RequestError(405, `${url.pathname} accepts ${method} only`, "method_not_allowed");
       }
     };
     if (path === "/health" || path === "/healthz") {
@@ -158,50 +114,65 @@ export class ResponsesProxy {
         "invalid_api_key",
       );
     }
-    switch (path) {
-      case "/v1/models":
-      case "/models":
-        only("GET");
-        return this.downstream.models();
-      case "/v1/responses":
-      case "/responses":
-        only("POST");
-        return this.#responses(request, path);
-      default:
-        throw new RequestError(
-          404,
-          `no route for ${request.method} ${path}; this proxy speaks the Responses API and serves ${ROUTES}`,
-          "not_found",
-        );
+    if (path === "/models") {
+      only("GET");
+      return this.downstream.models();
     }
+    if (path === "/responses") {
+      only("POST");
+      return this.#create(request, url.pathname);
+    }
+    if (path === "/responses/compact") {
+      only("POST");
+      return this.#compact(request);
+    }
+    const stored = /^\/responses\/([^/]+)(\/input_items|\/cancel)?$/.exec(path);
+    if (stored) {
+      const [, id, sub] = stored;
+      if (sub === "/cancel") {
+        only("POST");
+        throw new RequestError(
+          400,
+          "background responses are not supported by this proxy, so there is none to cancel",
+          "unsupported_parameter",
+        );
+      }
+      if (sub === "/input_items") {
+        only("GET");
+        return this.#entry(id).then((entry) =>
+          Response.json(inputItemList(entry, url.searchParams))
+        );
+      }
+      if (request.method === "DELETE") return this.#delete(id);
+      only("GET");
+      return this.#entry(id).then((entry) => Response.json(entry.response));
+    }
+    throw new RequestError(
+      404,
+      `no route for ${request.method} ${url.pathname}; this proxy speaks the Responses API and ` +
+        `serves ${ROUTES}`,
+      "not_found",
+    );
   }
 
-  async #parse(request: Request): Promise<{ raw: unknown; body: ResponsesRequest }> {
-    const text = await readBody(request, this.#maxBodyBytes);
-    if (!text.trim()) {
-      throw new RequestError(400, "request body is empty; expected a JSON Responses request");
-    }
-    if (nestsDeeperThan(text, MAX_JSON_DEPTH)) {
-      throw new RequestError(
-        400,
-        `request body nests arrays and objects more than ${MAX_JSON_DEPTH} levels deep`,
-        "invalid_json",
-      );
-    }
-    let raw: unknown;
-    try {
-      raw = JSON.parse(text);
-    } catch (err) {
-      throw new RequestError(
-        400,
-        `request body is not valid JSON: ${(err as Error).message}`,
-        "invalid_json",
-      );
-    }
-    if (typeof raw !== "object" || raw === null || Array.isArray(raw)) {
-      throw new RequestError(400, "request body must be a JSON object (a Responses API request)");
-    }
-    const parsed = ResponsesRequest.safeParse(raw);
+  /** The stored response `id`, or 404. */
+  async #entry(id: string): Promise<StoredResponse> {
+    const entry = await this.store.get(id);
+    if (!entry) throw notFound(id, this.store);
+    return entry;
+  }
+
+  async #delete(id: string): Promise<Response> {
+    if (!await this.store.delete(id)) throw notFound(id, this.store);
+    return Response.json({ id, object: "response.deleted", deleted: true });
+  }
+
+  /** The body of a create (or compact) request, checked, and its input in canonical form. */
+  async #request(
+    request: Request,
+  ): Promise<{ raw: Json; body: CreateRequest; input: ResponseItem[] }> {
+    const raw = await readJsonObject(request, this.#maxBodyBytes);
+    const parsed = CreateRequest.safeParse(raw);
     if (!parsed.success) {
       const issue = parsed.error.issues[0];
       const param = issue.path.join(".");
@@ -212,49 +183,43 @@ export class ResponsesProxy {
         param || undefined,
       );
     }
-    return { raw, body: parsed.data };
+    const input = await normalizeInput(parsed.data.input, {
+      lookup: (id) => findItem(this.store, id),
+      fileRefusal: (file) => this.downstream.fileRefusal(file),
+    });
+    return { raw, body: parsed.data, input };
   }
 
-  /** The stored conversation `previous` stands for: every input and output of its chain. */
-  async #history(previous: string): Promise<ResponseItem[]> {
-    const store = this.store;
-    if (!store.enabled) {
-      throw new RequestError(
-        400,
-        "previous_response_id is not supported by this proxy (its response store is off); " +
-          "send the whole conversation in `input` instead",
-        "unsupported_parameter",
-        "previous_response_id",
-      );
-    }
-    const chain: StoredResponse[] = [];
-    for (let id: string | undefined = previous; id;) {
-      const entry = await store.get(id);
-      if (!entry) {
-        const which = id === previous
-          ? `previous response "${previous}" is not known to this proxy`
-          : `previous response "${previous}" continues "${id}", which this proxy no longer has`;
-        throw new RequestError(
-          400,
-          `${which}: ${store.description}`,
-          "previous_response_not_found",
-          "previous_response_id",
-        );
-      }
-      chain.push(entry);
-      id = entry.previousResponseId;
-    }
-    return chain.reverse().flatMap((entry) => [...entry.input, ...entry.response.output]);
+  /** The conversation a request stands for: the chain it continues, then its own input. */
+  async #history(body: CreateRequest, input: ResponseItem[]): Promise<ResponseItem[]> {
+    const previous = body.previous_response_id;
+    return previous ? [...await chainHistory(this.store, previous), ...input] : input;
   }
 
-  async #responses(request: Request, path: string): Promise<Response> {
-    const started = Date.now();
-    const { raw, body } = await this.#parse(request);
-    const input = inputItems(body);
-    const previous = body.previous_response_id ?? undefined;
-    const history = previous ? [...await this.#history(previous), ...input] : input;
+  async #compact(request: Request): Promise<Response> {
+    const { raw, body, input } = await this.#request(request);
+    const own = identifyInput(input, newResponseId());
+    const history = await this.#history(body, own);
     const conversation = toConversation(body, history);
-    const translator = new ResponseTranslator(body.model, conversation.tools);
+    // A summary that fails to arrive must not pass for one.
+    try {
+      return Response.json(
+        await compact(raw, history, conversation, this.downstream, request.signal),
+      );
+    } catch (err) {
+      if (err instanceof DownstreamError) return downstreamFailure(err);
+      throw err;
+    }
+  }
+
+  async #create(request: Request, path: string): Promise<Response> {
+    const started = Date.now();
+    const { raw, body, input } = await this.#request(request);
+    const history = await this.#history(body, input);
+    const conversation = toConversation(body, history);
+    const translator = new ResponseTranslator(raw, conversation.tools);
+    const stored = identifyInput(input, translator.id);
+    const previous = body.previous_response_id ?? undefined;
     const { dump, log } = this.options;
     dump?.write({
       kind: "request",
@@ -279,7 +244,7 @@ export class ResponsesProxy {
             if (body.store !== false) {
               await store.put(translator.id, {
                 response: last.response as StoredResponse["response"],
-                input,
+                input: stored,
                 ...(previous ? { previousResponseId: previous } : {}),
               });
             }
@@ -295,7 +260,7 @@ export class ResponsesProxy {
       }
     };
 
-    if (body.stream !== true) return await this.#collect(events());
+    if (body.stream !== true) return await collect(events());
     const iterator = events();
     const encoder = new TextEncoder();
     const stream = new ReadableStream<Uint8Array>({
@@ -311,17 +276,41 @@ export class ResponsesProxy {
     });
     return new Response(stream, { status: 200, headers: SSE_HEADERS });
   }
+}
 
-  /** `stream: false`: the terminal response object, or the failure as an HTTP error. */
-  async #collect(events: AsyncGenerator<Payload[]>): Promise<Response> {
-    let terminal: Payload | undefined;
-    for await (const batch of events) terminal = batch[batch.length - 1];
-    const response = terminal?.response as { status?: string; error?: unknown } | undefined;
-    if (!response || response.status === "failed") {
-      return Response.json({ error: response?.error ?? { message: "no response" } }, {
-        status: 502,
-      });
-    }
-    return Response.json(response);
+function notFound(id: string, store: ResponseStore): RequestError {
+  return new RequestError(
+    404,
+    `no response "${id}" is stored here: ${store.description}`,
+    "response_not_found",
+    "response_id",
+  );
+}
+
+/** The HTTP status a downstream failure is answered with outside a stream. */
+const FAILURE_STATUS: Readonly<Record<string, number>> = {
+  rate_limit_exceeded: 429,
+  context_length_exceeded: 400,
+  invalid_prompt: 400,
+};
+
+function downstreamFailure(error: { code: string; message: string }): Response {
+  return Response.json({
+    error: { message: error.message, type: "downstream_error", code: error.code, param: null },
+  }, { status: FAILURE_STATUS[error.code] ?? 502 });
+}
+
+/** `stream: false`: the final response object, or the failure as an HTTP error. */
+async function collect(events: AsyncGenerator<Payload[]>): Promise<Response> {
+  let terminal: Payload | undefined;
+  for await (const batch of events) terminal = batch[batch.length - 1];
+  const response = terminal?.response as
+    | { status?: string; error?: { code: string; message: string } }
+    | undefined;
+  if (!response || response.status === "failed") {
+    return downstreamFailure(
+      response?.error ?? { code: "server_error", message: "the response ended without a result" },
+    );
   }
+  return Response.json(response);
 }

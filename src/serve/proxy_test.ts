@@ -29,7 +29,7 @@ Deno.test("serve/proxy: bad input is refused with a 400 that says what is wrong"
       [JSON.stringify({ input: "hi" }), /invalid Responses request: model: /, "invalid_value"],
       [
         JSON.stringify({ model: "m", input: [{ type: "message", role: "user", content: 5 }] }),
-        /invalid Responses request: input/,
+        /input\[0\]\.content: expected a string or a list of content parts, got a number/,
         "invalid_value",
       ],
       [
@@ -41,7 +41,7 @@ Deno.test("serve/proxy: bad input is refused with a 400 that says what is wrong"
             content: [{ type: "input_file", file_id: "f1" }],
           }],
         }),
-        /input\[0\]: content part type "input_file" is not supported by the proxy/,
+        /input\[0\]\.content\[0\]: files by file_id are not supported: this proxy has no file store/,
         "unsupported_value",
       ],
       [

@@ -3,7 +3,12 @@
 // the terminal event's `output` holds those same items, ids and call ids included. One response
 // may span several downstream rounds: a silent retry after a reasoning-only round, and the
 // follow-up round that answers a mock web search.
-import { randomHex, type ResponseItem, type Usage } from "../protocol/mod.ts";
+import {
+  type ResponseItem,
+  responseResource,
+  type ResponseState,
+  type Usage,
+} from "../protocol/mod.ts";
 import {
   type Conversation,
   type Reasoning,
@@ -13,11 +18,8 @@ import {
 } from "./conversation.ts";
 import { DownstreamError } from "./errors.ts";
 import { addUsage, type DownstreamEvent, type FinishReason } from "./events.ts";
+import { itemId, newResponseId } from "./item_ids.ts";
 import { type ToolMap, type ToolOrigin, WEB_SEARCH_FUNCTION } from "./tool_map.ts";
-
-function newId(prefix: string): string {
-  return `${prefix}_${randomHex(12)}`;
-}
 
 export type Payload = { type: string; [key: string]: unknown };
 type Item = { type: string; [key: string]: unknown };
@@ -57,10 +59,11 @@ function customInput(args: string): string {
 }
 
 export class ResponseTranslator {
-  readonly id = newId("resp");
+  readonly id = newResponseId();
   readonly createdAt = Math.floor(Date.now() / 1000);
   usage?: Usage;
   #sequence = 0;
+  #ids = 0;
   #output: Item[] = [];
   #nextIndex = 0;
   #tools: ToolMap;
@@ -73,8 +76,17 @@ export class ResponseTranslator {
   #roundUsage?: Usage;
   #finish?: FinishReason;
 
-  constructor(readonly model: string, tools: ToolMap) {
+  /** `request` is the create body as the client sent it: the response object echoes it. */
+  constructor(readonly request: Record<string, unknown>, tools: ToolMap) {
     this.#tools = tools;
+  }
+
+  get model(): string {
+    return String(this.request.model);
+  }
+
+  #newId(prefix: string): string {
+    return itemId(prefix, this.id, this.#ids++);
   }
 
   /** The finished items, in output order. */
@@ -86,19 +98,21 @@ export class ResponseTranslator {
     return { type, sequence_number: this.#sequence++, ...fields };
   }
 
-  response(status: string, extra: Record<string, unknown> = {}): Record<string, unknown> {
-    return {
+  response(
+    status: ResponseState["status"],
+    extra: Partial<ResponseState> = {},
+  ): Record<string, unknown> {
+    const done = status !== "in_progress";
+    return responseResource({
       id: this.id,
-      object: "response",
       created_at: this.createdAt,
       status,
       model: this.model,
-      output: status === "in_progress" ? [] : this.output,
-      usage: status === "in_progress" ? null : this.usage ?? null,
-      error: null,
-      incomplete_details: null,
+      output: done ? this.output : [],
+      usage: done ? this.usage ?? null : null,
+      completed_at: status === "completed" ? Math.floor(Date.now() / 1000) : null,
       ...extra,
-    };
+    }, this.request);
   }
 
   start(): Payload[] {
@@ -178,7 +192,7 @@ export class ResponseTranslator {
     const out: Payload[] = [];
     for (const piece of this.#reasoning) {
       if (!piece.text && !piece.signature) continue;
-      const id = newId("rs");
+      const id = this.#newId("rs");
       const { outputIndex, event } = this.#add({ type: "reasoning", id, summary: [] });
       out.push(event);
       const at = { item_id: id, output_index: outputIndex, content_index: 0 };
@@ -205,7 +219,7 @@ export class ResponseTranslator {
   }
 
   #openMessage(): Payload[] {
-    const id = newId("msg");
+    const id = this.#newId("msg");
     const { outputIndex, event } = this.#add({
       type: "message",
       id,
@@ -266,7 +280,7 @@ export class ResponseTranslator {
 
   #announce(call: PendingCall): Payload[] {
     const origin = this.#tools.origin(call.name!);
-    const callId = call.id ?? newId("call");
+    const callId = call.id ?? this.#newId("call");
     if (origin.kind === "web_search") {
       // Mock searches surface as web_search_call items once the round ends.
       call.announced = { origin, callId, itemId: "", outputIndex: -1 };
@@ -276,7 +290,7 @@ export class ResponseTranslator {
     const item = origin.kind === "function"
       ? {
         type: "function_call",
-        id: newId("fc"),
+        id: this.#newId("fc"),
         call_id: callId,
         name: origin.name,
         ...namespace,
@@ -285,10 +299,11 @@ export class ResponseTranslator {
       }
       : {
         type: "custom_tool_call",
-        id: newId("ctc"),
+        id: this.#newId("ctc"),
         call_id: callId,
         name: origin.name,
         input: "",
+        status: "in_progress",
       };
     const { outputIndex, event } = this.#add(item);
     call.announced = { origin, callId, itemId: item.id, outputIndex };
@@ -349,12 +364,13 @@ export class ResponseTranslator {
     }
     const query = typeof args.query === "string" ? args.query : "";
     const queries = Array.isArray(args.queries) ? args.queries : undefined;
-    const id = newId("ws");
+    const id = this.#newId("ws");
     const action = { type: "search", query, ...(queries ? { queries } : {}) };
     const { outputIndex, event } = this.#add({
       type: "web_search_call",
       id,
       status: "in_progress",
+      action,
     });
     return {
       events: [
@@ -428,7 +444,7 @@ export class ResponseTranslator {
     if (this.#roundUsage) this.usage = addUsage(this.usage, this.#roundUsage);
     return this.#event("response.failed", {
       response: this.response("failed", {
-        error: { code: error.code, type: error.type, message: error.message },
+        error: { code: error.code, message: error.message, type: error.type },
       }),
     });
   }

@@ -4,7 +4,12 @@
 // unanswered, as real backends do.
 import { Buffer } from "node:buffer";
 import { connect } from "node:net";
-import { encodeSseFrame, type ResponseEvent, type ResponsesRequest } from "../protocol/mod.ts";
+import {
+  encodeSseFrame,
+  readSse,
+  type ResponseEvent,
+  type ResponsesRequest,
+} from "../protocol/mod.ts";
 import { ChatRequest, MessagesRequest } from "../protocol/backends/mod.ts";
 import { type RunningServer, serveHttp } from "../platform/mod.ts";
 // Test support only: the proxy is driven by the project's own client, as the agent uses it.
@@ -458,4 +463,22 @@ export function rawHttp(url: string, head: string, body = ""): Promise<RawRespon
     });
   });
   return within(done, `the response to a raw HTTP request to ${url}`);
+}
+
+/** POSTs a create request as JSON; `stream` is left as given. */
+export function postJson(url: string, body: unknown, headers: Record<string, string> = {}) {
+  return fetch(url, {
+    method: "POST",
+    headers: { "content-type": "application/json", ...headers },
+    body: JSON.stringify(body),
+  });
+}
+
+/** The raw JSON events of a streamed create request, as the server sent them. */
+export async function rawEvents(proxyUrl: string, body: Json): Promise<Json[]> {
+  const response = await postJson(`${proxyUrl}/responses`, { ...body, stream: true });
+  if (!response.ok) throw new Error(`HTTP ${response.status}: ${await response.text()}`);
+  const events: Json[] = [];
+  for await (const message of readSse(response.body!)) events.push(JSON.parse(message.data));
+  return events;
 }

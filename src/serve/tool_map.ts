@@ -63,14 +63,14 @@ function customDecl(tool: CustomTool, name: string): FunctionDecl {
 }
 
 function functionDecl(tool: FunctionTool, name: string): FunctionDecl {
-  const parameters = Object.keys(tool.parameters).length > 0
+  const parameters = tool.parameters && Object.keys(tool.parameters).length > 0
     ? tool.parameters
     : { type: "object", properties: {} };
   return {
     name,
     ...(tool.description ? { description: tool.description } : {}),
     parameters,
-    ...(tool.strict !== undefined ? { strict: tool.strict } : {}),
+    ...(typeof tool.strict === "boolean" ? { strict: tool.strict } : {}),
   };
 }
 

@@ -11,6 +11,15 @@ export const MessagesImageBlock = z.looseObject({
     z.looseObject({ type: z.literal("url"), url: z.string() }),
   ]),
 });
+/** A PDF (base64 or URL) given to the model as a document. */
+export const MessagesDocumentBlock = z.looseObject({
+  type: z.literal("document"),
+  source: z.discriminatedUnion("type", [
+    z.looseObject({ type: z.literal("base64"), media_type: z.string(), data: z.string() }),
+    z.looseObject({ type: z.literal("url"), url: z.string() }),
+  ]),
+  title: z.string().optional(),
+});
 /** Thinking is only replayed with the signature the backend issued for it. */
 export const MessagesThinkingBlock = z.looseObject({
   type: z.literal("thinking"),
@@ -26,18 +35,23 @@ export const MessagesToolUseBlock = z.looseObject({
 export const MessagesToolResultBlock = z.looseObject({
   type: z.literal("tool_result"),
   tool_use_id: z.string(),
-  content: z.union([z.string(), z.array(z.union([MessagesTextBlock, MessagesImageBlock]))]),
+  content: z.union([
+    z.string(),
+    z.array(z.union([MessagesTextBlock, MessagesImageBlock, MessagesDocumentBlock])),
+  ]),
 });
 
 export const MessagesBlock = z.discriminatedUnion("type", [
   MessagesTextBlock,
   MessagesImageBlock,
+  MessagesDocumentBlock,
   MessagesThinkingBlock,
   MessagesToolUseBlock,
   MessagesToolResultBlock,
 ]);
 export type MessagesBlock = z.infer<typeof MessagesBlock>;
 export type MessagesImageBlock = z.infer<typeof MessagesImageBlock>;
+export type MessagesDocumentBlock = z.infer<typeof MessagesDocumentBlock>;
 export type MessagesTextBlock = z.infer<typeof MessagesTextBlock>;
 
 export const MessagesMessage = z.looseObject({

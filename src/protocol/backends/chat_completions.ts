@@ -8,7 +8,16 @@ export const ChatImagePart = z.looseObject({
   type: z.literal("image_url"),
   image_url: z.looseObject({ url: z.string(), detail: z.string().optional() }),
 });
-export const ChatContentPart = z.discriminatedUnion("type", [ChatTextPart, ChatImagePart]);
+/** OpenAI's file part: a PDF as a data: URL. */
+export const ChatFilePart = z.looseObject({
+  type: z.literal("file"),
+  file: z.looseObject({ file_data: z.string(), filename: z.string().optional() }),
+});
+export const ChatContentPart = z.discriminatedUnion("type", [
+  ChatTextPart,
+  ChatImagePart,
+  ChatFilePart,
+]);
 export type ChatContentPart = z.infer<typeof ChatContentPart>;
 
 export const ChatToolCall = z.looseObject({

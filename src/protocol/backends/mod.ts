@@ -2,6 +2,7 @@
 export {
   MESSAGES_STREAM_EVENT_TYPES,
   MessagesBlock,
+  MessagesDocumentBlock,
   MessagesImageBlock,
   MessagesMessage,
   MessagesRequest,
