@@ -7,7 +7,7 @@ import { within } from "../testing/mod.ts";
 import { readSse } from "../protocol/mod.ts";
 import { loadScenario, parseScenario, ScenarioError, type ScenarioInput } from "./scenario.ts";
 import { FakeResponsesServer } from "./server.ts";
-import { SpecEvent, SpecResponse } from "../protocol/open_responses.ts";
+import { SpecEvent, SpecResponse } from "../protocol/testing.ts";
 
 async function withServer(
   scenario: ScenarioInput,

@@ -115,6 +115,12 @@ export function toChatRequest(conversation: Conversation, profile: ChatProfile):
   if (conversation.maxTokens !== undefined) body.max_tokens = conversation.maxTokens;
   if (conversation.temperature !== undefined) body.temperature = conversation.temperature;
   if (conversation.topP !== undefined) body.top_p = conversation.topP;
+  const format = conversation.responseFormat;
+  if (format?.type === "json_object") body.response_format = { type: "json_object" };
+  else if (format) {
+    const { type: _, ...jsonSchema } = format;
+    body.response_format = { type: "json_schema", json_schema: jsonSchema };
+  }
   if (profile.includeUsage) body.stream_options = { include_usage: true };
   return body;
 }

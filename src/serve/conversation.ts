@@ -43,6 +43,25 @@ export interface Conversation {
   maxTokens?: number;
   temperature?: number;
   topP?: number;
+  /** `text.format` when it asks for JSON. */
+  responseFormat?: ResponseFormat;
+}
+
+export type ResponseFormat =
+  | { type: "json_object" }
+  | { type: "json_schema"; name: string; schema: unknown; strict?: boolean; description?: string };
+
+function responseFormat(text: unknown): ResponseFormat | undefined {
+  const format = (text as { format?: Json } | null | undefined)?.format;
+  if (format?.type === "json_object") return { type: "json_object" };
+  if (format?.type !== "json_schema") return undefined;
+  return {
+    type: "json_schema",
+    name: typeof format.name === "string" ? format.name : "response",
+    schema: format.schema ?? {},
+    ...(typeof format.strict === "boolean" ? { strict: format.strict } : {}),
+    ...(typeof format.description === "string" ? { description: format.description } : {}),
+  };
 }
 
 /**
@@ -293,6 +312,7 @@ export function toConversation(
   turns.push(...pairToolResults(itemsToTurns(items)));
   const maxTokens = request.max_output_tokens ?? (request as Json).max_tokens;
   const { parallel_tool_calls: parallel, temperature, top_p: topP } = request;
+  const format = responseFormat(request.text);
   return {
     model: request.model,
     turns,
@@ -302,5 +322,6 @@ export function toConversation(
     ...(typeof maxTokens === "number" ? { maxTokens } : {}),
     ...(typeof temperature === "number" ? { temperature } : {}),
     ...(typeof topP === "number" ? { topP } : {}),
+    ...(format ? { responseFormat: format } : {}),
   };
 }

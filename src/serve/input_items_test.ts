@@ -345,3 +345,26 @@ Deno.test("serve/input: shapes serve cannot pass on are a 400 naming the field",
     assert.match((await response.json()).error.message, /chat profile vllm\) takes no PDF files/);
   }, "vllm");
 });
+
+Deno.test("serve/input: text.format asks each backend for JSON in the way it understands", async () => {
+  const schema = { type: "object", properties: { ok: { type: "boolean" } }, required: ["ok"] };
+  const text = { format: { type: "json_schema", name: "verdict", schema, strict: true } };
+  await withBackend("chat", 2, async (proxy, backend) => {
+    const echoed = await send(proxy, "judge", { text });
+    await send(proxy, "judge", { text: { format: { type: "json_object" } } });
+    assert.deepEqual(backend.bodies[0].response_format, {
+      type: "json_schema",
+      json_schema: { name: "verdict", schema, strict: true },
+    });
+    assert.deepEqual(backend.bodies[1].response_format, { type: "json_object" });
+    assert.deepEqual(echoed.text, {
+      format: { type: "json_schema", name: "verdict", schema, strict: true, description: null },
+    });
+  });
+  await withBackend("messages", 1, async (proxy, backend) => {
+    await send(proxy, "judge", { text });
+    const system = JSON.stringify(backend.bodies[0].system);
+    assert.match(system, /must match this JSON Schema/);
+    assert.ok(system.includes(JSON.stringify(JSON.stringify(schema)).slice(1, -1)), system);
+  });
+});

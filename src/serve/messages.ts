@@ -126,6 +126,18 @@ export function toMessagesRequest(conversation: Conversation): MessagesRequest {
     messages,
     stream: true,
   };
+  // The Messages API has no response format; the model is asked in words instead.
+  const format = conversation.responseFormat;
+  if (format) {
+    system.push({
+      type: "text",
+      text: format.type === "json_object"
+        ? "Reply with a single JSON object and nothing else."
+        : `Reply with a single JSON value and nothing else. It must match this JSON Schema:\n${
+          JSON.stringify(format.schema)
+        }`,
+    });
+  }
   if (system.length > 0) body.system = system;
   const tools = conversation.tools.decls;
   if (tools.length > 0) {

@@ -11,7 +11,7 @@ import {
   SpecEvent,
   SpecItemList,
   SpecResponse,
-} from "../protocol/open_responses.ts";
+} from "../protocol/testing.ts";
 import type { ResponseEvent } from "../protocol/mod.ts";
 import type { DownstreamApi } from "./downstream.ts";
 import {

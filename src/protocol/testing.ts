@@ -1,0 +1,9 @@
+// Test support of the protocol folder: the Open Responses specification's schemas, for tests
+// that check what a server sends (they stay out of mod.ts, which every start loads).
+export {
+  SpecCompaction,
+  SpecDeleted,
+  SpecEvent,
+  SpecItemList,
+  SpecResponse,
+} from "./open_responses.ts";
