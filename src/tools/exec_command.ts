@@ -23,7 +23,7 @@ import {
   REJECTED_BY_USER,
   retryOutsideSandbox,
 } from "./approvals.ts";
-import { isRestricted, type SandboxPolicy } from "./sandbox.ts";
+import { isRestricted, type SandboxScope, scopeOf } from "./sandbox.ts";
 import { randomHex } from "../protocol/mod.ts";
 
 /** A refusal by the user, as upstream's unified exec reports it. */
@@ -270,7 +270,7 @@ export function execCommandTools(processes: ProcessManager): ToolDef[] {
           MAX_YIELD_MS,
         );
         /** Starts the command and reads its first reply; a string is an error to hand back. */
-        const run = async (sandbox: SandboxPolicy | undefined) => {
+        const run = async (sandbox: SandboxScope | undefined) => {
           let session: ExecSession;
           try {
             session = processes.start({
@@ -290,14 +290,15 @@ export function execCommandTools(processes: ProcessManager): ToolDef[] {
           }
           return { session, read: await readAfterYield(processes, session, yieldMs, ctx.signal) };
         };
-        const sandbox = gate.sandboxed ? ctx.sandbox : undefined;
+        const sandbox = gate.sandboxed ? scopeOf(ctx) : undefined;
         let result = await run(sandbox);
         if (typeof result === "string") return result;
         const exitCode = result.session.exitCode ?? -1;
         const text = result.read.output;
         // Only a command that already ended can be judged (and rerun) as the sandbox's failure.
         if (
-          isRestricted(sandbox) && result.session.hasExited && looksDeniedBySandbox(exitCode, text)
+          isRestricted(sandbox?.policy) && result.session.hasExited &&
+          looksDeniedBySandbox(exitCode, text)
         ) {
           const retry = await retryOutsideSandbox(request, ctx);
           if (retry === "not_asked") return sandboxDeniedError(display, exitCode, text);

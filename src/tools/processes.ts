@@ -8,7 +8,7 @@ import { join } from "node:path";
 import process from "node:process";
 import { describeFsError } from "./fs_errors.ts";
 import { findScript, isExecutable, type Launch, ptyCommandGroup, ptyLaunch } from "./pty.ts";
-import { sandboxedArgv, type SandboxPolicy } from "./sandbox.ts";
+import { sandboxedArgv, type SandboxScope } from "./sandbox.ts";
 
 /** Unread output kept per process; past it the middle is dropped, head and tail kept. */
 export const UNREAD_CAP_BYTES = 1024 * 1024;
@@ -143,8 +143,11 @@ export interface SpawnOptions {
   cwd: string;
   env: Record<string, string | undefined>;
   tty: boolean;
-  /** Run inside this sandbox (bwrap outside, the PTY's `script` inside it); absent runs as is. */
-  sandbox?: SandboxPolicy;
+  /**
+   * Run inside this sandbox (bwrap outside, the PTY's `script` inside it); absent runs as is.
+   * Its writable roots come from the scope's workspace, never from `cwd`.
+   */
+  sandbox?: SandboxScope;
   /** In a read-only sandbox, the one writable directory, given to the command as $TMPDIR. */
   scratch?: string;
 }
@@ -366,7 +369,7 @@ export class ProcessManager {
    * the next; it goes when the manager's processes do.
    */
   #withScratch(options: SpawnOptions): SpawnOptions {
-    if (options.sandbox?.mode !== "read-only" || options.scratch) return options;
+    if (options.sandbox?.policy.mode !== "read-only" || options.scratch) return options;
     this.#scratch ??= realpathSync(mkdtempSync(join(tmpdir(), "tscodex-scratch-")));
     return { ...options, scratch: this.#scratch };
   }

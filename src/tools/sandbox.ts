@@ -28,6 +28,21 @@ export interface SandboxPolicy {
 
 const NO_SANDBOX_FLAGS = "-s danger-full-access or --dangerously-bypass-approvals-and-sandbox";
 
+/**
+ * A policy and the directory it is anchored to: the session's working directory, from which
+ * workspace-write's roots are computed. A command's own working directory (the model's `workdir`)
+ * is never the anchor, so no argument of a tool call can change what is writable.
+ */
+export interface SandboxScope {
+  policy: SandboxPolicy;
+  workspace: string;
+}
+
+/** The scope of a tool call's context: its policy anchored at the session's directory. */
+export function scopeOf(ctx: { sandbox?: SandboxPolicy; cwd: string }): SandboxScope | undefined {
+  return ctx.sandbox && { policy: ctx.sandbox, workspace: ctx.cwd };
+}
+
 /** The sandbox cannot be set up here; the command was not run. */
 export class SandboxUnavailableError extends Error {
   override name = "SandboxUnavailableError";
@@ -61,17 +76,18 @@ function realPathOf(path: string): string {
 
 /**
  * The directories a command may write under `policy` (absolute, as configured), or undefined
- * when it may write anywhere. workspace-write adds the working directory, `/tmp` and `$TMPDIR`,
- * as upstream does unless the policy excludes them; read-only has only explicitly granted roots.
+ * when it may write anywhere. workspace-write adds the session's `workspace`, `/tmp` and
+ * `$TMPDIR`, as upstream does unless the policy excludes them; read-only has only explicitly
+ * granted roots.
  */
 export function writableRoots(
   policy: SandboxPolicy | undefined,
-  cwd: string,
+  workspace: string,
 ): string[] | undefined {
   if (!isRestricted(policy)) return undefined;
-  const roots = (policy.writableRoots ?? []).map((root) => resolve(cwd, root));
+  const roots = (policy.writableRoots ?? []).map((root) => resolve(workspace, root));
   if (policy.mode === "workspace-write") {
-    roots.unshift(resolve(cwd));
+    roots.unshift(resolve(workspace));
     if (!policy.excludeSlashTmp) roots.push("/tmp");
     const envTmp = process.env.TMPDIR;
     if (!policy.excludeTmpdirEnvVar && envTmp) roots.push(resolve(envTmp));
@@ -85,8 +101,9 @@ function existingRoots(roots: string[]): string[] {
 }
 
 /**
- * What stays read-only inside a writable root, as upstream protects it: `.git` (a directory, or
- * a worktree's pointer file and the directory it points to) and `.codex`, when they exist.
+ * What stays read-only inside a writable root, as upstream 0.115.0 protects it: `.git` (a
+ * directory, or a worktree's pointer file and the directory it points to), `.codex` and
+ * `.agents`, when they exist.
  */
 function protectedPaths(root: string): string[] {
   const paths: string[] = [];
@@ -101,20 +118,27 @@ function protectedPaths(root: string): string[] {
   } catch {
     // No .git here.
   }
-  const codex = join(root, ".codex");
-  if (existsSync(codex)) paths.push(realPathOf(codex));
+  for (const name of [".codex", ".agents"]) {
+    const path = join(root, name);
+    if (existsSync(path)) paths.push(realPathOf(path));
+  }
   return paths;
 }
 
 /**
- * Whether `policy` lets a command write `path` — the rule apply_patch enforces in-process, the
- * same one the bwrap mounts enforce for commands: inside a writable root (symlinks resolved, so a
- * link out of the workspace is no way out) and not inside a protected `.git` or `.codex`.
+ * Whether `policy` anchored at `workspace` lets a command write `path` (relative paths are taken
+ * from `workspace`) — the rule apply_patch enforces in-process, the same one the bwrap mounts
+ * enforce for commands: inside a writable root (symlinks resolved, so a link out of the
+ * workspace is no way out) and not inside a protected `.git`, `.codex` or `.agents`.
  */
-export function canWrite(path: string, policy: SandboxPolicy | undefined, cwd: string): boolean {
-  const roots = writableRoots(policy, cwd);
+export function canWrite(
+  path: string,
+  policy: SandboxPolicy | undefined,
+  workspace: string,
+): boolean {
+  const roots = writableRoots(policy, workspace);
   if (!roots) return true;
-  const target = realPathOf(resolve(cwd, path));
+  const target = realPathOf(resolve(workspace, path));
   const real = existingRoots(roots);
   if (!real.some((root) => isInside(target, root))) return false;
   return !real.flatMap(protectedPaths).some((p) => isInside(target, p));
@@ -123,16 +147,19 @@ export function canWrite(path: string, policy: SandboxPolicy | undefined, cwd: s
 export interface BwrapOptions {
   /** Mount a fresh /proc; off where the container forbids it (the probe decides). */
   mountProc: boolean;
+  /** Where the command starts; it changes nothing about what is writable. */
+  cwd: string;
   /** read-only: the one writable directory, handed to commands as $TMPDIR. */
   privateTmp?: string;
 }
 
-/** bwrap's arguments (everything between `bwrap` and the command) for `policy` in `cwd`. */
-export function bwrapArgs(policy: SandboxPolicy, cwd: string, options: BwrapOptions): string[] {
+/** bwrap's arguments (everything between `bwrap` and the command) for `scope`. */
+export function bwrapArgs(scope: SandboxScope, options: BwrapOptions): string[] {
+  const { policy, workspace } = scope;
   // Order matters: later mounts win, so the read-only root comes first, then /dev, then the
   // writable binds, then the protected paths bound read-only over them.
   const args = ["--new-session", "--die-with-parent", "--ro-bind", "/", "/", "--dev", "/dev"];
-  const roots = existingRoots(writableRoots(policy, cwd) ?? []);
+  const roots = existingRoots(writableRoots(policy, workspace) ?? []);
   for (const root of roots) args.push("--bind", root, root);
   if (policy.mode === "read-only" && options.privateTmp) {
     args.push("--bind", options.privateTmp, options.privateTmp);
@@ -145,7 +172,7 @@ export function bwrapArgs(policy: SandboxPolicy, cwd: string, options: BwrapOpti
   args.push("--unshare-pid");
   if (!policy.networkAccess) args.push("--unshare-net");
   if (options.mountProc) args.push("--proc", "/proc");
-  args.push("--chdir", cwd, "--");
+  args.push("--chdir", options.cwd, "--");
   return args;
 }
 
@@ -166,7 +193,10 @@ function findOnPath(name: string, path: string): string | undefined {
 
 /** Runs an empty sandbox once; undefined when it works, else what bwrap said. */
 function probe(bwrap: string, mountProc: boolean): string | undefined {
-  const args = bwrapArgs({ mode: "read-only" }, "/", { mountProc });
+  const args = bwrapArgs({ policy: { mode: "read-only" }, workspace: "/" }, {
+    mountProc,
+    cwd: "/",
+  });
   const run = spawnSync(bwrap, [...args, "/bin/sh", "-c", ":"], {
     encoding: "utf8",
     timeout: 10_000,
@@ -217,20 +247,21 @@ function detectSupport(path: string): SandboxSupport {
 }
 
 /**
- * `argv` as it must be spawned to run inside `policy` in `cwd`: unchanged when the policy does
- * not restrict, else prefixed with bwrap and its arguments. Throws SandboxUnavailableError (with
- * the fix in its message) rather than ever running a restricted command unsandboxed. Code-mode
- * cells and every command tool spawn through this; `privateTmp` is read-only's writable $TMPDIR.
+ * `argv` as it must be spawned to run inside `scope`, starting in `cwd`: unchanged when the
+ * policy does not restrict, else prefixed with bwrap and its arguments. Throws
+ * SandboxUnavailableError (with the fix in its message) rather than ever running a restricted
+ * command unsandboxed. Code-mode cells and every command tool spawn through this; `privateTmp`
+ * is read-only's writable $TMPDIR.
  */
 export function sandboxedArgv(
   argv: string[],
-  policy: SandboxPolicy | undefined,
+  scope: SandboxScope | undefined,
   cwd: string,
   privateTmp?: string,
 ): string[] {
-  if (!isRestricted(policy)) return argv;
+  if (!scope || !isRestricted(scope.policy)) return argv;
   const support = sandboxSupport();
   if (!support.ok) throw new SandboxUnavailableError(support.problem);
-  const args = bwrapArgs(policy, cwd, { mountProc: support.mountProc, privateTmp });
+  const args = bwrapArgs(scope, { mountProc: support.mountProc, cwd, privateTmp });
   return [support.bwrap, ...args, ...argv];
 }

@@ -2,7 +2,14 @@
 // and apply_patch tools, inside real bubblewrap sandboxes, against real temp directories.
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
-import { existsSync, mkdirSync, readFileSync, symlinkSync, writeFileSync } from "node:fs";
+import {
+  existsSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  symlinkSync,
+  writeFileSync,
+} from "node:fs";
 import { createServer, type Server } from "node:net";
 import { join } from "node:path";
 import { applyPatchFunctionTool } from "./apply_patch.ts";
@@ -215,6 +222,28 @@ sandboxTest(
 );
 
 sandboxTest(
+  "workspace-write: no command tool's workdir widens the sandbox; .agents stays read-only",
+  () =>
+    withWorkspace(async (w) => {
+      mkdirSync(join(w.dir, ".agents"));
+      const calls: Array<[string, Record<string, unknown>]> = [
+        ["exec_command", { cmd: "touch a; touch .agents/x", workdir: w.outside, login: false }],
+        ["exec_command", { cmd: "touch b", workdir: w.outside, tty: true, login: false }],
+        ["shell_command", { command: "touch c", workdir: w.outside, login: false }],
+        ["shell", { command: ["touch", "d"], workdir: w.outside }],
+        ["shell", { command: ["touch", `${w.dir}/.git/e`], workdir: "/" }],
+      ];
+      for (const [tool, args] of calls) {
+        const reply = await w.call(tool, args, { sandbox: WORKSPACE_ONLY });
+        assert.match(reply, /Read-only file system/, `${tool} ${JSON.stringify(args)}`);
+      }
+      assert.deepEqual(readdirSync(w.outside), []);
+      assert.deepEqual(readdirSync(join(w.dir, ".agents")), []);
+      assert.deepEqual(readdirSync(join(w.dir, ".git")), ["config"]);
+    }),
+);
+
+sandboxTest(
   "workspace-write: configured writable roots are writable",
   () =>
     withWorkspace(async (w) => {
@@ -232,7 +261,9 @@ Deno.test("danger-full-access runs commands as they are and writes anywhere", ()
     const reply = await run(w, `echo d > ${w.outside}/d.txt && echo ok`, FULL_ACCESS);
     assert.deepEqual(reply, { exitCode: 0, output: "ok\n" });
     assert.equal(readFileSync(join(w.outside, "d.txt"), "utf8"), "d\n");
-    assert.deepEqual(sandboxedArgv(["true"], FULL_ACCESS, w.dir), ["true"]);
+    assert.deepEqual(sandboxedArgv(["true"], { policy: FULL_ACCESS, workspace: w.dir }, w.dir), [
+      "true",
+    ]);
   }));
 
 /** apply_patch's reply to adding `path`. */
@@ -315,7 +346,8 @@ const processes = new ProcessManager();
 const argv = ["/bin/sh", "-c", ${JSON.stringify(ESCAPING_CHILD(fifo))}];
 processes.start({
   argv, cwd: ${JSON.stringify(cwd)}, env: processes.environment(), tty: false,
-  sandbox: { mode: "read-only" }, scratch: ${JSON.stringify(scratch)},
+  sandbox: { policy: { mode: "read-only" }, workspace: ${JSON.stringify(cwd)} },
+  scratch: ${JSON.stringify(scratch)},
 });
 setInterval(() => {}, 1000);
 `;
@@ -343,7 +375,11 @@ Deno.test("bwrap arguments: read-only root, writable roots, protected paths, nam
   const dir = await Deno.realPath(await Deno.makeTempDir({ prefix: "tscodex-sandbox-args-" }));
   try {
     mkdirSync(join(dir, ".git"));
-    const readOnly = bwrapArgs(READ_ONLY, dir, { mountProc: true, privateTmp: "/tmp/scratch" });
+    const readOnly = bwrapArgs({ policy: READ_ONLY, workspace: dir }, {
+      mountProc: true,
+      cwd: dir,
+      privateTmp: "/tmp/scratch",
+    });
     assert.deepEqual(readOnly, [
       "--new-session",
       "--die-with-parent",
@@ -366,9 +402,10 @@ Deno.test("bwrap arguments: read-only root, writable roots, protected paths, nam
       dir,
       "--",
     ]);
-    const workspace = bwrapArgs({ ...WORKSPACE_ONLY, networkAccess: true }, dir, {
-      mountProc: false,
-    });
+    const workspace = bwrapArgs({
+      policy: { ...WORKSPACE_ONLY, networkAccess: true },
+      workspace: dir,
+    }, { mountProc: false, cwd: "/" });
     assert.deepEqual(workspace.slice(7), [
       "--bind",
       dir,
@@ -378,7 +415,7 @@ Deno.test("bwrap arguments: read-only root, writable roots, protected paths, nam
       join(dir, ".git"),
       "--unshare-pid",
       "--chdir",
-      dir,
+      "/",
       "--",
     ]);
   } finally {
@@ -427,7 +464,7 @@ Deno.test("without bubblewrap a restricted command fails with the fix, and never
     Deno.env.set("PATH", "/nonexistent");
     try {
       assert.throws(
-        () => sandboxedArgv(["true"], READ_ONLY, w.dir),
+        () => sandboxedArgv(["true"], { policy: READ_ONLY, workspace: w.dir }, w.dir),
         (err) =>
           err instanceof SandboxUnavailableError && /apt-get install bubblewrap/.test(err.message),
       );

@@ -23,7 +23,7 @@ import {
   REJECTED_BY_USER,
   retryOutsideSandbox,
 } from "./approvals.ts";
-import { isRestricted, type SandboxPolicy, SandboxUnavailableError } from "./sandbox.ts";
+import { isRestricted, type SandboxScope, SandboxUnavailableError, scopeOf } from "./sandbox.ts";
 
 export const DEFAULT_SHELL_TIMEOUT_MS = 10_000;
 /** Exit code reported for a command the timeout killed, as `timeout(1)` does. */
@@ -134,9 +134,9 @@ export async function runToCompletion(
   const gate = await gateCommand(request, ctx);
   if (gate.kind === "refused") return escalationRefusal(gate.policy, "should not");
   if (gate.kind === "rejected") return REJECTED_BY_USER;
-  const sandbox = gate.sandboxed ? ctx.sandbox : undefined;
+  const sandbox = gate.sandboxed ? scopeOf(ctx) : undefined;
   const first = await runOnce(processes, { argv, cwd, timeoutMs, sandbox }, ctx);
-  const denied = typeof first !== "string" && !first.timedOut && isRestricted(sandbox) &&
+  const denied = typeof first !== "string" && !first.timedOut && isRestricted(sandbox?.policy) &&
     looksDeniedBySandbox(first.exitCode, first.output);
   if (!denied) return reply(first);
   // Upstream shows a denial as the plain output unless the policy offers to retry.
@@ -153,7 +153,7 @@ function reply(outcome: ShellOutcome | string): string {
 /** One run of the command; a string is an error to hand back as is. */
 async function runOnce(
   processes: ProcessManager,
-  run: { argv: string[]; cwd: string; timeoutMs: number; sandbox?: SandboxPolicy },
+  run: { argv: string[]; cwd: string; timeoutMs: number; sandbox?: SandboxScope },
   ctx: ToolContext,
 ): Promise<ShellOutcome | string> {
   const { argv, cwd, timeoutMs, sandbox } = run;

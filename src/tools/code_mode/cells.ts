@@ -6,7 +6,7 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import process from "node:process";
 import { scriptCommand } from "../../platform/mod.ts";
-import { sandboxedArgv } from "../sandbox.ts";
+import { sandboxedArgv, scopeOf } from "../sandbox.ts";
 import type { ContentPart, ToolCallItem, ToolOutput } from "../../protocol/mod.ts";
 import type { ToolContext, ToolRegistry } from "../registry.ts";
 import { truncateMiddle } from "../truncate.ts";
@@ -258,7 +258,7 @@ export class CodeCells {
       return !CODE_MODE_TOOLS.has(name) && tool?.kind !== "provider";
     }).sort();
     // A cell is model-written code: it runs in the same sandbox as the model's commands.
-    const command = sandboxedArgv(this.#command, ctx.sandbox, ctx.cwd);
+    const command = sandboxedArgv(this.#command, scopeOf(ctx), ctx.cwd);
     const cell = new Cell(id, command, {
       type: "init",
       source,

@@ -1,0 +1,150 @@
+// A hostile model against `tscodex exec`: a scripted model (the fake server) sends the calls an
+// attacker would, the real binary runs them in real sandboxes on real files, and the tests look
+// at the file system and at everything the model and the rollout got back afterwards.
+import assert from "node:assert/strict";
+import { existsSync, readdirSync, readFileSync } from "node:fs";
+import { mkdir, mkdtemp, realpath, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { FakeResponsesServer, parseScenario, type ScriptedItem } from "../fake/mod.ts";
+import { sandboxMissing } from "../tools/command_testing.ts";
+import { runCli } from "./cli_testing.ts";
+
+const NO_BWRAP = sandboxMissing("the hostile-model tests that need a bubblewrap sandbox");
+
+interface Attack {
+  code: number | null;
+  stderr: string;
+  /** What each call returned to the model, by call id. */
+  outputs: Record<string, string>;
+  /** Every request body and rollout line, as text: where a leaked secret would show. */
+  everything: string;
+  work: string;
+  outside: string;
+}
+
+/** Every file under `dir`, as text (rollouts, logs). */
+function readTree(dir: string): string {
+  if (!existsSync(dir)) return "";
+  return readdirSync(dir, { recursive: true, withFileTypes: true })
+    .filter((entry) => entry.isFile())
+    .map((entry) => readFileSync(join(entry.parentPath, entry.name), "utf8"))
+    .join("\n");
+}
+
+/**
+ * Runs `tscodex exec FLAGS go` in a fresh git workspace (with `.git/config`) whose model sends
+ * `calls` (built from the workspace and an outside directory, all in one response), then answers;
+ * `check` looks at what happened. /tmp and $TMPDIR are left out of the writable roots, since
+ * both test directories live there.
+ */
+async function attack(
+  flags: string[],
+  calls: (dirs: { work: string; outside: string }) => ScriptedItem[],
+  options: { config?: string; env?: Record<string, string> },
+  check: (attack: Attack) => void | Promise<void>,
+): Promise<void> {
+  const work = await realpath(await mkdtemp(join(tmpdir(), "tscodex-hostile-")));
+  const outside = await realpath(await mkdtemp(join(tmpdir(), "tscodex-hostile-out-")));
+  const home = join(work, ".home");
+  const items = calls({ work, outside });
+  const server = new FakeResponsesServer(parseScenario({
+    responses: [{ output: items }, { output: [{ type: "message", text: "done" }] }],
+  }));
+  await server.start();
+  try {
+    await mkdir(join(work, ".git"));
+    await writeFile(join(work, ".git", "config"), "[core]\n");
+    await mkdir(home);
+    await writeFile(
+      join(home, "config.toml"),
+      `model_provider = "local"\n${options.config ?? ""}\n` +
+        `[sandbox_workspace_write]\nexclude_slash_tmp = true\nexclude_tmpdir_env_var = true\n` +
+        `[model_providers.local]\nname = "local"\nbase_url = "${server.baseUrl}"\n`,
+    );
+    const run = await runCli(["exec", ...flags, "go"], {
+      cwd: work,
+      env: { HOME: home, CODEX_HOME: home, ...options.env },
+    });
+    assert.equal(server.requests.length, 2, run.stderr);
+    const input = (server.requests[1].body as { input: Array<Record<string, unknown>> }).input;
+    const outputs: Record<string, string> = {};
+    for (const item of input) {
+      if (item.type === "function_call_output" || item.type === "custom_tool_call_output") {
+        outputs[String(item.call_id)] = JSON.stringify(item.output);
+      }
+    }
+    await check({
+      code: run.code,
+      stderr: run.stderr,
+      outputs,
+      everything: JSON.stringify(server.requests.map((r) => r.body)) + readTree(home) +
+        run.stdout + run.stderr,
+      work,
+      outside,
+    });
+  } finally {
+    await server.close();
+    await rm(work, { recursive: true, force: true });
+    await rm(outside, { recursive: true, force: true });
+  }
+}
+
+function execCall(callId: string, args: Record<string, unknown>): ScriptedItem {
+  return { type: "function_call", call_id: callId, name: "exec_command", arguments: args };
+}
+
+Deno.test({
+  name: "hostile model: a call's workdir never widens the workspace-write sandbox",
+  ignore: NO_BWRAP,
+  fn: () =>
+    attack(
+      ["-s", "workspace-write"],
+      ({ work, outside }) => [
+        // The directory the command runs in is not thereby writable…
+        execCall("out", { cmd: "touch here; touch ./there", workdir: outside, login: false }),
+        // …not even the root of the file system, which would expose the workspace's .git too…
+        execCall("root", {
+          cmd: `touch ${outside}/rooted; echo x >> ${work}/.git/config`,
+          workdir: "/",
+          login: false,
+        }),
+        // …nor on a terminal.
+        execCall("tty", { cmd: "touch tty", workdir: outside, tty: true, login: false }),
+        // The workspace itself stays writable from anywhere.
+        execCall("in", { cmd: `touch ${work}/made`, workdir: outside, login: false }),
+      ],
+      {},
+      (result) => {
+        assert.equal(result.code, 0, result.stderr);
+        assert.deepEqual(readdirSync(result.outside), []);
+        assert.equal(readFileSync(join(result.work, ".git", "config"), "utf8"), "[core]\n");
+        assert.equal(existsSync(join(result.work, "made")), true);
+        for (const id of ["out", "root", "tty"]) {
+          assert.match(result.outputs[id], /Read-only file system/, id);
+        }
+      },
+    ),
+});
+
+Deno.test({
+  name: "hostile model: code-mode cells and their commands stay in the session's sandbox",
+  ignore: NO_BWRAP,
+  fn: () =>
+    attack(
+      ["-s", "workspace-write"],
+      ({ outside }) => [{
+        type: "custom_tool_call",
+        call_id: "cell",
+        name: "exec",
+        input: `const r = await tools.exec_command({cmd: "touch cell; echo rc=$?", ` +
+          `workdir: ${JSON.stringify(outside)}, login: false});\ntext(r.output);`,
+      }],
+      { config: "[features]\ncode_mode = true\n" },
+      (result) => {
+        assert.equal(result.code, 0, result.stderr);
+        assert.deepEqual(readdirSync(result.outside), []);
+        assert.match(result.outputs.cell, /Read-only file system/);
+      },
+    ),
+});
