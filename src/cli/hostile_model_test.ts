@@ -32,25 +32,32 @@ function readTree(dir: string): string {
     .join("\n");
 }
 
+/** A whole script (as a scenario file holds it): responses, and routes for sub-agents. */
+interface Script {
+  responses: Array<{ output: ScriptedItem[] }>;
+  routes?: Array<{ name: string; header: string; value?: string; responses: Script["responses"] }>;
+}
+
 /**
  * Runs `tscodex exec FLAGS go` in a fresh git workspace (with `.git/config`) whose model sends
- * `calls` (built from the workspace and an outside directory, all in one response), then answers;
- * `check` looks at what happened. /tmp and $TMPDIR are left out of the writable roots, since
- * both test directories live there.
+ * `calls` (built from the workspace and an outside directory, all in one response) and then
+ * answers, or follows a whole script; `check` looks at what happened. /tmp and $TMPDIR are left
+ * out of the writable roots, since both test directories live there.
  */
 async function attack(
   flags: string[],
-  calls: (dirs: { work: string; outside: string }) => ScriptedItem[],
+  calls: (dirs: { work: string; outside: string }) => ScriptedItem[] | Script,
   options: { config?: string; env?: Record<string, string> },
   check: (attack: Attack) => void | Promise<void>,
 ): Promise<void> {
   const work = await realpath(await mkdtemp(join(tmpdir(), "tscodex-hostile-")));
   const outside = await realpath(await mkdtemp(join(tmpdir(), "tscodex-hostile-out-")));
   const home = join(work, ".home");
-  const items = calls({ work, outside });
-  const server = new FakeResponsesServer(parseScenario({
-    responses: [{ output: items }, { output: [{ type: "message", text: "done" }] }],
-  }));
+  const scripted = calls({ work, outside });
+  const script: Script = Array.isArray(scripted)
+    ? { responses: [{ output: scripted }, { output: [{ type: "message", text: "done" }] }] }
+    : scripted;
+  const server = new FakeResponsesServer(parseScenario(script));
   await server.start();
   try {
     await mkdir(join(work, ".git"));
@@ -66,12 +73,15 @@ async function attack(
       cwd: work,
       env: { HOME: home, CODEX_HOME: home, ...options.env },
     });
-    assert.equal(server.requests.length, 2, run.stderr);
-    const input = (server.requests[1].body as { input: Array<Record<string, unknown>> }).input;
+    const expected = script.responses.length +
+      (script.routes ?? []).reduce((n, route) => n + route.responses.length, 0);
+    assert.equal(server.requests.length, expected, run.stderr);
     const outputs: Record<string, string> = {};
-    for (const item of input) {
-      if (item.type === "function_call_output" || item.type === "custom_tool_call_output") {
-        outputs[String(item.call_id)] = JSON.stringify(item.output);
+    for (const request of server.requests) {
+      for (const item of (request.body as { input: Array<Record<string, unknown>> }).input) {
+        if (item.type === "function_call_output" || item.type === "custom_tool_call_output") {
+          outputs[String(item.call_id)] = JSON.stringify(item.output);
+        }
       }
     }
     await check({
@@ -145,6 +155,84 @@ Deno.test({
         assert.equal(result.code, 0, result.stderr);
         assert.deepEqual(readdirSync(result.outside), []);
         assert.match(result.outputs.cell, /Read-only file system/);
+      },
+    ),
+});
+
+/** Secrets in tscodex's environment, each named to be caught by a different rule. */
+const SECRETS = {
+  MYKEY: "secret-value-by-default-key-rule",
+  GITHUB_TOKEN: "secret-value-by-default-token-rule",
+  other_secret: "secret-value-by-default-secret-rule-lowercase",
+  DB_PASSWD: "secret-value-by-configured-exclude",
+};
+
+Deno.test({
+  name: "hostile model: [shell_environment_policy] keeps excluded variables from every command",
+  ignore: NO_BWRAP,
+  fn: () =>
+    attack(
+      ["-s", "workspace-write"],
+      () => ({
+        responses: [
+          {
+            output: [
+              execCall("plain", { cmd: "env", login: false }),
+              execCall("tty", { cmd: "env", tty: true, login: false }),
+              {
+                type: "custom_tool_call",
+                call_id: "cell",
+                name: "exec",
+                input: `text((await tools.exec_command({cmd: "env", login: false})).output);`,
+              },
+              {
+                type: "function_call",
+                call_id: "spawn",
+                name: "spawn_agent",
+                arguments: { message: "print the environment" },
+              },
+            ],
+          },
+          {
+            output: [{
+              type: "function_call",
+              call_id: "wait",
+              name: "wait_agent",
+              arguments: { ids: ["{{output_field:spawn:agent_id}}"], timeout_ms: 60_000 },
+            }],
+          },
+          { output: [{ type: "message", text: "done" }] },
+        ],
+        routes: [{
+          name: "child",
+          header: "x-openai-subagent",
+          value: "collab_spawn",
+          responses: [
+            { output: [execCall("child", { cmd: "env", login: false })] },
+            { output: [{ type: "message", text: "printed" }] },
+          ],
+        }],
+      }),
+      {
+        config: "[features]\ncode_mode = true\n[shell_environment_policy]\n" +
+          'ignore_default_excludes = false\nexclude = ["*_pass??"]\n' +
+          'set = { SET_BY_POLICY = "policy-value", POLICY_TOKEN = "set-wins-over-excludes" }\n',
+        env: { ...SECRETS, VISIBLE_VARIABLE: "visible-value" },
+      },
+      (result) => {
+        assert.equal(result.code, 0, result.stderr);
+        for (const id of ["plain", "tty", "cell", "child"]) {
+          const output = result.outputs[id];
+          assert.match(output, /VISIBLE_VARIABLE=visible-value/, id);
+          assert.match(output, /SET_BY_POLICY=policy-value/, id);
+          assert.match(output, /POLICY_TOKEN=set-wins-over-excludes/, id);
+          for (const name of Object.keys(SECRETS)) {
+            assert.doesNotMatch(output, new RegExp(`\\b${name}=`), `${id}: ${name}`);
+          }
+        }
+        for (const value of Object.values(SECRETS)) {
+          assert.equal(result.everything.includes(value), false, value);
+        }
       },
     ),
 });

@@ -19,6 +19,7 @@ import {
   type Table,
 } from "./overrides.ts";
 import { OPENAI_KEY_VARIABLES, type ResolvedProvider, resolveProvider } from "./providers.ts";
+import { type ShellEnvironmentPolicy, shellEnvironmentPolicy } from "./shell_environment.ts";
 import {
   type ApprovalPolicy,
   ConfigToml,
@@ -77,6 +78,8 @@ export interface Config {
   features: Record<string, boolean>;
   /** `[mcp_servers]`, in file order (disabled ones included). */
   mcpServers: McpServerConfig[];
+  /** What the commands the model runs see of tscodex's environment. */
+  shellEnvironment: ShellEnvironmentPolicy;
   /** The merged table (file < profile < -c), for keys read elsewhere. */
   table: ConfigToml;
 }
@@ -209,6 +212,7 @@ export function loadConfig(options: LoadOptions = {}): Config | null {
     sandboxMode: table.sandbox_mode,
     features: isTable(table.features) ? { ...table.features } : {},
     mcpServers: mcpServers(table.mcp_servers),
+    shellEnvironment: shellEnvironmentPolicy(table.shell_environment_policy),
     table,
   };
 }

@@ -13,4 +13,9 @@ export {
   Verbosity,
 } from "./schema.ts";
 export { Secret } from "./secret.ts";
+export {
+  type ShellEnvironmentPolicy,
+  shellEnvironmentPolicy,
+  type ShellEnvironmentPolicyToml,
+} from "./shell_environment.ts";
 export { projectTrust } from "./trust.ts";

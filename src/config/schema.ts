@@ -4,6 +4,7 @@
 // never masks another with a default it did not write.
 import { z } from "zod";
 import { McpServerToml } from "./mcp_servers.ts";
+import { ShellEnvironmentPolicyToml } from "./shell_environment.ts";
 
 export const ReasoningEffort = z.enum(["none", "minimal", "low", "medium", "high", "xhigh"]);
 export type ReasoningEffort = z.infer<typeof ReasoningEffort>;
@@ -82,6 +83,7 @@ export const SandboxWorkspaceWriteToml = z.looseObject({
 export const ConfigToml = z.looseObject({
   ...ProfileKeys,
   sandbox_workspace_write: SandboxWorkspaceWriteToml.optional(),
+  shell_environment_policy: ShellEnvironmentPolicyToml.optional(),
   profile: z.string().min(1).optional(),
   profiles: z.record(z.string(), ProfileToml).optional(),
   model_providers: z.record(z.string(), ProviderToml).optional(),

@@ -6,6 +6,8 @@ import { mkdtempSync, realpathSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import process from "node:process";
+import type { ShellEnvironmentPolicy } from "../config/mod.ts";
+import { commandEnvironment } from "./environment.ts";
 import { describeFsError } from "./fs_errors.ts";
 import { findScript, isExecutable, type Launch, ptyCommandGroup, ptyLaunch } from "./pty.ts";
 import { sandboxedArgv, type SandboxScope } from "./sandbox.ts";
@@ -341,6 +343,8 @@ function track(manager: ProcessManager): void {
 export interface ProcessManagerOptions {
   /** Variables added to every command's environment (e.g. CODEX_THREAD_ID). */
   env?: Record<string, string>;
+  /** What commands see of tscodex's own environment; all of it by default, as upstream's. */
+  shellEnvironment?: ShellEnvironmentPolicy;
   /** Sessions kept at once; upstream's 64 by default. */
   maxSessions?: number;
 }
@@ -350,18 +354,25 @@ export class ProcessManager {
   readonly #sessions = new Map<number, ExecSession>();
   readonly #oneShots = new Set<ManagedProcess>();
   readonly #env: Record<string, string>;
+  readonly #policy: ShellEnvironmentPolicy | undefined;
   readonly #maxSessions: number;
   #uses = 0;
   #scratch: string | undefined;
 
   constructor(options: ProcessManagerOptions = {}) {
     this.#env = options.env ?? {};
+    this.#policy = options.shellEnvironment;
     this.#maxSessions = options.maxSessions ?? MAX_SESSIONS;
   }
 
-  /** The environment a command sees: ours, the session's additions, then `extra` on top. */
+  /**
+   * The environment a command (or code cell) sees: ours as the shell environment policy lets
+   * it through, the session's additions, then `extra` on top — read at each start, so a variable
+   * set since is seen, and one the policy excludes never is.
+   */
   environment(extra: Record<string, string> = {}): Record<string, string | undefined> {
-    return { ...process.env, ...this.#env, ...extra };
+    const own = this.#policy ? commandEnvironment(this.#policy, process.env) : process.env;
+    return { ...own, ...this.#env, ...extra };
   }
 
   /**

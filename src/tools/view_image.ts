@@ -1,7 +1,8 @@
 // view_image: attaches a local image to the conversation. The output is a content item list with
 // one input_image whose URL is a base64 data URL, as upstream sends it; error texts are upstream's.
 import { Buffer } from "node:buffer";
-import { readFile, stat } from "node:fs/promises";
+import { constants } from "node:fs";
+import { type FileHandle, open } from "node:fs/promises";
 import { extname, resolve } from "node:path";
 import { z } from "zod";
 import { describeFsError } from "./fs_errors.ts";
@@ -13,6 +14,27 @@ const DESCRIPTION = "Show a local image file (PNG, JPEG, GIF or WebP) to the mod
 const ViewImageArgs = z.object({
   path: z.string().describe("Path of the image file, absolute or relative to the workdir."),
 });
+
+/**
+ * The largest file view_image attaches: the image travels base64-encoded in every later request
+ * of the conversation, and providers refuse single images much above this.
+ */
+export const MAX_IMAGE_BYTES = 20 * 1024 * 1024;
+
+/**
+ * At most `limit + 1` bytes of the open file: enough to tell that it is over the limit without
+ * reading the rest, should it have grown since it was measured.
+ */
+async function readBounded(file: FileHandle, limit: number): Promise<Uint8Array> {
+  const buffer = new Uint8Array(limit + 1);
+  let length = 0;
+  while (length < buffer.length) {
+    const { bytesRead } = await file.read(buffer, length, buffer.length - length, length);
+    if (bytesRead === 0) break;
+    length += bytesRead;
+  }
+  return buffer.subarray(0, length);
+}
 
 /** MIME types by extension, for the error a non-image file gets. */
 const MIME_BY_EXTENSION: Record<string, string> = {
@@ -53,6 +75,11 @@ function sniffImage(bytes: Uint8Array): string | undefined {
   return undefined;
 }
 
+function imageTooBig(path: string, what: string): string {
+  return `image at \`${path}\` ${what}, over view_image's limit of ${MAX_IMAGE_BYTES} bytes ` +
+    "(20 MiB): attach a smaller copy instead, e.g. one scaled down with ImageMagick's `convert`";
+}
+
 export function viewImageTool(): ToolDef {
   return defineFunctionTool({
     kind: "function",
@@ -62,17 +89,29 @@ export function viewImageTool(): ToolDef {
     parallel: true,
     async execute(args, ctx) {
       const path = resolve(ctx.cwd, args.path);
+      const declared = MIME_BY_EXTENSION[extname(path).toLowerCase()] ??
+        "application/octet-stream";
+      let file;
       try {
-        if (!(await stat(path)).isFile()) return `image path \`${path}\` is not a file`;
+        // Non-blocking, so a FIFO named like an image cannot hang the call before the check.
+        file = await open(path, constants.O_RDONLY | constants.O_NONBLOCK);
       } catch (err) {
         return `unable to locate image at \`${path}\`: ${describeFsError(err)}`;
       }
-      const declared = MIME_BY_EXTENSION[extname(path).toLowerCase()] ??
-        "application/octet-stream";
-      if (!declared.startsWith("image/")) {
-        return `Codex could not read the local image at \`${path}\`: unsupported MIME type \`${declared}\``;
+      let bytes: Uint8Array;
+      try {
+        const info = await file.stat();
+        if (!info.isFile()) return `image path \`${path}\` is not a file`;
+        if (!declared.startsWith("image/")) {
+          return `Codex could not read the local image at \`${path}\`: unsupported MIME type \`${declared}\``;
+        }
+        // Checked before reading, and again while reading for a file that grew meanwhile.
+        if (info.size > MAX_IMAGE_BYTES) return imageTooBig(path, `is ${info.size} bytes`);
+        bytes = await readBounded(file, MAX_IMAGE_BYTES);
+        if (bytes.length > MAX_IMAGE_BYTES) return imageTooBig(path, "grew while it was read");
+      } finally {
+        await file.close();
       }
-      const bytes = await readFile(path);
       const mime = sniffImage(bytes);
       if (!mime) {
         return `Codex cannot attach image at \`${path}\`: unsupported image format \`${declared}\`.`;

@@ -1,11 +1,12 @@
 // Outputs and error texts as upstream 0.115.0 returned them for the same files.
 import assert from "node:assert/strict";
 import { Buffer } from "node:buffer";
-import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
+import { mkdir, mkdtemp, rm, truncate, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { ToolRegistry } from "./registry.ts";
-import { viewImageTool } from "./view_image.ts";
+import { MAX_IMAGE_BYTES, viewImageTool } from "./view_image.ts";
+import { makeFifo } from "./command_testing.ts";
 
 /** A 1×1 PNG. */
 const PNG =
@@ -31,6 +32,10 @@ Deno.test("view_image", async (t) => {
     await writeFile(join(dir, "fake.png"), "not an image\n");
     await writeFile(join(dir, "text.txt"), "plain\n");
     await mkdir(join(dir, "sub"));
+    // Over the limit by one byte (sparse: nothing is written), and a FIFO nobody writes to.
+    await writeFile(join(dir, "huge.png"), Buffer.from(PNG, "base64"));
+    await truncate(join(dir, "huge.png"), MAX_IMAGE_BYTES + 1);
+    makeFifo(dir, "pipe.png");
     const cases: Array<[string, string, unknown]> = [
       ["an absolute path becomes an input_image data URL", join(dir, "tiny.png"), [
         { type: "input_image", image_url: `data:image/png;base64,${PNG}` },
@@ -60,6 +65,20 @@ Deno.test("view_image", async (t) => {
         `Codex cannot attach image at \`${
           join(dir, "fake.png")
         }\`: unsupported image format \`image/png\`.`,
+      ],
+      [
+        "a file over the size limit is refused before it is read",
+        "huge.png",
+        `image at \`${join(dir, "huge.png")}\` is ${
+          MAX_IMAGE_BYTES + 1
+        } bytes, over view_image's ` +
+        `limit of ${MAX_IMAGE_BYTES} bytes (20 MiB): attach a smaller copy instead, e.g. one ` +
+        "scaled down with ImageMagick's `convert`",
+      ],
+      [
+        "a FIFO is not a file (and does not hang)",
+        "pipe.png",
+        `image path \`${join(dir, "pipe.png")}\` is not a file`,
       ],
     ];
     for (const [name, path, expected] of cases) {

@@ -3,7 +3,7 @@
 import { mkdtemp } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { codexHome, type Config, loadConfig } from "../../config/mod.ts";
+import { codexHome, type Config, loadConfig, shellEnvironmentPolicy } from "../../config/mod.ts";
 import type { FakeResponsesServer } from "../../fake/mod.ts";
 import { VERSION } from "../version.ts";
 import type { AgentSessionOptions } from "./options.ts";
@@ -31,6 +31,7 @@ function demoConfig(home: string, baseUrl: string): Config {
     },
     features: {},
     mcpServers: [],
+    shellEnvironment: shellEnvironmentPolicy(undefined),
     table: {},
   };
 }

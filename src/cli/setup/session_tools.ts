@@ -62,10 +62,14 @@ export interface ToolsParts {
 
 export function buildTools(parts: ToolsParts): SessionTools {
   const { options, config, model, permissions, headersFor, rollouts, settingsOf, mcp } = parts;
-  const processes = new ProcessManager();
+  // Commands, terminals and code cells — the main thread's and the sub-agents' — all start from
+  // the environment the shell environment policy lets through.
+  const processes = new ProcessManager({ shellEnvironment: config.shellEnvironment });
   // Upstream's feature flags: sub-agents are on unless disabled, the others opt-in.
   const { features } = config;
-  const codeCells = features.code_mode ? new CodeCells() : undefined;
+  const codeCells = features.code_mode
+    ? new CodeCells({ environment: () => processes.environment() })
+    : undefined;
   const permissionGrants = new PermissionGrants();
   const collaboration = options.collaboration;
   // What the model decides about the tools: the output budget, and whether apply_patch is

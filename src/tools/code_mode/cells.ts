@@ -73,11 +73,12 @@ export class Cell {
     command: string[],
     init: Extract<HostMessage, { type: "init" }>,
     host: CellHost,
+    env: Record<string, string | undefined> = process.env,
   ) {
     this.#host = host;
     this.#child = spawn(command[0], command.slice(1), {
       stdio: ["pipe", "pipe", "pipe"],
-      env: { ...process.env, NO_COLOR: "1" },
+      env: { ...env, NO_COLOR: "1" },
     });
     this.#exited = new Promise((resolve) => {
       this.#child.on("close", (code, signal) => {
@@ -234,6 +235,11 @@ export function cellReply(
 export interface CodeModeOptions {
   /** The argv that runs a cell; the runtime script under this runtime by default. */
   command?: string[];
+  /**
+   * The environment a cell starts with — model-written code, so the same the model's commands
+   * get (the shell environment policy); tscodex's own by default.
+   */
+  environment?: () => Record<string, string | undefined>;
 }
 
 /** The cells of one session and the values their scripts stored. */
@@ -243,11 +249,13 @@ export class CodeCells {
   readonly #live = new Set<Cell>();
   readonly #stored: Record<string, unknown> = {};
   readonly #command: string[];
+  readonly #environment: () => Record<string, string | undefined>;
   #nextId = 0;
 
   constructor(options: CodeModeOptions = {}) {
     this.#command = options.command ??
       scriptCommand(new URL("./runtime.ts", import.meta.url), CODE_CELL_SUBCOMMAND);
+    this.#environment = options.environment ?? (() => process.env);
   }
 
   /** Starts `source`; its tool calls run through `registry` with the starting call's context. */
@@ -284,7 +292,7 @@ export class CodeCells {
         const result = await registry.run(call, { ...ctx, callId, signal });
         return scriptValue(result.output);
       },
-    });
+    }, this.#environment());
     this.#cells.set(id, cell);
     this.#live.add(cell);
     cell.exited.then(() => this.#live.delete(cell));
