@@ -3,11 +3,13 @@
 // at the file system and at everything the model and the rollout got back afterwards.
 import assert from "node:assert/strict";
 import { existsSync, readdirSync, readFileSync } from "node:fs";
-import { mkdir, mkdtemp, realpath, rm, writeFile } from "node:fs/promises";
+import { mkdir, mkdtemp, readFile, realpath, rm, symlink, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { FakeResponsesServer, parseScenario, type ScriptedItem } from "../fake/mod.ts";
 import { sandboxMissing } from "../tools/command_testing.ts";
+import { PATCH_JOURNAL_FOLDER } from "../tools/mod.ts";
+import { killMidPatch } from "../tools/patch_testing.ts";
 import { runCli } from "./cli_testing.ts";
 
 const NO_BWRAP = sandboxMissing("the hostile-model tests that need a bubblewrap sandbox");
@@ -47,7 +49,12 @@ interface Script {
 async function attack(
   flags: string[],
   calls: (dirs: { work: string; outside: string }) => ScriptedItem[] | Script,
-  options: { config?: string; env?: Record<string, string> },
+  options: {
+    config?: string;
+    env?: Record<string, string>;
+    /** Runs before tscodex starts, in the prepared workspace, with CODEX_HOME. */
+    before?: (dirs: { work: string; outside: string; home: string }) => Promise<void>;
+  },
   check: (attack: Attack) => void | Promise<void>,
 ): Promise<void> {
   const work = await realpath(await mkdtemp(join(tmpdir(), "tscodex-hostile-")));
@@ -69,6 +76,7 @@ async function attack(
         `[sandbox_workspace_write]\nexclude_slash_tmp = true\nexclude_tmpdir_env_var = true\n` +
         `[model_providers.local]\nname = "local"\nbase_url = "${server.baseUrl}"\n`,
     );
+    await options.before?.({ work, outside, home });
     const run = await runCli(["exec", ...flags, "go"], {
       cwd: work,
       env: { HOME: home, CODEX_HOME: home, ...options.env },
@@ -233,6 +241,78 @@ Deno.test({
         for (const value of Object.values(SECRETS)) {
           assert.equal(result.everything.includes(value), false, value);
         }
+      },
+    ),
+});
+
+Deno.test({
+  name: "hostile model: apply_patch deletes a link only where the workspace may be written",
+  ignore: NO_BWRAP,
+  fn: () =>
+    attack(
+      ["-s", "workspace-write"],
+      ({ outside }) => [{
+        type: "custom_tool_call",
+        call_id: "patch",
+        name: "apply_patch",
+        input: `*** Begin Patch\n*** Delete File: ${outside}/link\n*** End Patch\n`,
+      }],
+      {
+        // A link outside the workspace that points into it: deleting it writes the outside.
+        before: async ({ work, outside }) => {
+          await writeFile(join(work, "inside.txt"), "in\n");
+          await symlink(join(work, "inside.txt"), join(outside, "link"));
+        },
+      },
+      (result) => {
+        assert.equal(result.code, 0, result.stderr);
+        assert.match(result.outputs.patch, /patch rejected: writing outside of the project/);
+        assert.deepEqual(readdirSync(result.outside), ["link"]);
+      },
+    ),
+});
+
+const PATCHED_FILES = 12;
+
+Deno.test({
+  name: "a patch cut short by kill -9 is rolled back when tscodex next starts, and says so",
+  fn: () =>
+    attack(
+      [],
+      () => ({ responses: [{ output: [{ type: "message", text: "nothing to do" }] }] }),
+      {
+        before: async ({ work, home }) => {
+          const updates = [];
+          for (let i = 0; i < PATCHED_FILES; i++) {
+            await writeFile(join(work, `f${i}.txt`), `old ${i}\n`);
+            updates.push(`*** Update File: f${i}.txt\n@@\n-old ${i}\n+new ${i}\n`);
+          }
+          const patch = `*** Begin Patch\n${updates.join("")}*** Add File: d/e/new.txt\n+n\n` +
+            "*** End Patch\n";
+          await killMidPatch({
+            work,
+            journal: join(home, PATCH_JOURNAL_FOLDER),
+            patch,
+            killAt: 8,
+          });
+          assert.equal(await readFile(join(work, "f0.txt"), "utf8"), "new 0\n");
+        },
+      },
+      async (result) => {
+        assert.equal(result.code, 0, result.stderr);
+        assert.match(
+          result.stderr,
+          /an apply_patch was cut short when its process died; rolled back 8 file\(s\): \S+\/f0\.txt, /,
+        );
+        for (let i = 0; i < PATCHED_FILES; i++) {
+          assert.equal(await readFile(join(result.work, `f${i}.txt`), "utf8"), `old ${i}\n`);
+        }
+        assert.deepEqual(
+          readdirSync(result.work).filter((name) => !name.startsWith(".")).sort(),
+          [
+            ...Array.from({ length: PATCHED_FILES }, (_, i) => `f${i}.txt`),
+          ].sort(),
+        );
       },
     ),
 });

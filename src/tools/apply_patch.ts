@@ -68,8 +68,17 @@ function framed(exitCode: number, startedMs: number, output: string): string {
   return `Exit code: ${exitCode}\nWall time: ${seconds} seconds\nOutput:\n${output}`;
 }
 
+export interface ApplyPatchOptions {
+  /** Where patch journals are kept (outside the workspace); a per-user temp folder if unset. */
+  journalDir?: string;
+}
+
 /** Parses, verifies and applies `patch`, and returns the text the model reads back. */
-export async function runApplyPatch(patch: string, ctx: ToolContext): Promise<string> {
+export async function runApplyPatch(
+  patch: string,
+  ctx: ToolContext,
+  options: ApplyPatchOptions = {},
+): Promise<string> {
   const started = performance.now();
   let hunks;
   try {
@@ -81,7 +90,11 @@ export async function runApplyPatch(patch: string, ctx: ToolContext): Promise<st
   if (hunks.length === 0) return "patch rejected: empty patch";
   if (ctx.signal.aborted) return "aborted";
   try {
-    const summary = await applyHunks(hunks, { cwd: ctx.cwd, sandbox: ctx.sandbox });
+    const summary = await applyHunks(hunks, {
+      cwd: ctx.cwd,
+      sandbox: ctx.sandbox,
+      journalDir: options.journalDir,
+    });
     ctx.onEvent?.({ type: "patch_applied", callId: ctx.callId, changes: summary.changes });
     const lines = [
       "Success. Updated the following files:",
@@ -101,23 +114,23 @@ export async function runApplyPatch(patch: string, ctx: ToolContext): Promise<st
 }
 
 /** The freeform variant upstream declares for gpt-5.1-codex. */
-export function applyPatchTool(): ToolDef {
+export function applyPatchTool(options: ApplyPatchOptions = {}): ToolDef {
   return {
     kind: "custom",
     name: "apply_patch",
     description: FREEFORM_DESCRIPTION,
     format: { type: "grammar", syntax: "lark", definition: APPLY_PATCH_GRAMMAR },
-    execute: runApplyPatch,
+    execute: (input, ctx) => runApplyPatch(input, ctx, options),
   };
 }
 
 /** The JSON function variant, for models configured with `apply_patch_tool_type = "function"`. */
-export function applyPatchFunctionTool(): ToolDef {
+export function applyPatchFunctionTool(options: ApplyPatchOptions = {}): ToolDef {
   return defineFunctionTool({
     kind: "function",
     name: "apply_patch",
     description: FUNCTION_DESCRIPTION,
     parameters: ApplyPatchArgs,
-    execute: (args, ctx) => runApplyPatch(args.input, ctx),
+    execute: (args, ctx) => runApplyPatch(args.input, ctx, options),
   });
 }

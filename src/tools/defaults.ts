@@ -28,6 +28,8 @@ export interface DefaultToolsOptions {
   shellType?: "shell_command" | "shell";
   /** The apply_patch tool's form; false leaves it out (as for models without one). */
   applyPatch?: "freeform" | "function" | false;
+  /** Where apply_patch keeps its journals (see patch_commit.ts); a per-user temp folder if unset. */
+  patchJournal?: string;
   experimentalTools?: readonly ExperimentalTool[];
   /** Web search options, or false to leave the tool out. */
   webSearch?: WebSearchOptions | false;
@@ -78,9 +80,11 @@ export function defaultTools(
     updatePlanTool(),
     ...(userInput === false ? [] : [requestUserInputTool(userInput)]),
     ...(options.requestPermissions ? [requestPermissionsTool(options.requestPermissions)] : []),
-    ...(options.applyPatch === false
-      ? []
-      : [options.applyPatch === "function" ? applyPatchFunctionTool() : applyPatchTool()]),
+    ...(options.applyPatch === false ? [] : [
+      (options.applyPatch === "function" ? applyPatchFunctionTool : applyPatchTool)({
+        journalDir: options.patchJournal,
+      }),
+    ]),
     ...EXPERIMENTAL_ORDER.filter(([name]) => experimental.has(name)).map(([, make]) => make()),
     ...(options.webSearch === false ? [] : [webSearchTool(options.webSearch)]),
     viewImageTool(),

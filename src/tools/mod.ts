@@ -27,6 +27,11 @@ export { grepFilesTool } from "./grep_files.ts";
 export { type JsonSchema, upstreamJsonSchema } from "./json_schema.ts";
 export { checkJsonSyntax, JsonSyntaxError } from "./json_syntax.ts";
 export { listDirTool } from "./list_dir.ts";
+export {
+  PATCH_JOURNAL_FOLDER,
+  type RecoveredPatch,
+  recoverInterruptedPatches,
+} from "./patch_commit.ts";
 export { defaultShell, ProcessManager, resolveShell, shellArgv } from "./processes.ts";
 export { readFileTool } from "./read_file.ts";
 export {

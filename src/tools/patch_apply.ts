@@ -1,23 +1,21 @@
 // Applying a parsed patch: every hunk is resolved against the files in memory first (so a patch
-// that fails anywhere changes nothing), then the new contents are written to temporary files
-// beside their targets and renamed into place, with the originals restored if a step fails.
-import {
-  chmod,
-  lstat,
-  mkdir,
-  readFile,
-  realpath,
-  rename,
-  rmdir,
-  unlink,
-  writeFile,
-} from "node:fs/promises";
-import { dirname, join, resolve } from "node:path";
+// that fails anywhere changes nothing), the sandbox is asked about every real path it would
+// write, and patch_commit.ts writes it all or nothing.
+import { readFile } from "node:fs/promises";
+import { resolve } from "node:path";
 import { describeFsError } from "./fs_errors.ts";
 import type { Hunk, UpdateChunk } from "./patch_parser.ts";
-import { canWrite, type SandboxPolicy } from "./sandbox.ts";
+import {
+  commitPatch,
+  defaultJournalDir,
+  type PreparedPatch,
+  preparePatch,
+  recoverInterruptedPatches,
+} from "./patch_commit.ts";
+import { canWriteAt, type SandboxPolicy } from "./sandbox.ts";
 import type { FileChange } from "./registry.ts";
-import { randomHex } from "../protocol/mod.ts";
+
+export { PatchWriteError } from "./patch_commit.ts";
 
 /** A patch that cannot apply to the files as they are; nothing was written. */
 export class PatchVerificationError extends Error {
@@ -41,6 +39,10 @@ export interface PatchSummary {
 export interface ApplyOptions {
   cwd: string;
   sandbox?: SandboxPolicy;
+  /** Where the journal that makes a patch all-or-nothing is kept; a per-user temp folder if unset. */
+  journalDir?: string;
+  /** Called before each file is written (tests pause or race here). */
+  beforeStep?: (index: number) => void | Promise<void>;
 }
 
 /** Typographic punctuation and odd spaces that models write as ASCII (upstream's last pass). */
@@ -168,11 +170,15 @@ class Overlay {
 }
 
 /**
- * The rule the command sandbox mounts (sandbox.ts): writable roots only — read-only has just the
- * ones granted explicitly (request_permissions) — with `.git` and `.codex` kept read-only.
+ * The rule the command sandbox mounts (sandbox.ts), asked about the real place of every write:
+ * writable roots only — read-only has just the ones granted explicitly (request_permissions) —
+ * with `.git`, `.codex` and `.agents` kept read-only.
  */
-function checkSandbox(paths: string[], options: ApplyOptions): void {
-  if (paths.every((path) => canWrite(path, options.sandbox, options.cwd))) return;
+function checkSandbox(prepared: PreparedPatch, options: ApplyOptions): void {
+  const allowed = prepared.entries.every((entry) =>
+    canWriteAt(entry.dir, entry.name, options.sandbox, options.cwd)
+  );
+  if (allowed) return;
   throw new PatchRejectedError(
     "patch rejected: writing outside of the project; rejected by user approval settings",
   );
@@ -215,117 +221,16 @@ export async function planPatch(
   return { planned: overlay.planned, summary };
 }
 
-async function exists(path: string): Promise<boolean> {
-  try {
-    await lstat(path);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-/** Creates the missing ancestors of `dir`, returning those it created, outermost first. */
-async function makeParents(dir: string): Promise<string[]> {
-  const missing: string[] = [];
-  for (let current = dir; !(await exists(current)); current = dirname(current)) {
-    missing.unshift(current);
-    if (dirname(current) === current) break;
-  }
-  if (missing.length > 0) await mkdir(dir, { recursive: true });
-  return missing;
-}
-
-interface Snapshot {
-  /** The file actually written: a symlink's target, so links survive an update. */
-  target: string;
-  original: Uint8Array | null;
-  mode?: number;
-}
-
-async function snapshot(path: string, deleting: boolean): Promise<Snapshot> {
-  try {
-    const info = await lstat(path);
-    const target = info.isSymbolicLink() && !deleting ? await realpath(path) : path;
-    const original = info.isSymbolicLink() && deleting ? null : await readFile(target);
-    return { target, original, mode: info.isSymbolicLink() ? undefined : info.mode & 0o7777 };
-  } catch {
-    return { target: path, original: null };
-  }
-}
-
-/** A write that failed part-way; the files it had touched are back as they were. */
-export class PatchWriteError extends Error {
-  override name = "PatchWriteError";
-}
-
-/** Runs one step of the commit, naming what it was doing if it fails (as upstream's errors do). */
-async function step<T>(what: string, action: () => Promise<T>): Promise<T> {
-  try {
-    return await action();
-  } catch (err) {
-    throw new PatchWriteError(`${what}: ${describeFsError(err)}`);
-  }
-}
-
 /**
- * Writes the planned contents. New texts go to temporary files next to their targets first, then
- * are renamed over them; deletions come last. If any step fails, finished steps are undone.
+ * Verifies the whole patch, checks the sandbox, then writes it all or nothing — after rolling
+ * back any patch a dead process left half-applied.
  */
-async function commit(planned: Map<string, string | null>): Promise<void> {
-  const entries = [...planned];
-  const snapshots = await Promise.all(
-    entries.map(([path, contents]) => snapshot(path, contents === null)),
-  );
-  const createdDirs: string[] = [];
-  const temps: string[] = [];
-  const done: number[] = [];
-  try {
-    const staged: Array<[number, string]> = [];
-    for (const [index, [, contents]] of entries.entries()) {
-      if (contents === null) continue;
-      const { target, mode } = snapshots[index];
-      createdDirs.push(
-        ...await step(
-          `Failed to create parent directories for ${target}`,
-          () => makeParents(dirname(target)),
-        ),
-      );
-      const temp = join(dirname(target), `.${randomHex(6)}.tscodex-patch`);
-      await step(`Failed to write file ${target}`, async () => {
-        await writeFile(temp, contents, { flag: "wx" });
-        temps.push(temp);
-        // Keep an edited script executable: the mode is the original file's, umask aside.
-        if (mode !== undefined) await chmod(temp, mode);
-      });
-      staged.push([index, temp]);
-    }
-    for (const [index, temp] of staged) {
-      const { target } = snapshots[index];
-      await step(`Failed to write file ${target}`, () => rename(temp, target));
-      temps.splice(temps.indexOf(temp), 1);
-      done.push(index);
-    }
-    for (const [index, [path, contents]] of entries.entries()) {
-      if (contents !== null || !(await exists(path))) continue;
-      await step(`Failed to delete file ${path}`, () => unlink(path));
-      done.push(index);
-    }
-  } catch (err) {
-    await Promise.allSettled(temps.map((temp) => unlink(temp)));
-    for (const index of done.reverse()) {
-      const { target, original } = snapshots[index];
-      const path = entries[index][0];
-      await (original === null ? unlink(target) : writeFile(path, original)).catch(() => {});
-    }
-    for (const dir of createdDirs.reverse()) await rmdir(dir).catch(() => {});
-    throw err;
-  }
-}
-
-/** Verifies the whole patch, checks the sandbox, then writes it all or nothing. */
 export async function applyHunks(hunks: Hunk[], options: ApplyOptions): Promise<PatchSummary> {
+  const journalDir = options.journalDir ?? defaultJournalDir();
+  recoverInterruptedPatches(journalDir);
   const { planned, summary } = await planPatch(hunks, options.cwd);
-  checkSandbox([...planned.keys()], options);
-  await commit(planned);
+  const prepared = preparePatch(planned);
+  checkSandbox(prepared, options);
+  await commitPatch(prepared, { journalDir, beforeStep: options.beforeStep });
   return summary;
 }

@@ -59,7 +59,7 @@ function isInside(path: string, root: string): boolean {
 }
 
 /** `path` with symlinks resolved as far as it exists, the missing rest appended. */
-function realPathOf(path: string): string {
+export function realPathOf(path: string): string {
   const missing: string[] = [];
   let current = resolve(path);
   for (;;) {
@@ -136,9 +136,25 @@ export function canWrite(
   policy: SandboxPolicy | undefined,
   workspace: string,
 ): boolean {
+  return mayWrite(realPathOf(resolve(workspace, path)), policy, workspace);
+}
+
+/**
+ * canWrite for the entry `name` itself inside folder `dir`: a symbolic link there is judged where
+ * it is, not where it points (deleting a link writes only its folder).
+ */
+export function canWriteAt(
+  dir: string,
+  name: string,
+  policy: SandboxPolicy | undefined,
+  workspace: string,
+): boolean {
+  return mayWrite(join(realPathOf(resolve(workspace, dir)), name), policy, workspace);
+}
+
+function mayWrite(target: string, policy: SandboxPolicy | undefined, workspace: string): boolean {
   const roots = writableRoots(policy, workspace);
   if (!roots) return true;
-  const target = realPathOf(resolve(workspace, path));
   const real = existingRoots(roots);
   if (!real.some((root) => isInside(target, root))) return false;
   return !real.flatMap(protectedPaths).some((p) => isInside(target, p));

@@ -1,13 +1,17 @@
 // Opening a session: the tools the model is offered — the defaults shaped by the model's
 // catalog entry and config.toml's feature flags — and the sub-agents that get their own set.
+import { join } from "node:path";
 import { SubAgentManager } from "../../agent/mod.ts";
 import type { Config } from "../../config/mod.ts";
 import { modelInfo, type TruncationPolicy } from "../../model/mod.ts";
 import {
   CodeCells,
   defaultTools,
+  PATCH_JOURNAL_FOLDER,
   PermissionGrants,
   ProcessManager,
+  type RecoveredPatch,
+  recoverInterruptedPatches,
   type ToolDef,
   type ToolRegistry,
 } from "../../tools/mod.ts";
@@ -60,6 +64,21 @@ export interface ToolsParts {
   mcp?: SessionMcp;
 }
 
+/** Says what was rolled back of patches a dead process left half-applied. */
+function reportRecovered(recovered: RecoveredPatch[], notice: (text: string) => void): void {
+  for (const patch of recovered) {
+    const lines = [
+      `tscodex: an apply_patch was cut short when its process died; ` +
+      `rolled back ${patch.restored.length} file(s)` +
+      (patch.restored.length ? `: ${patch.restored.join(", ")}` : ""),
+    ];
+    if (patch.kept.length) {
+      lines.push(`tscodex: left as they are (changed since): ${patch.kept.join(", ")}`);
+    }
+    notice(lines.join("\n"));
+  }
+}
+
 export function buildTools(parts: ToolsParts): SessionTools {
   const { options, config, model, permissions, headersFor, rollouts, settingsOf, mcp } = parts;
   // Commands, terminals and code cells — the main thread's and the sub-agents' — all start from
@@ -72,6 +91,9 @@ export function buildTools(parts: ToolsParts): SessionTools {
     : undefined;
   const permissionGrants = new PermissionGrants();
   const collaboration = options.collaboration;
+  // A patch a dead process left half-applied is rolled back before the model sees the files.
+  const patchJournal = join(config.home, PATCH_JOURNAL_FOLDER);
+  reportRecovered(recoverInterruptedPatches(patchJournal), options.notice);
   // What the model decides about the tools: the output budget, and whether apply_patch is
   // offered (its catalog entry decides, as upstream's; the apply_patch_freeform feature adds it).
   const modelTools = {
