@@ -6,7 +6,7 @@ import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { mkdir, mkdtemp, readFile, realpath, rm, symlink, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { FakeResponsesServer, parseScenario, type ScriptedItem } from "../fake/mod.ts";
+import { FakeResponsesServer, parseScenario, type ScenarioInput } from "../fake/mod.ts";
 import { sandboxMissing } from "../tools/command_testing.ts";
 import { PATCH_JOURNAL_FOLDER } from "../tools/mod.ts";
 import { killMidPatch } from "../tools/patch_testing.ts";
@@ -34,11 +34,11 @@ function readTree(dir: string): string {
     .join("\n");
 }
 
+/** One item a scripted response outputs. */
+type ScriptedItem = NonNullable<ScenarioInput["responses"][number]["output"]>[number];
+
 /** A whole script (as a scenario file holds it): responses, and routes for sub-agents. */
-interface Script {
-  responses: Array<{ output: ScriptedItem[] }>;
-  routes?: Array<{ name: string; header: string; value?: string; responses: Script["responses"] }>;
-}
+type Script = Pick<ScenarioInput, "responses" | "routes">;
 
 /**
  * Runs `tscodex exec FLAGS go` in a fresh git workspace (with `.git/config`) whose model sends

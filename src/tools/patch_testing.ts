@@ -3,7 +3,7 @@ import { spawn } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { within } from "./command_testing.ts";
+import { within } from "../testing/mod.ts";
 
 export interface KillMidPatch {
   /** The workspace the patch applies in. */
