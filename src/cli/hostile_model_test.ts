@@ -7,9 +7,8 @@ import { mkdir, mkdtemp, readFile, realpath, rm, symlink, writeFile } from "node
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { FakeResponsesServer, parseScenario, type ScenarioInput } from "../fake/mod.ts";
-import { sandboxMissing } from "../tools/command_testing.ts";
 import { PATCH_JOURNAL_FOLDER } from "../tools/mod.ts";
-import { killMidPatch } from "../tools/patch_testing.ts";
+import { killMidPatch, sandboxMissing } from "../tools/testing.ts";
 import { runCli } from "./cli_testing.ts";
 
 const NO_BWRAP = sandboxMissing("the hostile-model tests that need a bubblewrap sandbox");

@@ -19,7 +19,7 @@ import { applyHunks } from "./patch_apply.ts";
 import { recoverInterruptedPatches } from "./patch_commit.ts";
 import { parsePatch } from "./patch_parser.ts";
 import type { SandboxPolicy } from "./sandbox.ts";
-import { killMidPatch } from "./patch_testing.ts";
+import { killMidPatch } from "./testing.ts";
 
 interface Bench {
   /** The workspace (a real path). */
