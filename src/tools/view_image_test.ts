@@ -6,7 +6,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { ToolRegistry } from "./registry.ts";
 import { MAX_IMAGE_BYTES, viewImageTool } from "./view_image.ts";
-import { makeFifo } from "./command_testing.ts";
+import { makeFifo } from "../testing/mod.ts";
 
 /** A 1×1 PNG. */
 const PNG =
