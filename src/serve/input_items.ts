@@ -32,6 +32,24 @@ export const CreateRequest = ResponsesRequest.extend({
 });
 export type CreateRequest = z.infer<typeof CreateRequest>;
 
+/** Request fields serve cannot honour, and why; ignoring them would lose what they ask for. */
+const UNSUPPORTED: ReadonlyArray<[string, (value: unknown) => boolean, string]> = [
+  ["background", (v) => v === true, "background responses are not supported; leave it out"],
+  [
+    "conversation",
+    (v) => v !== undefined && v !== null,
+    "there is no Conversations API here; send the history in `input` or use previous_response_id",
+  ],
+  ["prompt", (v) => v !== undefined && v !== null, "stored prompt templates are not supported"],
+];
+
+/** A 400 for the first field of `body` that serve cannot honour. */
+export function refuseUnsupported(body: Record<string, unknown>): void {
+  for (const [field, present, why] of UNSUPPORTED) {
+    if (present(body[field])) throw invalid(field, why, "unsupported_parameter");
+  }
+}
+
 /** What the backend behind serve can take, asked while the input is checked. */
 export interface InputRules {
   /** Finds a stored item by its id, for `item_reference`. */

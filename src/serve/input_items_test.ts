@@ -336,6 +336,26 @@ Deno.test("serve/input: shapes serve cannot pass on are a 400 naming the field",
     }
     assert.equal(backend.requests.length, 0);
   });
+  await withBackend("chat", 0, async (proxy, backend) => {
+    const unsupported: Array<[string, unknown, RegExp]> = [
+      ["background", true, /background responses are not supported/],
+      ["conversation", "conv_1", /no Conversations API here/],
+      ["prompt", { id: "pmpt_1" }, /stored prompt templates are not supported/],
+    ];
+    for (const [field, value, message] of unsupported) {
+      const response = await postJson(`${proxy.url}/responses`, {
+        model: "m",
+        input: "x",
+        [field]: value,
+      });
+      const { error } = await response.json();
+      assert.equal(response.status, 400, field);
+      assert.equal(error.param, field);
+      assert.equal(error.code, "unsupported_parameter");
+      assert.match(error.message, message);
+    }
+    assert.equal(backend.requests.length, 0);
+  });
   await withBackend("chat", 0, async (proxy) => {
     const response = await postJson(`${proxy.url}/responses`, {
       model: "m",

@@ -13,7 +13,7 @@ import { Downstream, type DownstreamOptions } from "./downstream.ts";
 import { type Dump, redactHeaders } from "./dump.ts";
 import { DownstreamError, RequestError } from "./errors.ts";
 import { newResponseId } from "./item_ids.ts";
-import { CreateRequest, normalizeInput } from "./input_items.ts";
+import { CreateRequest, normalizeInput, refuseUnsupported } from "./input_items.ts";
 import { type Payload, respond, ResponseTranslator } from "./response.ts";
 import { MemoryResponseStore, type ResponseStore, type StoredResponse } from "./response_store.ts";
 
@@ -183,6 +183,7 @@ export class ResponsesProxy {
         param || undefined,
       );
     }
+    refuseUnsupported(raw);
     const input = await normalizeInput(parsed.data.input, {
       lookup: (id) => findItem(this.store, id),
       fileRefusal: (file) => this.downstream.fileRefusal(file),
