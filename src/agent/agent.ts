@@ -245,6 +245,8 @@ export class Agent {
             return this.#emit({ ...event, type: "reconnecting", turnId });
           case "stream_opened":
             return this.#emit({ type: "stream_opened", turnId });
+          default:
+            return event satisfies never;
         }
       },
     });

@@ -129,6 +129,21 @@ export function rolloutListener(options: RolloutListenerOptions): (event: AgentE
       case "turn_interrupted":
         turn = undefined;
         return recorder.recordEvent(turnAborted(event.turnId, "interrupted"));
+      // Items reach the rollout through history_appended; the rest are progress upstream does
+      // not record either. A new kind of event fails to compile until it is placed here.
+      case "item_started":
+      case "text_delta":
+      case "reasoning_delta":
+      case "item_completed":
+      case "tool_started":
+      case "tool_completed":
+      case "tool_event":
+      case "reconnecting":
+      case "compaction_started":
+      case "compaction_failed":
+        return;
+      default:
+        event satisfies never;
     }
   };
 }

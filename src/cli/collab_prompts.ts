@@ -123,7 +123,24 @@ export function subAgentLine(
       return `${who} failed: ${event.error.message}`;
     case "turn_interrupted":
       return `${who} stopped`;
-    default:
+    // Not worth a line of their own.
+    case "history_appended":
+    case "model_called":
+    case "stream_opened":
+    case "item_started":
+    case "text_delta":
+    case "reasoning_delta":
+    case "item_completed":
+    case "tool_completed":
+    case "tool_event":
+    case "token_count":
+    case "reconnecting":
+    case "steer_inserted":
+    case "compaction_started":
+    case "compaction_failed":
+    case "compaction_completed":
       return undefined;
+    default:
+      return event satisfies never;
   }
 }

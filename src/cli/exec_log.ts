@@ -106,6 +106,12 @@ export class ExecLog {
       case "turn.completed":
         if (this.hasUsage()) this.tokensUsed(event.usage);
         break;
+      // The log's header and the user's prompt stand for these.
+      case "thread.started":
+      case "turn.started":
+        break;
+      default:
+        event satisfies never;
     }
   }
 
@@ -204,6 +210,8 @@ export class ExecLog {
       }
       case "todo_list":
         break;
+      default:
+        item satisfies never;
     }
   }
 

@@ -284,6 +284,17 @@ export class ExecView {
         if (classify(event.error).kind === "context_overflow") this.usageReported = true;
         this.fail(event.error);
         break;
+      // Streaming progress and history bookkeeping have no thread event of their own.
+      case "history_appended":
+      case "model_called":
+      case "stream_opened":
+      case "text_delta":
+      case "reasoning_delta":
+      case "steer_inserted":
+      case "turn_interrupted":
+        break;
+      default:
+        event satisfies never;
     }
   }
 
@@ -354,6 +365,8 @@ export class ExecView {
         type: "item.completed",
         item: { id: this.#id(), type: "file_change", changes: event.changes, status: "completed" },
       });
+    } else {
+      event satisfies never;
     }
   }
 

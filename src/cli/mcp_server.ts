@@ -68,8 +68,25 @@ function eventMessage(event: AgentEvent): Record<string, unknown> | undefined {
       };
     case "turn_failed":
       return { type: "error", message: event.error.message };
-    default:
+    // Nothing a driver acts on.
+    case "history_appended":
+    case "model_called":
+    case "stream_opened":
+    case "item_started":
+    case "reasoning_delta":
+    case "item_completed":
+    case "tool_completed":
+    case "tool_event":
+    case "token_count":
+    case "reconnecting":
+    case "steer_inserted":
+    case "compaction_started":
+    case "compaction_failed":
+    case "compaction_completed":
+    case "turn_interrupted":
       return undefined;
+    default:
+      return event satisfies never;
   }
 }
 

@@ -76,6 +76,25 @@ export async function sample(
               event.response.incomplete_details?.reason ?? undefined,
               items,
             );
+          // The client throws on these before they get here.
+          case "response.failed":
+          case "error":
+          // Finished items carry everything these announce piece by piece.
+          case "response.created":
+          case "response.in_progress":
+          case "response.content_part.added":
+          case "response.content_part.done":
+          case "response.output_text.done":
+          case "response.function_call_arguments.delta":
+          case "response.function_call_arguments.done":
+          case "response.custom_tool_call_input.delta":
+          case "response.custom_tool_call_input.done":
+          case "response.reasoning_summary_part.added":
+          case "response.reasoning_summary_text.done":
+          case "response.reasoning_text.done":
+            break;
+          default:
+            event satisfies never;
         }
       }
     } catch (err) {

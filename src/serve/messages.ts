@@ -269,6 +269,8 @@ export class MessagesStreamReader implements StreamReader {
       case "content_block_stop":
       case "ping":
         return [];
+      default:
+        return event satisfies never;
     }
   }
 

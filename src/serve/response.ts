@@ -184,6 +184,8 @@ export class ResponseTranslator {
       case "finish":
         this.#finish = event.reason;
         return [];
+      default:
+        return event satisfies never;
     }
   }
 

@@ -161,6 +161,8 @@ export function rebuildSession(entries: readonly RolloutEntry[]): RebuiltSession
         }
         break;
       }
+      default:
+        entry satisfies never;
     }
   }
   return {

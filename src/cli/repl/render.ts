@@ -216,14 +216,24 @@ export class ReplScreen {
         if (event.item.type === "web_search_call") this.line(s.yellow(webSearchLine(event.item)));
         break;
       case "tool_event":
-        if (event.event.type === "plan_updated") {
-          this.#drawn.add(event.call.call_id);
-          for (const line of planLines(event.event.plan, event.event.explanation)) {
-            this.line(s.yellow(line));
-          }
-        } else if (event.event.type === "patch_applied") {
-          this.#drawn.add(event.call.call_id);
-          this.line(s.yellow(patchLine(event.event.changes, this.cwd)));
+        switch (event.event.type) {
+          case "plan_updated":
+            this.#drawn.add(event.call.call_id);
+            for (const line of planLines(event.event.plan, event.event.explanation)) {
+              this.line(s.yellow(line));
+            }
+            break;
+          case "patch_applied":
+            this.#drawn.add(event.call.call_id);
+            this.line(s.yellow(patchLine(event.event.changes, this.cwd)));
+            break;
+          // Shown by the call's line when it completes.
+          case "collab_call":
+          case "command_output":
+          case "mcp_call":
+            break;
+          default:
+            event.event satisfies never;
         }
         break;
       case "tool_completed": {
@@ -252,6 +262,17 @@ export class ReplScreen {
       case "turn_completed":
         this.#endStream();
         break;
+      // Nothing on the screen of their own: the stream, the activity line and the turn's end
+      // say it.
+      case "history_appended":
+      case "stream_opened":
+      case "item_started":
+      case "reasoning_delta":
+      case "compaction_started":
+      case "compaction_failed":
+        break;
+      default:
+        event satisfies never;
     }
   }
 

@@ -160,6 +160,8 @@ export class Cell {
         this.#child.stdin?.end();
         this.#wake();
         break;
+      default:
+        message satisfies never;
     }
   }
 
