@@ -165,3 +165,53 @@ Deno.test({
     }
   },
 });
+
+Deno.test({
+  name: "text typed while an answer streams stays on its own line; the answer goes on below it",
+  ignore: !haveTmux,
+  async fn() {
+    const work = await realpath(await mkdtemp(join(tmpdir(), "tscodex-screen-stream-")));
+    await mkdir(join(work, ".git"));
+    const words = Array.from({ length: 40 }, (_, i) => `w${i}`).join(" ");
+    const server = new FakeResponsesServer(parseScenario({
+      responses: [
+        { chunks: 40, event_delay_ms: 100, output: [{ type: "message", text: words }] },
+        say("second answer"),
+      ],
+    }));
+    await server.start();
+    await writeFile(
+      join(work, "config.toml"),
+      `model = "m"\nmodel_provider = "local"\n[model_providers.local]\nname = "local"\n` +
+        `base_url = "${server.baseUrl}"\n`,
+    );
+    const term = Terminal.start(
+      join(work, "tmux.sock"),
+      `cd ${work} && env -i PATH=/usr/bin:/bin HOME=${work} CODEX_HOME=${work} TERM=xterm ` +
+        `${DENO} run -A ${ROOT}/main.ts`,
+    );
+    try {
+      await term.waitFor(/^tscodex> ?$/m);
+      term.type("stream slowly");
+      await term.waitFor(/codex> w0/);
+      term.send("typed-meanwhile");
+      await term.waitFor(/^tscodex( \(\d+% left\))?> typed-meanwhile$/m);
+      await term.waitFor(/w39/);
+      const screen = term.shown();
+      for (const line of screen.split("\n")) {
+        if (line.includes("typed-meanwhile")) assert.match(line, /^tscodex( \(\d+% left\))?> /);
+      }
+      // Every word arrived, in order, on the answer's lines (the line may break inside a word).
+      const answer = screen.split("\n").filter((line) => line.startsWith("codex> "))
+        .map((line) => line.slice("codex> ".length)).join("").replace(/\s/g, "");
+      assert.equal(answer, words.replace(/ /g, ""));
+      term.key("Enter");
+      await term.waitFor(/codex> second answer/);
+      term.type("/exit");
+      await term.exited();
+    } finally {
+      term.kill();
+      await server.close();
+    }
+  },
+});

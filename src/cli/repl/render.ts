@@ -291,10 +291,10 @@ export class ReplScreen {
   #flushHeld(): void {
     const text = this.#held ?? "";
     this.#held = undefined;
-    if (text === "") return;
     this.#clearSpinner();
     // The input line (an empty prompt) gives way to the answer, which goes on from there.
     this.out.write("\r\x1b[2K");
+    if (text === "") return;
     this.out.write(this.style.bold("codex> ") + text);
     this.#streaming = true;
   }
