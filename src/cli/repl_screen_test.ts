@@ -168,7 +168,7 @@ Deno.test({
 
 Deno.test({
   name: "text typed while an answer streams stays on its own line; the answer goes on below it",
-  ignore: !haveTmux,
+  ignore: tmuxMissing("the REPL streaming test"),
   async fn() {
     const work = await realpath(await mkdtemp(join(tmpdir(), "tscodex-screen-stream-")));
     await mkdir(join(work, ".git"));
