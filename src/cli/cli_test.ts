@@ -4,14 +4,9 @@ import { spawn } from "node:child_process";
 import { mkdir, mkdtemp, readdir, readFile, realpath, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import {
-  FakeResponsesServer,
-  parseScenario,
-  requestInvariantViolations,
-  type ScenarioInput,
-} from "../fake/mod.ts";
+import { requestInvariantViolations, type ScenarioInput } from "../fake/mod.ts";
 import { until, within } from "../testing/mod.ts";
-import { CLI, runCli } from "./cli_testing.ts";
+import { CLI, runCli, type ScriptedProvider, withScriptedProvider } from "./cli_testing.ts";
 
 /** The text of every rollout under CODEX_HOME=`home`. */
 async function rolloutText(home: string): Promise<string> {
@@ -37,38 +32,17 @@ async function tempDir(prefix: string): Promise<string> {
   return await realpath(await mkdtemp(join(tmpdir(), prefix)));
 }
 
-interface LocalProvider {
-  work: string;
-  server: FakeResponsesServer;
-  /** HOME and CODEX_HOME, both the work dir. */
-  env: Record<string, string>;
-}
-
 /**
- * Runs `fn` in a git work dir (also HOME and CODEX_HOME) whose config.toml points a `local`
- * provider at a fake server scripted with `scenario`. `head` opens the file (e.g. a model) and
- * `provider` ends the provider's table. The server is closed afterwards.
+ * A git work dir (also HOME and CODEX_HOME) whose config.toml points a `local` provider at a fake
+ * server scripted with `scenario`; `head` opens the file (e.g. a model), `provider` ends the table.
  */
-async function withLocalProvider(
+function withLocalProvider(
   prefix: string,
   scenario: ScenarioInput,
-  fn: (t: LocalProvider) => Promise<void>,
+  fn: (t: ScriptedProvider) => Promise<void>,
   config: { head?: string; provider?: string } = {},
 ): Promise<void> {
-  const work = await tempDir(prefix);
-  await mkdir(join(work, ".git"));
-  const server = new FakeResponsesServer(parseScenario(scenario));
-  await server.start();
-  try {
-    await writeFile(
-      join(work, "config.toml"),
-      `${config.head ?? ""}model_provider = "local"\n[model_providers.local]\nname = "local"\n` +
-        `base_url = "${server.baseUrl}"\n${config.provider ?? ""}`,
-    );
-    await fn({ work, server, env: { HOME: work, CODEX_HOME: work } });
-  } finally {
-    await server.close();
-  }
+  return withScriptedProvider(scenario, fn, { prefix, ...config });
 }
 
 Deno.test("offline demo: no config.toml runs real commands and answers from their output", async () => {

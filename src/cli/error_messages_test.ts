@@ -5,29 +5,19 @@ import { existsSync } from "node:fs";
 import { mkdir, mkdtemp, realpath, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { FakeResponsesServer, parseScenario, type ScenarioInput } from "../fake/mod.ts";
-import { runCli } from "./cli_testing.ts";
+import type { ScenarioInput } from "../fake/mod.ts";
+import { runCli, withScriptedProvider } from "./cli_testing.ts";
 
-/** A git work dir that is also CODEX_HOME, its config.toml pointing at a scripted fake server. */
-async function withServer(
+/** A git work dir that is also CODEX_HOME, its provider a scripted fake server, no retries. */
+function withServer(
   scenario: ScenarioInput,
   fn: (t: { work: string; env: Record<string, string>; url: string }) => Promise<void>,
 ): Promise<void> {
-  const work = await realpath(await mkdtemp(join(tmpdir(), "tscodex-errors-")));
-  await mkdir(join(work, ".git"));
-  const server = new FakeResponsesServer(parseScenario(scenario));
-  await server.start();
-  try {
-    await writeFile(
-      join(work, "config.toml"),
-      `model = "m1"\nmodel_provider = "local"\n[model_providers.local]\nname = "local"\n` +
-        `base_url = "${server.baseUrl}"\nrequest_max_retries = 0\nstream_max_retries = 0\n`,
-    );
-    await fn({ work, env: { HOME: work, CODEX_HOME: work }, url: `${server.baseUrl}/responses` });
-  } finally {
-    await server.close();
-    await rm(work, { recursive: true, force: true });
-  }
+  return withScriptedProvider(
+    scenario,
+    ({ work, env, server }) => fn({ work, env, url: `${server.baseUrl}/responses` }),
+    { head: 'model = "m1"\n', provider: "request_max_retries = 0\nstream_max_retries = 0\n" },
+  );
 }
 
 Deno.test("-o into a folder that does not exist: a warning naming the file, the answer still printed, exit 0", async () => {

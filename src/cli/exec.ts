@@ -8,6 +8,7 @@ import process from "node:process";
 import { type ApprovalPolicy, type SandboxMode, TurnInterruptedError } from "../agent/mod.ts";
 import { ConfigError, featureOverrides } from "../config/mod.ts";
 import { FileError, ioCause } from "../platform/mod.ts";
+import { debugLog } from "./debug_log.ts";
 import { ExecLog, palette } from "./exec_log.ts";
 import { ExecView, type ThreadEvent } from "./exec_view.ts";
 import type { SessionTarget } from "../session/mod.ts";
@@ -278,6 +279,7 @@ export async function runExec(
     } else {
       // The last line of defence: a turn never fails without saying why.
       if (!failureShown) view.fail(err as Error);
+      debugLog()?.fatal(err);
       // As upstream's log: a failed turn still ends with the tokens used, when there are figures.
       if (!json && view.usageReported) log.tokensUsed(view.usage);
       code = EXIT_FAILED;
@@ -287,6 +289,7 @@ export async function runExec(
     process.off("SIGTERM", onSigint);
   }
   if (outputFailure) {
+    debugLog()?.fatal(outputFailure);
     process.stderr.write(`Error: ${outputFailure.message}\n`);
     code = EXIT_FAILED;
   }
@@ -294,6 +297,7 @@ export async function runExec(
     await session.close();
   } catch (err) {
     // Lines that could not be saved at the end (the rollout's final flush): not a silent loss.
+    debugLog()?.fatal(err);
     process.stderr.write(`ERROR: ${(err as Error).message}\n`);
     code = EXIT_FAILED;
   }

@@ -365,7 +365,8 @@ export class ExecView {
         type: "item.completed",
         item: { id: this.#id(), type: "file_change", changes: event.changes, status: "completed" },
       });
-    } else {
+    } else if (event.type !== "tool_failed") {
+      // A call that failed inside tscodex shows as its output; the event is for the debug log.
       event satisfies never;
     }
   }

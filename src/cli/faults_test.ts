@@ -2,62 +2,26 @@
 // rollout damaged by a crash or by hand. Real subprocesses, a real tmpfs, a scripted model.
 import assert from "node:assert/strict";
 import { closeSync, openSync, readFileSync } from "node:fs";
-import { mkdir, mkdtemp, readdir, readFile, realpath, rm, writeFile } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { readdir, readFile, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import {
-  FakeResponsesServer,
-  parseScenario,
-  requestInvariantViolations,
-  type ScenarioInput,
-} from "../fake/mod.ts";
-import { CAN_MOUNT, fillDisk, withTmpfs } from "../testing/mod.ts";
-import { runCli } from "./cli_testing.ts";
+import { requestInvariantViolations, type ScenarioInput } from "../fake/mod.ts";
+import { CAN_MOUNT, fillDisk, tempDir, withTmpfs } from "../testing/mod.ts";
+import { runCli, type ScriptedProvider, withScriptedProvider } from "./cli_testing.ts";
 
-interface Setup {
-  work: string;
-  home: string;
-  server: FakeResponsesServer;
-  env: Record<string, string>;
-}
-
-/**
- * Runs `fn` with a git work dir, CODEX_HOME `home` (made by `makeHome`) and a config.toml there
- * pointing at a fake server scripted with `scenario` (which may depend on the home).
- */
-async function withProvider(
+/** A scripted provider with CODEX_HOME made by `makeHome`. */
+function withProvider(
   scenario: ScenarioInput | ((home: string) => ScenarioInput),
-  makeHome: (fn: (home: string) => Promise<void>) => Promise<void>,
-  fn: (setup: Setup) => Promise<void>,
+  makeHome: (use: (home: string) => Promise<void>) => Promise<void>,
+  fn: (setup: ScriptedProvider) => Promise<void>,
 ): Promise<void> {
-  const work = await realpath(await mkdtemp(join(tmpdir(), "tscodex-faults-")));
-  await mkdir(join(work, ".git"));
-  try {
-    await makeHome(async (home) => {
-      const script = typeof scenario === "function" ? scenario(home) : scenario;
-      const server = new FakeResponsesServer(parseScenario(script));
-      await server.start();
-      try {
-        await writeFile(
-          join(home, "config.toml"),
-          `model = "m1"\nmodel_provider = "local"\n[model_providers.local]\nname = "local"\n` +
-            `base_url = "${server.baseUrl}"\n`,
-        );
-        await fn({ work, home, server, env: { HOME: work, CODEX_HOME: home } });
-      } finally {
-        await server.close();
-      }
-    });
-  } finally {
-    await rm(work, { recursive: true, force: true });
-  }
+  return withScriptedProvider(scenario, fn, { head: 'model = "m1"\n', home: makeHome });
 }
 
 const onTmpfs = (fn: (home: string) => Promise<void>) => withTmpfs(512, fn);
 
 /** CODEX_HOME in an ordinary temp folder. */
 async function inTemp(fn: (home: string) => Promise<void>): Promise<void> {
-  const dir = await realpath(await mkdtemp(join(tmpdir(), "tscodex-home-")));
+  const dir = await tempDir("tscodex-home-");
   try {
     await fn(dir);
   } finally {

@@ -6,6 +6,7 @@ import { FileError, ioCause, ListenError } from "../platform/mod.ts";
 import { ConfigError } from "../config/mod.ts";
 import { RolloutReadError, SessionNotFoundError } from "../session/mod.ts";
 import { CODE_CELL_SUBCOMMAND, runCodeCell } from "../tools/mod.ts";
+import { debugLog } from "./debug_log.ts";
 import { EXIT_FAILED, EXIT_USAGE, runExec, UsageError } from "./exec.ts";
 import { registerMcpCommands } from "./mcp_commands.ts";
 import { VERSION } from "./version.ts";
@@ -250,12 +251,16 @@ export async function main(argv: string[]): Promise<number> {
   process.on("unhandledRejection", fatal);
   if (argv[0] === "--serve") argv = ["serve", ...argv.slice(1)];
   argv = expandYolo(argv);
+  const debug = debugLog();
+  // The subcommand, never a prompt: the REPL's first argument may be the user's text.
+  debug?.begin(/^[a-z][a-z-]*$/.test(argv[0] ?? "") ? argv[0] : "(interactive)");
   let exitCode = 0;
   const setExit = (code: number) => (exitCode = code);
   const program = buildProgram(setExit, argv.includes("--"));
   await addHeavyCommands(program, argv, setExit);
   try {
     await program.parseAsync(argv, { from: "user" });
+    debug?.mark("done", `exit ${exitCode}`);
     return exitCode;
   } catch (err) {
     if (err instanceof CommanderError) {
@@ -264,6 +269,7 @@ export async function main(argv: string[]): Promise<number> {
       return EXIT_USAGE;
     }
     if (err instanceof UsageError) {
+      debug?.mark("failed", `usage: ${err.message}`);
       process.stderr.write(`Error: ${err.message}\n`);
       return EXIT_USAGE;
     }
@@ -285,6 +291,7 @@ function isExplained(err: unknown): boolean {
  * trace. One nobody anticipated also says where its details can be kept.
  */
 export function reportFailure(err: unknown): number {
+  debugLog()?.fatal(err);
   const message = err instanceof Error ? err.message : String(err);
   process.stderr.write(`Error: ${message}\n`);
   if (!isExplained(err)) {

@@ -60,6 +60,18 @@ export type ToolEvent =
     tool: string;
     arguments: unknown;
     outcome?: { durationMs: number; result?: Record<string, unknown>; error?: string };
+  }
+  /**
+   * A call that failed in tscodex rather than in what it ran: a tool that does not exist,
+   * arguments it cannot take, or an error thrown inside it (with its stack). The model gets the
+   * message as the call's output either way; this is for the debug log.
+   */
+  | {
+    type: "tool_failed";
+    callId: string;
+    reason: "unsupported" | "bad_arguments" | "exception";
+    message: string;
+    stack?: string;
   };
 
 export interface ToolContext {
@@ -265,8 +277,12 @@ export class ToolRegistry {
   }
 
   async #execute(call: ToolCallItem, ctx: ToolContext): Promise<ToolResult> {
+    const failed = (reason: "unsupported" | "bad_arguments", output: string): ToolResult => {
+      ctx.onEvent?.({ type: "tool_failed", callId: call.call_id, reason, message: output });
+      return { output };
+    };
     const tool = this.#tools.get(call.name);
-    if (!tool) return { output: UNSUPPORTED_CALL(call.name) };
+    if (!tool) return failed("unsupported", UNSUPPORTED_CALL(call.name));
     if (ctx.signal.aborted) return { output: "aborted" };
     try {
       switch (tool.kind) {
@@ -276,37 +292,55 @@ export class ToolRegistry {
           };
         case "custom":
           if (call.type !== "custom_tool_call") {
-            return { output: `${call.name} is a freeform tool; send its input as plain text` };
+            return failed(
+              "bad_arguments",
+              `${call.name} is a freeform tool; send its input as plain text`,
+            );
           }
           return normalise(await tool.execute(call.input, ctx));
         case "external":
           if (call.type !== "function_call") {
-            return { output: `${call.name} expects JSON arguments as a function call` };
+            return failed(
+              "bad_arguments",
+              `${call.name} expects JSON arguments as a function call`,
+            );
           }
           return normalise(await tool.execute(call.arguments, ctx));
         case "function": {
           if (call.type !== "function_call") {
-            return { output: `${call.name} expects JSON arguments as a function call` };
+            return failed(
+              "bad_arguments",
+              `${call.name} expects JSON arguments as a function call`,
+            );
           }
           let raw: unknown;
           try {
             raw = call.arguments.trim() === "" ? {} : JSON.parse(call.arguments);
           } catch (err) {
             // Worded as upstream's parser words it; JavaScript's own message only as a fallback.
-            return {
-              output: BAD_ARGUMENTS(jsonSyntaxProblem(call.arguments) ?? (err as Error).message),
-            };
+            return failed(
+              "bad_arguments",
+              BAD_ARGUMENTS(jsonSyntaxProblem(call.arguments) ?? (err as Error).message),
+            );
           }
           const parsed = tool.parameters.safeParse(raw, { reportInput: true });
           if (!parsed.success) {
-            return { output: BAD_ARGUMENTS(describeArgumentIssues(parsed.error)) };
+            return failed("bad_arguments", BAD_ARGUMENTS(describeArgumentIssues(parsed.error)));
           }
           return normalise(await tool.execute(parsed.data, ctx));
         }
       }
     } catch (err) {
       if (ctx.signal.aborted) return { output: "aborted" };
-      return { output: `${tool.name} failed: ${err instanceof Error ? err.message : String(err)}` };
+      const output = `${tool.name} failed: ${err instanceof Error ? err.message : String(err)}`;
+      ctx.onEvent?.({
+        type: "tool_failed",
+        callId: call.call_id,
+        reason: "exception",
+        message: output,
+        ...(err instanceof Error && err.stack ? { stack: err.stack } : {}),
+      });
+      return { output };
     }
   }
 }

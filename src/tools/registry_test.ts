@@ -8,6 +8,7 @@ import {
   defineFunctionTool,
   type ToolContext,
   type ToolDef,
+  type ToolEvent,
   type ToolOutputItem,
   ToolRegistry,
 } from "./registry.ts";
@@ -90,6 +91,33 @@ Deno.test("registry: invalid arguments are described per field, serde-style", as
   );
   // Unknown fields are ignored, as upstream's decoder does.
   assert.equal(await output(registry, fn("echo", '{"text":"hi","extra":1}')), "ran");
+});
+
+Deno.test("registry: calls that fail inside tscodex are reported as tool_failed events", async () => {
+  const events: ToolEvent[] = [];
+  const context = { ...ctx(), onEvent: (event: ToolEvent) => events.push(event) };
+  const registry = new ToolRegistry([echoTool(() => Promise.reject(new Error("boom")))]);
+  await registry.run(fn("nope", "{}"), context);
+  await registry.run(fn("echo", "{"), context);
+  await registry.run(fn("echo", "{}"), context);
+  await registry.run(fn("echo", '{"text":"x"}'), context);
+  assert.deepEqual(
+    events.map((e) => e.type === "tool_failed" && [e.reason, e.message.split(":")[0]]),
+    [
+      ["unsupported", "unsupported call"],
+      ["bad_arguments", "failed to parse function arguments"],
+      ["bad_arguments", "failed to parse function arguments"],
+      ["exception", "echo failed"],
+    ],
+  );
+  const thrown = events[3];
+  assert.ok(thrown.type === "tool_failed" && /^Error: boom\n\s+at /.test(thrown.stack ?? ""));
+  events.length = 0;
+  await new ToolRegistry([echoTool((a) => Promise.resolve(a.text))]).run(
+    fn("echo", '{"text":"x"}'),
+    context,
+  );
+  assert.deepEqual(events, [], "a call that works reports nothing");
 });
 
 Deno.test("registry: exceptions and interrupts become outputs", async () => {

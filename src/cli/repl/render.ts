@@ -231,6 +231,7 @@ export class ReplScreen {
           case "collab_call":
           case "command_output":
           case "mcp_call":
+          case "tool_failed":
             break;
           default:
             event.event satisfies never;

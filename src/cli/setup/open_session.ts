@@ -2,6 +2,7 @@
 // own — configuration (or the demo), permissions, rollout, instructions, headers, tools, agent.
 import { contextMessage, modelSwitchText } from "../../agent/mod.ts";
 import { gitFacts } from "../../system/mod.ts";
+import { debugLog, phase } from "../debug_log.ts";
 import { startAgent } from "./session_agent.ts";
 import { loadConfigurationOrDemo } from "./configuration.ts";
 import { requestHeaders } from "./headers.ts";
@@ -20,34 +21,46 @@ import { buildTools, outputBudget } from "./session_tools.ts";
 export async function openAgentSession(options: AgentSessionOptions): Promise<AgentSession> {
   // Git runs while the configuration loads; the session's metadata and first turn share it.
   const git = gitFacts(options.cwd);
-  const { config, demo } = await loadConfigurationOrDemo(options);
-  const mcp = await startMcpServers(options, config);
-  const permissions = decidePermissions(options, config, demo !== undefined);
+  const debug = debugLog();
+  const { config, demo } = await phase(
+    "load configuration",
+    () => loadConfigurationOrDemo(options),
+  );
+  const mcp = await phase("start MCP servers", () => startMcpServers(options, config));
+  const permissions = await phase(
+    "decide permissions",
+    () => decidePermissions(options, config, demo !== undefined),
+  );
   const model = options.model ?? config.model;
-  const resumed = await readResumedSession(options, config);
+  const resumed = await phase(
+    "read the resumed session",
+    () => readResumedSession(options, config),
+  );
   const describe = instructionsFor(options, config);
   // The tools come first: the instructions describe them, and the rollout records those. Their
   // sub-agents use the rollouts and headers below only when they start, later.
-  const tools = buildTools({
-    options,
-    config,
-    model,
-    permissions,
-    headersFor: (id) => headersFor(id),
-    rollouts: () => rollouts,
-    settingsOf: (turn) => settingsOf(turn),
-    instructionsFor: describe,
-    mcp,
-  });
+  const tools = await phase("build the tools", () =>
+    buildTools({
+      options,
+      config,
+      model,
+      permissions,
+      headersFor: (id) => headersFor(id),
+      rollouts: () => rollouts,
+      settingsOf: (turn) => settingsOf(turn),
+      instructionsFor: describe,
+      mcp,
+    }));
   const instructions = sessionInstructions(options, config, model, resumed, tools.tools);
-  const rollouts = await SessionRollouts.open({
-    options,
-    config,
-    resumed,
-    git,
-    baseInstructions: instructions.baseInstructions,
-    contextWindow: instructions.contextWindow,
-  });
+  const rollouts = await phase("open the rollout", () =>
+    SessionRollouts.open({
+      options,
+      config,
+      resumed,
+      git,
+      baseInstructions: instructions.baseInstructions,
+      contextWindow: instructions.contextWindow,
+    }));
   const settingsOf = (turn: TurnModel) =>
     turnSettings(instructions, permissions, config, options.outputSchema, turn);
   const headersFor = requestHeaders(options, rollouts.sessionId, permissions.sandboxMode, git);
@@ -71,6 +84,7 @@ export async function openAgentSession(options: AgentSessionOptions): Promise<Ag
     tools,
     headersFor,
     onEvent: (event) => {
+      debug?.onAgentEvent(event);
       try {
         record(event);
       } catch (err) {

@@ -15,6 +15,7 @@ import {
   type TurnSettings,
 } from "../../session/mod.ts";
 import type { GitFacts } from "../../system/mod.ts";
+import { debugLog } from "../debug_log.ts";
 import { VERSION } from "../version.ts";
 import type { AgentSessionOptions } from "./options.ts";
 
@@ -113,7 +114,13 @@ export class SessionRollouts {
       baseInstructions: child.baseInstructions,
     });
     this.#children.push(created.recorder);
-    return this.#listener(created.recorder, settings);
+    const record = this.#listener(created.recorder, settings);
+    const debug = debugLog();
+    if (!debug) return record;
+    return (event) => {
+      debug.onAgentEvent(event, child.nickname);
+      record(event);
+    };
   }
 
   /** Closes every rollout, even when one fails; throws the first failure not yet reported. */
