@@ -10,6 +10,7 @@ import { codexHome, type Config, loadConfig, type SandboxMode } from "../config/
 import { ResponsesClient, sample } from "../model/mod.ts";
 import { type MessageItem, messageText } from "../protocol/mod.ts";
 import { sandboxSupport } from "../tools/mod.ts";
+import { bridgeBackend } from "./setup/mod.ts";
 
 export interface Check {
   name: string;
@@ -58,7 +59,17 @@ function openSocket(url: URL, timeoutMs: number): Promise<string> {
   );
 }
 
-async function liveRequest(config: Config, timeoutMs: number): Promise<string> {
+async function liveRequest(configured: Config, timeoutMs: number): Promise<string> {
+  // A chat or messages backend is asked through the same in-process proxy a session uses.
+  const bridge = await bridgeBackend(configured, undefined);
+  try {
+    return await askForOk(bridge.config, timeoutMs);
+  } finally {
+    await bridge.close();
+  }
+}
+
+async function askForOk(config: Config, timeoutMs: number): Promise<string> {
   const client = new ResponsesClient({
     ...config.provider,
     requestMaxRetries: 0,
@@ -218,7 +229,8 @@ async function providerChecks(options: DoctorOptions): Promise<Check[]> {
     add(
       "provider",
       true,
-      `${provider.id} (${provider.name}) at ${provider.baseUrl}, model ${config.model}`,
+      `${provider.id} (${provider.name}) at ${provider.baseUrl}, model ${config.model}` +
+        (provider.wireApi === "responses" ? "" : ` (${provider.wireApi}, through a local proxy)`),
     );
   } else add("provider", false, problem ?? "no provider is configured");
   if (!config) {

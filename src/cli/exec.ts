@@ -13,10 +13,15 @@ import { ExecLog, palette } from "./exec_log.ts";
 import { ExecView, type ThreadEvent } from "./exec_view.ts";
 import type { SessionTarget } from "../session/mod.ts";
 import type { SandboxPolicy } from "../tools/mod.ts";
-import { type AgentSession, openAgentSession } from "./setup/mod.ts";
+import {
+  type AgentSession,
+  type BackendFlags,
+  backendSwitches,
+  openAgentSession,
+} from "./setup/mod.ts";
 import { VERSION } from "./version.ts";
 
-export interface ExecOptions {
+export interface ExecOptions extends BackendFlags {
   skipGitRepoCheck?: boolean;
   cd?: string;
   model?: string;
@@ -179,6 +184,7 @@ export async function runExec(
     );
   }
   const featureFlags = featureOverrides(options.enable, options.disable);
+  const backend = backendSwitches(options);
   const outputSchema = options.outputSchema === undefined
     ? undefined
     : await readOutputSchema(options.outputSchema);
@@ -233,6 +239,7 @@ export async function runExec(
     addDirs: options.addDir,
     outputSchema,
     profile: options.profile,
+    backend,
     originator: "codex_exec",
     source: "exec",
     resume: options.resume,

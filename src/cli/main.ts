@@ -56,6 +56,18 @@ function withAgentOptions(command: Command, fullAuto: string): Command {
       "--add-dir <dir>",
       "another folder commands may write to under workspace-write (repeatable)",
       collect,
+    )
+    .option(
+      "--use-chat-completion",
+      "the provider's base_url is a chat-completions backend: reach it through an in-process proxy",
+    )
+    .option(
+      "--use-messages",
+      "the provider's base_url is an Anthropic messages backend: reach it through an in-process proxy",
+    )
+    .option(
+      "--vllm-endpoint <url>",
+      "use the vLLM (chat-completions) server at this URL; /v1 is added when it has no path",
     );
 }
 

@@ -184,6 +184,7 @@ export function loadConfig(options: LoadOptions = {}): Config | null {
     home,
     file,
     clientVersion: options.clientVersion,
+    useChatCompletion: table.use_chat_completion,
   });
   const baseInstructions = table.base_instructions ??
     (table.model_instructions_file !== undefined

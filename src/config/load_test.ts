@@ -195,18 +195,32 @@ Deno.test("a type error names the key path and the expected type", async () => {
   }
 });
 
-Deno.test('wire_api = "chat" points at tscodex serve; other values are rejected', async () => {
-  await withHome({ "config.toml": toml("", 'wire_api = "chat"') }, (home) => {
-    const message = configError(() => load(home));
-    assert.match(message, /model_providers\.fake\.wire_api = "chat" is not supported/);
-    assert.match(message, /tscodex serve/);
+Deno.test("wire_api and use_chat_completion say what the provider speaks", async () => {
+  await withHome({ "config.toml": PROVIDER }, (home) => {
+    assert.equal(load(home)!.provider.wireApi, "responses");
   });
+  const cases: [string, string, string][] = [
+    ["", 'wire_api = "chat"', "chat"],
+    ["", 'wire_api = "messages"', "messages"],
+    ["use_chat_completion = true", "", "chat"],
+    ["", 'use_chat_completion = "yes"', "chat"],
+    // The top level (or the profile) wins over the provider entry.
+    ["use_chat_completion = false", "use_chat_completion = true", "responses"],
+  ];
+  for (const [top, provider, expected] of cases) {
+    await withHome({ "config.toml": toml(top, provider) }, (home) => {
+      assert.equal(load(home)!.provider.wireApi, expected, `${top} ${provider}`);
+    });
+  }
   await withHome({ "config.toml": toml("", 'wire_api = "grpc"') }, (home) => {
-    assert.match(configError(() => load(home)), /wire_api = "grpc": expected "responses"/);
+    assert.match(
+      configError(() => load(home)),
+      /wire_api = "grpc": expected "responses", "chat" .* or "messages"/,
+    );
   });
-  // A chat provider that is not selected (kept for `tscodex serve`) does not stop loading.
+  // A provider that is not selected does not stop loading, whatever its wire_api.
   const spare =
-    `${PROVIDER}\n[model_providers.spare]\nbase_url = "http://x/v1"\nwire_api = "chat"\n`;
+    `${PROVIDER}\n[model_providers.spare]\nbase_url = "http://x/v1"\nwire_api = "grpc"\n`;
   await withHome({ "config.toml": spare }, (home) => assert.equal(load(home)!.provider.id, "fake"));
 });
 

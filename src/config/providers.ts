@@ -11,9 +11,16 @@ export const PROVIDER_DEFAULTS = {
   streamIdleTimeoutMs: 300_000,
 } as const;
 
+/** What the provider's base_url speaks; chat and messages are reached through serve's proxy. */
+export type WireApi = "responses" | "chat" | "messages";
+const WIRE_APIS: readonly WireApi[] = ["responses", "chat", "messages"];
+
 export interface ResolvedProvider {
   id: string;
   name: string;
+  wireApi: WireApi;
+  /** `chat_profile`: serve's translation profile for a chat backend (vllm, stepfun, …). */
+  chatProfile?: string;
   /** Without a trailing slash; requests go to `${baseUrl}/responses`. */
   baseUrl: string;
   /** The variable the API key came from, for error messages that say what to fix. */
@@ -56,6 +63,8 @@ export interface ResolveContext {
   home: string;
   file: string;
   clientVersion?: string;
+  /** `use_chat_completion` from the top level or the profile, which wins over the provider's. */
+  useChatCompletion?: boolean;
 }
 
 /** The endpoint for provider `id`; `table` is its `[model_providers.<id>]` entry, if any. */
@@ -77,16 +86,17 @@ export function resolveProvider(
     );
   }
   const wireApi = entry.wire_api ?? "responses";
-  if (wireApi === "chat") {
+  if (!(WIRE_APIS as readonly string[]).includes(wireApi)) {
     throw new ConfigError(
-      `${context.file}: ${where}.wire_api = "chat" is not supported; tscodex talks to the ` +
-        `Responses API only. Run \`tscodex serve\` in front of the chat-completions backend and ` +
-        `point base_url at it with wire_api = "responses".`,
+      `${context.file}: ${where}.wire_api = ${JSON.stringify(wireApi)}: expected "responses", ` +
+        `"chat" (a chat-completions backend) or "messages" (an Anthropic messages backend)`,
     );
   }
-  if (wireApi !== "responses") {
+  const useChat = context.useChatCompletion ?? entry.use_chat_completion;
+  if (useChat && wireApi === "messages") {
     throw new ConfigError(
-      `${context.file}: ${where}.wire_api = ${JSON.stringify(wireApi)}: expected "responses"`,
+      `${context.file}: use_chat_completion = true contradicts ${where}.wire_api = "messages"; ` +
+        `keep one of them`,
     );
   }
   // Upstream falls back to api.openai.com, which would send this provider's key to OpenAI.
@@ -114,6 +124,8 @@ export function resolveProvider(
   return {
     id,
     name: entry.name ?? id,
+    wireApi: useChat ? "chat" : wireApi as WireApi,
+    ...(entry.chat_profile ? { chatProfile: entry.chat_profile } : {}),
     baseUrl: entry.base_url.replace(/\/+$/, ""),
     envKey: entry.env_key,
     apiKey,

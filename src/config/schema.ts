@@ -21,6 +21,13 @@ export const Personality = z.enum(["none", "friendly", "pragmatic"]);
 export type Personality = z.infer<typeof Personality>;
 
 const StringMap = z.record(z.string(), z.string());
+/** A switch as the seed reads one: a TOML boolean, or one of the words people write for it. */
+const Switch = z.union([
+  z.boolean(),
+  z.enum(["1", "true", "yes", "on", "0", "false", "no", "off"]).transform((word) =>
+    ["1", "true", "yes", "on"].includes(word)
+  ),
+]);
 // Upstream rejects retry counts above 100.
 const RetryCount = z.number().int().min(0).max(100);
 
@@ -30,8 +37,15 @@ export const ProviderToml = z.looseObject({
   env_key: z.string().min(1).optional(),
   /** Extra help appended to the "variable is not set" error. */
   env_key_instructions: z.string().optional(),
-  /** Checked when the provider is selected, so a "chat" entry kept for `tscodex serve` still loads. */
+  /**
+   * "responses", or "chat" / "messages" for a backend tscodex reaches through its own serve proxy,
+   * started in-process. Checked when the provider is selected, so a stray value elsewhere loads.
+   */
   wire_api: z.string().optional(),
+  /** The seed's spelling of `wire_api = "chat"`; a top-level or profile value wins over this. */
+  use_chat_completion: Switch.optional(),
+  /** How serve's chat translation addresses this backend (`tscodex serve --provider`). */
+  chat_profile: z.string().min(1).optional(),
   query_params: StringMap.optional(),
   http_headers: StringMap.optional(),
   /** Header name → environment variable holding its value; unset variables send no header. */
@@ -46,6 +60,8 @@ export type ProviderToml = z.infer<typeof ProviderToml>;
 const ProfileKeys = {
   model: z.string().min(1).optional(),
   model_provider: z.string().min(1).optional(),
+  /** The selected provider is a chat-completions backend, bridged in-process (the seed's key). */
+  use_chat_completion: Switch.optional(),
   model_reasoning_effort: ReasoningEffort.optional(),
   model_reasoning_summary: ReasoningSummary.optional(),
   model_verbosity: Verbosity.optional(),

@@ -19,6 +19,8 @@ export interface DownstreamOptions {
   api: DownstreamApi;
   profile: ChatProfile;
   apiKey?: string;
+  /** More headers for every backend request (a provider's `http_headers`). */
+  extraHeaders?: Record<string, string>;
   /** A backend silent this long (before headers or between chunks) is treated as broken. */
   idleTimeoutMs: number;
   dump?: Dump;
@@ -153,7 +155,11 @@ export class Downstream implements DownstreamClient {
   }
 
   headers(accept: string): Record<string, string> {
-    const headers: Record<string, string> = { "content-type": "application/json", accept };
+    const headers: Record<string, string> = {
+      ...this.options.extraHeaders,
+      "content-type": "application/json",
+      accept,
+    };
     const key = this.options.apiKey;
     if (this.options.api === "messages") {
       headers["anthropic-version"] = ANTHROPIC_VERSION;

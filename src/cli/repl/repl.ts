@@ -18,7 +18,12 @@ import {
   subAgentLine,
   userInputPrompt,
 } from "../collab_prompts.ts";
-import { type AgentSession, openAgentSession } from "../setup/mod.ts";
+import {
+  type AgentSession,
+  type BackendFlags,
+  backendSwitches,
+  openAgentSession,
+} from "../setup/mod.ts";
 import { UsageError } from "../exec.ts";
 import { VERSION } from "../version.ts";
 import { findCommand, type ReplContext } from "./commands.ts";
@@ -28,7 +33,7 @@ import { ReplScreen } from "./render.ts";
 /** The first word of a line that names a command: a slash and a name, no further slashes. */
 const COMMAND_WORD = /^\/[A-Za-z][\w-]*$/;
 
-export interface ReplOptions {
+export interface ReplOptions extends BackendFlags {
   model?: string;
   config?: string[];
   profile?: string;
@@ -117,6 +122,7 @@ export async function runRepl(
     }
   }
   const permissions = replPermissions(options);
+  const backend = backendSwitches(options);
   const out = process.stdout;
   const rl: Interface = createInterface({
     input: process.stdin,
@@ -149,6 +155,7 @@ export async function runRepl(
         ...featureOverrides(options.enable, options.disable),
       ],
       profile: options.profile,
+      backend,
       sandboxMode: permissions.sandbox,
       approvalPolicy: permissions.approval,
       addDirs: options.addDir,

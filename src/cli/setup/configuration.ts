@@ -7,6 +7,7 @@ import { codexHome, type Config, loadConfig, shellEnvironmentPolicy } from "../.
 import type { FakeResponsesServer } from "../../fake/mod.ts";
 import { VERSION } from "../version.ts";
 import type { AgentSessionOptions } from "./options.ts";
+import { vllmOverrides } from "./backend_bridge.ts";
 
 export interface LoadedConfiguration {
   config: Config;
@@ -22,6 +23,7 @@ function demoConfig(home: string, baseUrl: string): Config {
     provider: {
       id: "demo",
       name: "tscodex demo",
+      wireApi: "responses",
       baseUrl,
       headers: {},
       queryParams: {},
@@ -42,7 +44,8 @@ export async function loadConfigurationOrDemo(
   const home = codexHome();
   const config = loadConfig({
     home,
-    overrides: options.configOverrides,
+    // `--vllm-endpoint` is a provider of its own, layered over config.toml like `-c`.
+    overrides: [...options.configOverrides ?? [], ...vllmOverrides(options.backend)],
     profile: options.profile,
     model: options.model,
     clientVersion: VERSION,

@@ -1,2 +1,3 @@
 export { openAgentSession } from "./open_session.ts";
 export type { AgentSession, AgentSessionOptions } from "./options.ts";
+export { type BackendFlags, backendSwitches, bridgeBackend } from "./backend_bridge.ts";

@@ -5,6 +5,7 @@ import { gitFacts } from "../../system/mod.ts";
 import { debugLog, phase } from "../debug_log.ts";
 import { startAgent } from "./session_agent.ts";
 import { loadConfigurationOrDemo } from "./configuration.ts";
+import { bridgeBackend } from "./backend_bridge.ts";
 import { requestHeaders } from "./headers.ts";
 import {
   instructionsFor,
@@ -22,10 +23,15 @@ export async function openAgentSession(options: AgentSessionOptions): Promise<Ag
   // Git runs while the configuration loads; the session's metadata and first turn share it.
   const git = gitFacts(options.cwd);
   const debug = debugLog();
-  const { config, demo } = await phase(
+  const { config: configured, demo } = await phase(
     "load configuration",
     () => loadConfigurationOrDemo(options),
   );
+  const backend = await phase(
+    "bridge the backend",
+    () => bridgeBackend(configured, options.backend, options.model),
+  );
+  const { config } = backend;
   const mcp = await phase("start MCP servers", () => startMcpServers(options, config));
   const permissions = await phase(
     "decide permissions",
@@ -131,6 +137,7 @@ export async function openAgentSession(options: AgentSessionOptions): Promise<Ag
         rollouts.close();
       } finally {
         await demo?.close();
+        await backend.close();
       }
     },
   };

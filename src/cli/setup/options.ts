@@ -12,6 +12,7 @@ import type { Config } from "../../config/mod.ts";
 import type { RolloutRecorder, SessionTarget } from "../../session/mod.ts";
 import type { ApprovalHandler, PermissionsHandler, UserInputHandler } from "../../tools/mod.ts";
 import type { McpStartupEvent } from "../../mcp/mod.ts";
+import type { BackendSwitches } from "./backend_bridge.ts";
 
 export interface AgentSessionOptions {
   cwd: string;
@@ -20,6 +21,8 @@ export interface AgentSessionOptions {
   configOverrides?: string[];
   /** `--profile`. */
   profile?: string;
+  /** `--use-chat-completion`, `--use-messages`, `--vllm-endpoint`: what the backend speaks. */
+  backend?: BackendSwitches;
   /** `codex_exec` for exec, `codex-tui` for the interactive CLI, as upstream names them. */
   originator: string;
   sandboxMode?: SandboxMode;
