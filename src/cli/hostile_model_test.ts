@@ -53,12 +53,17 @@ async function attack(
     env?: Record<string, string>;
     /** Runs before tscodex starts, in the prepared workspace, with CODEX_HOME. */
     before?: (dirs: { work: string; outside: string; home: string }) => Promise<void>;
+    /** Give tscodex a $TMPDIR of its own and leave it among the writable roots, as by default. */
+    writableTmpdir?: boolean;
   },
   check: (attack: Attack) => void | Promise<void>,
 ): Promise<void> {
   const work = await realpath(await mkdtemp(join(tmpdir(), "tscodex-hostile-")));
   const outside = await realpath(await mkdtemp(join(tmpdir(), "tscodex-hostile-out-")));
   const home = join(work, ".home");
+  const tmp = options.writableTmpdir
+    ? await realpath(await mkdtemp(join(tmpdir(), "tscodex-hostile-tmp-")))
+    : undefined;
   const scripted = calls({ work, outside });
   const script: Script = Array.isArray(scripted)
     ? { responses: [{ output: scripted }, { output: [{ type: "message", text: "done" }] }] }
@@ -72,13 +77,13 @@ async function attack(
     await writeFile(
       join(home, "config.toml"),
       `model_provider = "local"\n${options.config ?? ""}\n` +
-        `[sandbox_workspace_write]\nexclude_slash_tmp = true\nexclude_tmpdir_env_var = true\n` +
+        `[sandbox_workspace_write]\nexclude_slash_tmp = true\nexclude_tmpdir_env_var = ${!tmp}\n` +
         `[model_providers.local]\nname = "local"\nbase_url = "${server.baseUrl}"\n`,
     );
     await options.before?.({ work, outside, home });
     const run = await runCli(["exec", ...flags, "go"], {
       cwd: work,
-      env: { HOME: home, CODEX_HOME: home, ...options.env },
+      env: { HOME: home, CODEX_HOME: home, ...(tmp ? { TMPDIR: tmp } : {}), ...options.env },
     });
     const expected = script.responses.length +
       (script.routes ?? []).reduce((n, route) => n + route.responses.length, 0);
@@ -104,6 +109,7 @@ async function attack(
     await server.close();
     await rm(work, { recursive: true, force: true });
     await rm(outside, { recursive: true, force: true });
+    if (tmp) await rm(tmp, { recursive: true, force: true });
   }
 }
 
@@ -267,6 +273,86 @@ Deno.test({
         assert.equal(result.code, 0, result.stderr);
         assert.match(result.outputs.patch, /patch rejected: writing outside of the project/);
         assert.deepEqual(readdirSync(result.outside), ["link"]);
+      },
+    ),
+});
+
+/**
+ * A journal as apply_patch writes one, left by a process that is gone: the next apply_patch or
+ * session "rolls back" each entry by writing its `original` bytes where it names.
+ */
+function forgedJournal(targets: Array<{ dir: string; name: string }>): string {
+  const bytes = btoa("#!/bin/sh\necho planted\n");
+  return JSON.stringify({
+    version: 1,
+    owner: { pid: 2 ** 22 + 1, start: null },
+    createdDirs: [],
+    entries: targets.map(({ dir, name }) => ({
+      dir,
+      name,
+      display: name,
+      original: bytes,
+      mode: 0o755,
+      planned: null,
+    })),
+  });
+}
+
+Deno.test({
+  name: "hostile model: a patch journal forged by a command is never rolled back",
+  ignore: NO_BWRAP,
+  fn: () =>
+    attack(
+      ["-s", "workspace-write"],
+      ({ work, outside }) => {
+        const journal = forgedJournal([
+          { dir: outside, name: "planted.sh" },
+          { dir: join(work, ".git", "hooks"), name: "pre-commit" },
+        ]);
+        // Wherever tscodex keeps journals — its $TMPDIR, CODEX_HOME (here inside the workspace,
+        // so the command may also try moving the folder aside and making a new one).
+        const plant = (folder: string) =>
+          `mkdir -p -m 700 ${folder} && printf '%s' '${journal}' > ${folder}/${2 ** 22 + 1}-0.json`;
+        return {
+          responses: [
+            {
+              output: [
+                execCall("tmp", {
+                  cmd: plant(`$TMPDIR/tscodex-patch-journal-$(id -u)`),
+                  login: false,
+                }),
+                execCall("home", { cmd: plant(`.home/${PATCH_JOURNAL_FOLDER}`), login: false }),
+                execCall("moved", {
+                  cmd: `mv .home .home-aside; ${plant(`.home/${PATCH_JOURNAL_FOLDER}`)}`,
+                  login: false,
+                }),
+              ],
+            },
+            {
+              // Any patch makes tscodex look for journals of dead processes.
+              output: [{
+                type: "custom_tool_call",
+                call_id: "patch",
+                name: "apply_patch",
+                input: "*** Begin Patch\n*** Add File: made.txt\n+made\n*** End Patch\n",
+              }],
+            },
+            { output: [{ type: "message", text: "done" }] },
+          ],
+        };
+      },
+      { writableTmpdir: true, before: ({ work }) => mkdir(join(work, ".git", "hooks")) },
+      async (result) => {
+        assert.equal(result.code, 0, result.stderr);
+        assert.match(result.outputs.patch, /A made\.txt/);
+        assert.deepEqual(readdirSync(result.outside), []);
+        assert.deepEqual(readdirSync(join(result.work, ".git", "hooks")), []);
+        assert.doesNotMatch(result.stderr, /rolled back/);
+        for (const id of ["tmp", "home", "moved"]) {
+          assert.match(result.outputs[id], /Read-only file system|Device or resource busy/, id);
+        }
+        assert.equal(existsSync(join(result.work, ".home-aside")), false);
+        assert.equal(await readFile(join(result.work, "made.txt"), "utf8"), "made\n");
       },
     ),
 });

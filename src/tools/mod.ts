@@ -28,6 +28,7 @@ export { type JsonSchema, upstreamJsonSchema } from "./json_schema.ts";
 export { checkJsonSyntax, JsonSyntaxError } from "./json_syntax.ts";
 export { listDirTool } from "./list_dir.ts";
 export {
+  journalFolders,
   PATCH_JOURNAL_FOLDER,
   type RecoveredPatch,
   recoverInterruptedPatches,

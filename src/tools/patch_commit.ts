@@ -403,6 +403,24 @@ export function defaultJournalDir(): string {
   return join(tmpdir(), `tscodex-patch-journal-${process.getuid?.() ?? "user"}`);
 }
 
+/**
+ * The folders journals may be kept in (`journalDir`, and the per-user temp one a read-only
+ * CODEX_HOME falls back to), made now if missing. A session hands them to the sandbox as
+ * protected folders before any command runs: a command that could write a journal there could
+ * have tscodex "roll back" any file it names to bytes of the command's choosing.
+ */
+export function journalFolders(journalDir: string): string[] {
+  const folders = [...new Set([journalDir, defaultJournalDir()])];
+  for (const dir of folders) {
+    try {
+      ownFolder(dir, true);
+    } catch {
+      // Unusable (a read-only CODEX_HOME, or not private): no journal is written or read there.
+    }
+  }
+  return folders;
+}
+
 export interface RecoveredPatch extends RollbackReport {
   journal: string;
 }

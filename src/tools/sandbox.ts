@@ -1,8 +1,8 @@
 // The sandbox model commands run in, built with bubblewrap (`bwrap`), as upstream Codex builds its
 // Linux one: the whole filesystem mounted read-only, the writable roots bound back writable, the
-// `.git` and `.codex` inside them bound read-only again, a fresh /dev and /proc, new PID and
-// network namespaces. Killing bwrap tears the PID namespace down, so nothing a command started
-// (daemons that called setsid included) outlives it.
+// `.git`, `.codex` and `.agents` inside them (and tscodex's own patch journals) bound read-only
+// again, a fresh /dev and /proc, new PID and network namespaces. Killing bwrap tears the PID
+// namespace down, so nothing a command started (daemons that called setsid included) outlives it.
 //
 // It fails closed: when bwrap is missing or cannot create namespaces here, sandboxedArgv throws
 // with what to install or which flag to pass, and the command does not run at all.
@@ -24,6 +24,11 @@ export interface SandboxPolicy {
   excludeTmpdirEnvVar?: boolean;
   /** workspace-write: leave `/tmp` out of the writable roots. */
   excludeSlashTmp?: boolean;
+  /**
+   * Folders tscodex trusts for itself (the patch journals, which say what to write where): read-only
+   * to commands and patches even inside a writable root, where they are also pinned in place.
+   */
+  protectedFolders?: string[];
 }
 
 const NO_SANDBOX_FLAGS = "-s danger-full-access or --dangerously-bypass-approvals-and-sandbox";
@@ -157,7 +162,29 @@ function mayWrite(target: string, policy: SandboxPolicy | undefined, workspace: 
   if (!roots) return true;
   const real = existingRoots(roots);
   if (!real.some((root) => isInside(target, root))) return false;
-  return !real.flatMap(protectedPaths).some((p) => isInside(target, p));
+  return !guardedPaths(policy!, real).some((p) => isInside(target, p));
+}
+
+/** Everything read-only inside `roots` (real paths): the protected folders of each, and tscodex's. */
+function guardedPaths(policy: SandboxPolicy, roots: string[]): string[] {
+  const own = (policy.protectedFolders ?? []).filter((path) => existsSync(path)).map(realPathOf);
+  return [...new Set([...roots.flatMap(protectedPaths), ...own])].filter((path) =>
+    existsSync(path) && roots.some((root) => isInside(path, root))
+  );
+}
+
+/**
+ * The folders between `path` and the innermost of `roots` holding it. Bound onto themselves they
+ * become mount points, which cannot be renamed: otherwise a command could move a protected
+ * folder's parent aside and make a new one, with contents of its choosing, where it was.
+ */
+function foldersAbove(path: string, roots: string[]): string[] {
+  const root = roots.filter((r) => isInside(path, r)).sort((a, b) => b.length - a.length)[0];
+  const folders: string[] = [];
+  for (let dir = dirname(path); root && dir !== root && isInside(dir, root); dir = dirname(dir)) {
+    folders.push(dir);
+  }
+  return folders;
 }
 
 export interface BwrapOptions {
@@ -173,7 +200,8 @@ export interface BwrapOptions {
 export function bwrapArgs(scope: SandboxScope, options: BwrapOptions): string[] {
   const { policy, workspace } = scope;
   // Order matters: later mounts win, so the read-only root comes first, then /dev, then the
-  // writable binds, then the protected paths bound read-only over them.
+  // writable binds, then the protected paths' parents pinned, then the protected paths bound
+  // read-only over them.
   const args = ["--new-session", "--die-with-parent", "--ro-bind", "/", "/", "--dev", "/dev"];
   const roots = existingRoots(writableRoots(policy, workspace) ?? []);
   for (const root of roots) args.push("--bind", root, root);
@@ -181,10 +209,10 @@ export function bwrapArgs(scope: SandboxScope, options: BwrapOptions): string[] 
     args.push("--bind", options.privateTmp, options.privateTmp);
     args.push("--setenv", "TMPDIR", options.privateTmp);
   }
-  const guarded = [...new Set(roots.flatMap(protectedPaths))].filter((path) =>
-    existsSync(path) && roots.some((root) => isInside(path, root))
-  );
-  for (const path of guarded.sort()) args.push("--ro-bind", path, path);
+  const guarded = guardedPaths(policy, roots).sort();
+  const pinned = new Set(guarded.flatMap((path) => foldersAbove(path, roots)));
+  for (const dir of [...pinned].sort()) args.push("--bind", dir, dir);
+  for (const path of guarded) args.push("--ro-bind", path, path);
   args.push("--unshare-pid");
   if (!policy.networkAccess) args.push("--unshare-net");
   if (options.mountProc) args.push("--proc", "/proc");

@@ -5,6 +5,8 @@ import { join, resolve } from "node:path";
 import type { ApprovalPolicy, SandboxMode } from "../../agent/mod.ts";
 import { type Config, projectTrust } from "../../config/mod.ts";
 import {
+  journalFolders,
+  PATCH_JOURNAL_FOLDER,
   type SandboxPolicy,
   sandboxSupport,
   writableRoots as sandboxWritableRoots,
@@ -30,7 +32,9 @@ function sandboxFor(
   addDirs: string[] = [],
 ): SandboxPolicy {
   const table = config.table.sandbox_workspace_write;
-  if (mode !== "workspace-write") return { mode };
+  // Whatever else becomes writable (a grant, a root), the patch journals never do.
+  const protectedFolders = journalFolders(join(config.home, PATCH_JOURNAL_FOLDER));
+  if (mode !== "workspace-write") return { mode, protectedFolders };
   const memories = join(config.home, "memories");
   try {
     mkdirSync(memories, { recursive: true });
@@ -46,6 +50,7 @@ function sandboxFor(
     networkAccess: table?.network_access ?? false,
     excludeTmpdirEnvVar: table?.exclude_tmpdir_env_var ?? false,
     excludeSlashTmp: table?.exclude_slash_tmp ?? false,
+    protectedFolders,
   };
 }
 

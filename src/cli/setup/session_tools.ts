@@ -110,6 +110,8 @@ export function buildTools(parts: ToolsParts): SessionTools {
     afterCommands: mcp?.resourceTools,
     // `unified_exec` off: the one-shot shell_command instead of exec_command and write_stdin.
     unifiedExec: features.unified_exec !== false,
+    // Journals where the sandbox keeps them read-only (permissions.ts) and recovery looks.
+    patchJournal,
   };
   const tools = defaultTools(processes, {
     ...modelTools,
