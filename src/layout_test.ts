@@ -23,6 +23,7 @@ const MAY_IMPORT: Record<string, string[]> = {
   "src/session": ["src/protocol", "src/config", "src/system", "src/platform"],
   "src/mcp": ["src/tools", "src/protocol", "src/config", "src/system", "src/platform"],
   "src/fake": ["src/protocol", "src/platform"],
+  "src/portable": ["src/platform"],
   "src/serve": ["src/protocol", "src/protocol/backends", "src/platform"],
   "src/agent": [
     "src/model",
@@ -47,6 +48,7 @@ const MAY_IMPORT: Record<string, string[]> = {
     "src/agent",
     "src/serve",
     "src/fake",
+    "src/portable",
     "src/mcp",
     "src/model",
     "src/tools",

@@ -5,7 +5,7 @@ import { closeSync, openSync, readFileSync } from "node:fs";
 import { readdir, readFile, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { requestInvariantViolations, type ScenarioInput } from "../fake/mod.ts";
-import { CAN_MOUNT, fillDisk, tempDir, withTmpfs } from "../testing/mod.ts";
+import { fillDisk, NO_TMPFS, tempDir, withTmpfs } from "../testing/mod.ts";
 import { runCli, type ScriptedProvider, withScriptedProvider } from "./cli_testing.ts";
 
 /** A scripted provider with CODEX_HOME made by `makeHome`. */
@@ -73,7 +73,7 @@ const UNSANDBOXED = "--dangerously-bypass-approvals-and-sandbox";
 Deno.test({
   name: "a full disk mid-turn: turn.failed naming the rollout and the cause, exit 1, every " +
     "line whole, and the session resumes once there is room",
-  ignore: !CAN_MOUNT,
+  ignore: NO_TMPFS,
   fn: async () => {
     await withProvider(fillingCommand, onTmpfs, async (setup) => {
       const { work, home, env } = setup;
@@ -103,7 +103,7 @@ Deno.test({
 
 Deno.test({
   name: "a full disk mid-turn, plain log: one ERROR line naming the rollout and the cause",
-  ignore: !CAN_MOUNT,
+  ignore: NO_TMPFS,
   fn: async () => {
     await withProvider(fillingCommand, onTmpfs, async (setup) => {
       const run = await runCli(["exec", UNSANDBOXED, "fill it"], {
@@ -126,7 +126,7 @@ Deno.test({
 Deno.test({
   name: "a full disk at start: one line naming the rollout and the cause, exit 1, no request, " +
     "no empty session left",
-  ignore: !CAN_MOUNT,
+  ignore: NO_TMPFS,
   fn: async () => {
     const scenario = { responses: [{ output: [{ type: "message" as const, text: "hi" }] }] };
     await withProvider(scenario, onTmpfs, async ({ work, home, server, env }) => {
@@ -148,7 +148,7 @@ Deno.test({
 
 Deno.test({
   name: "standard output on a full disk: the run stops and says so, exit 1",
-  ignore: !CAN_MOUNT,
+  ignore: NO_TMPFS,
   fn: async () => {
     const answer = { output: [{ type: "message" as const, text: "long answer ".repeat(4000) }] };
     // Stdout is the full disk here; CODEX_HOME has room.

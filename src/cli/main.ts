@@ -213,6 +213,16 @@ function buildProgram(setExit: (code: number) => void, argvHasSeparator: boolean
 
   registerMcpCommands(program, setExit);
 
+  program.command("storage-server")
+    .description("keep sealed portable homes for --put and --call (content-addressed)")
+    .requiredOption("--root <dir>", "folder the sealed homes are kept in")
+    .option("--listen <host:port>", "address to listen on (loopback only)", "127.0.0.1:5577")
+    .option("--allow-remote", "allow --listen to be an address other machines can reach")
+    .action(async (opts) => {
+      const { runStorageServer } = await import("./portable.ts");
+      setExit(await runStorageServer(opts));
+    });
+
   program.command("fake-server")
     .description("serve a scripted scenario as a Responses API over HTTP/SSE")
     .option("--scenario <file>", "scenario JSON file (default: the built-in demo)")
@@ -230,7 +240,32 @@ function buildProgram(setExit: (code: number) => void, argvHasSeparator: boolean
     });
 
   withReplOptions(program.argument("[prompt]", "start the interactive session with this prompt"))
+    .option(
+      "--put [spec]",
+      "upload a portable home, [DIR]@HOST:PORT (DIR: CODEX_HOME), and print its --call line",
+    )
+    .option(
+      "--call <spec>",
+      "run with the home a --put printed (SECRET-ID@HOST:PORT), before exec or a prompt",
+    )
+    // --call comes before the command it serves: its home is this run's CODEX_HOME.
+    .hook("preAction", async (root, command) => {
+      const { put, call } = root.opts();
+      if (put !== undefined && (command !== root || call !== undefined)) {
+        throw new UsageError("--put runs on its own: no command, prompt or --call with it");
+      }
+      if (call === undefined) return;
+      const { useCalledHome } = await import("./portable.ts");
+      await useCalledHome(call);
+    })
     .action(async (prompt: string | undefined, opts) => {
+      if (opts.put !== undefined) {
+        if (prompt !== undefined) {
+          throw new UsageError("--put runs on its own: no command, prompt or --call with it");
+        }
+        const { runPut } = await import("./portable.ts");
+        return setExit(await runPut(opts.put));
+      }
       if (prompt !== undefined && /^[a-z][a-z-]*$/.test(prompt) && !argvHasSeparator) {
         throw new UsageError(
           `unknown command '${prompt}' (see --help); to start a session with a one-word prompt, ` +
@@ -292,6 +327,8 @@ export async function main(argv: string[]): Promise<number> {
 /** Failures that explain themselves: their message is the whole story for the user. */
 function isExplained(err: unknown): boolean {
   return err instanceof ConfigError || err instanceof FileError ||
+    // PortableError by name: the portable module is loaded only for --put, --call and its server.
+    (err as Error)?.name === "PortableError" ||
     err instanceof ListenError || err instanceof SessionNotFoundError ||
     err instanceof RolloutReadError ||
     // ScenarioError by name: the fake server's module is not loaded unless it is used.

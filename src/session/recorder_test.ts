@@ -3,7 +3,7 @@
 import assert from "node:assert/strict";
 import { existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { CAN_MOUNT, fillDisk, tempDir, withTmpfs } from "../testing/mod.ts";
+import { fillDisk, NO_TMPFS, tempDir, withTmpfs } from "../testing/mod.ts";
 import { parseRollout } from "./reader.ts";
 import { RolloutRecorder, RolloutWriteError } from "./recorder.ts";
 import { createSession } from "./store.ts";
@@ -20,7 +20,7 @@ const big = (n: number) => ({ type: "note", n, text: "x".repeat(6000) });
 Deno.test({
   name: "recorder: a full disk fails the write with the file and the cause, the file keeps its " +
     "whole lines, and the unwritten ones follow in order once there is room",
-  ignore: !CAN_MOUNT,
+  ignore: NO_TMPFS,
   fn: () =>
     withTmpfs(64, async (disk) => {
       const path = join(disk, "sessions", "rollout.jsonl");
@@ -55,7 +55,7 @@ Deno.test({
 
 Deno.test({
   name: "recorder: close() does not repeat a failure a record already reported",
-  ignore: !CAN_MOUNT,
+  ignore: NO_TMPFS,
   fn: () =>
     withTmpfs(64, async (disk) => {
       const path = join(disk, "rollout.jsonl");
@@ -72,7 +72,7 @@ Deno.test({
 
 Deno.test({
   name: "createSession on a full disk: the error names the rollout, no empty file is left",
-  ignore: !CAN_MOUNT,
+  ignore: NO_TMPFS,
   fn: () =>
     withTmpfs(64, async (disk) => {
       fillDisk(join(disk, "filler"));

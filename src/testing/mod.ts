@@ -3,4 +3,4 @@ export { DEADLINE_MS, until, within } from "./deadline.ts";
 export { type FifoWatch, makeFifo, watchFifo, writeFifo } from "./fifo.ts";
 export { type Skip, skipWhen } from "./skip.ts";
 export { git, gitWorkspace, tempDir } from "./workspace.ts";
-export { CAN_MOUNT, fillDisk, TMPFS_SKIP_REASON, withTmpfs } from "./tmpfs.ts";
+export { fillDisk, NO_TMPFS, withTmpfs } from "./tmpfs.ts";

@@ -1,17 +1,21 @@
-// Test support: a small tmpfs of its own, for the disk-full cases. Mounting needs root; a test
-// that needs one is ignored elsewhere, with `TMPFS_SKIP_REASON` said once.
+// Test support: a small tmpfs of its own, for the disk-full cases. Mounting needs root; without it
+// the tests that need one are skipped, with the reason (NO_TMPFS).
 import { spawnSync } from "node:child_process";
 import { closeSync, mkdtempSync, openSync, rmdirSync, writeSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import process from "node:process";
+import { skipWhen } from "./skip.ts";
 
-/** Whether this process may mount a tmpfs. */
-export const CAN_MOUNT = process.getuid?.() === 0;
-
-export const TMPFS_SKIP_REASON = "the disk-full tests mount a small tmpfs, which needs root";
-
-if (!CAN_MOUNT) console.warn(`skipped: ${TMPFS_SKIP_REASON}`);
+/**
+ * Whether the disk-full tests are skipped here (for `ignore:`): mounting a tmpfs needs root. Said
+ * once, with the reason, through skipWhen.
+ */
+export const NO_TMPFS = skipWhen(
+  "the disk-full tests (they mount a small tmpfs)",
+  process.getuid?.() !== 0 && "mounting a tmpfs needs root",
+  false,
+);
 
 function run(command: string, args: string[]): void {
   const result = spawnSync(command, args, { encoding: "utf8", timeout: 10_000 });
