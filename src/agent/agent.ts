@@ -27,6 +27,7 @@ import type {
   PermissionGrants,
   SandboxPolicy,
   ToolEvent,
+  ToolMetadata,
   ToolOutputItem,
   ToolRegistry,
 } from "../tools/mod.ts";
@@ -53,7 +54,14 @@ export type AgentEvent =
   | { type: "reasoning_delta"; turnId: string; delta: string }
   | { type: "item_completed"; turnId: string; item: ResponseItem }
   | { type: "tool_started"; turnId: string; call: ToolCallItem }
-  | { type: "tool_completed"; turnId: string; call: ToolCallItem; output: ToolOutputItem }
+  | {
+    type: "tool_completed";
+    turnId: string;
+    call: ToolCallItem;
+    output: ToolOutputItem;
+    /** What the tool reported for the UI (a command's exit code, a patch's files). */
+    metadata?: ToolMetadata;
+  }
   /** What a tool reported for the UI while it ran: plan updates, applied file changes. */
   | { type: "tool_event"; turnId: string; call: ToolCallItem; event: ToolEvent }
   | { type: "token_count"; turnId: string; usage: Usage }
@@ -414,7 +422,7 @@ export class Agent {
     const runOne = async (call: ToolCallItem) => {
       this.#emit({ type: "tool_started", turnId, call });
       const started = performance.now();
-      const result = await this.options.tools.run(call, {
+      const { item: result, metadata } = await this.options.tools.execute(call, {
         signal,
         cwd: this.options.cwd,
         callId: call.call_id,
@@ -424,13 +432,20 @@ export class Agent {
         onEvent: (event) => this.#emit({ type: "tool_event", turnId, call, event }),
       });
       // A call cut short by an interrupt says so, and how long it had run, as upstream records it.
-      const output = signal.aborted && signal.reason !== SHUTDOWN_REASON
+      const interrupted = signal.aborted && signal.reason !== SHUTDOWN_REASON;
+      const output = interrupted
         ? {
           ...result,
           output: `aborted by user after ${((performance.now() - started) / 1000).toFixed(1)}s`,
         }
         : result;
-      this.#emit({ type: "tool_completed", turnId, call, output });
+      this.#emit({
+        type: "tool_completed",
+        turnId,
+        call,
+        output,
+        ...(metadata && !interrupted ? { metadata } : {}),
+      });
       return output;
     };
     let batch: ToolCallItem[] = [];

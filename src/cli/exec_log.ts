@@ -137,9 +137,10 @@ export class ExecLog {
     this.write(`${this.colors.bold("tokens used")}\n${thousands(used)}\n`);
   }
 
+  /** How long the item ran: from its start (a command's, as it began) to now. */
   #elapsed(id: string): string {
     const started = this.#started.get(id);
-    return `${started === undefined ? 0 : Math.round(performance.now() - started)}ms`;
+    return durationText(started === undefined ? 0 : Math.round(performance.now() - started));
   }
 
   #plan(item: Extract<ThreadItem, { type: "todo_list" }>): void {

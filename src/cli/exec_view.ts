@@ -10,13 +10,7 @@ import {
   type ToolCallItem,
   type Usage,
 } from "../protocol/mod.ts";
-import {
-  type CollabCall,
-  resolveShell,
-  shellArgv,
-  shellJoin,
-  type ToolEvent,
-} from "../tools/mod.ts";
+import type { CollabCall, CommandMetadata, ToolEvent } from "../tools/mod.ts";
 
 export type ThreadItem =
   | { id: string; type: "agent_message"; text: string }
@@ -90,29 +84,10 @@ export type ThreadEvent =
   | { type: "turn.failed"; error: { message: string } }
   | { type: "error"; message: string };
 
-/** The parts of exec_command / write_stdin output framing that the view needs. */
-export function parseExecFraming(text: string) {
-  const marker = text.indexOf("\nOutput:\n");
-  return {
-    exitCode: /^Process exited with code (-?\d+)$/m.exec(text)?.[1],
-    sessionId: /^Process running with session ID (\d+)$/m.exec(text)?.[1],
-    output: marker >= 0 ? text.slice(marker + "\nOutput:\n".length) : "",
-  };
-}
+/** The tools whose calls run a command, shown as `command_execution` items. */
+const COMMAND_TOOLS = new Set(["exec_command", "shell", "shell_command"]);
 
-function outputText(event: Extract<AgentEvent, { type: "tool_completed" }>): string {
-  const output = event.output.output;
-  return typeof output === "string" ? output : "";
-}
-
-function parseArgs(call: ToolCallItem): Record<string, unknown> {
-  if (call.type !== "function_call") return {};
-  try {
-    return JSON.parse(call.arguments || "{}");
-  } catch {
-    return {};
-  }
-}
+type CommandItem = Extract<ThreadItem, { type: "command_execution" }>;
 
 /**
  * Turns agent events into thread events. Commands that keep running past their call stay open
@@ -120,8 +95,10 @@ function parseArgs(call: ToolCallItem): Record<string, unknown> {
  */
 export class ExecView {
   #nextId = 0;
-  #openCommands = new Map<string, Extract<ThreadItem, { type: "command_execution" }>>();
-  #commandsByCall = new Map<string, Extract<ThreadItem, { type: "command_execution" }>>();
+  /** Commands still running after their call returned, by session id. */
+  #openCommands = new Map<number, CommandItem>();
+  /** Commands started by calls that have not returned yet, by call id. */
+  #commandsByCall = new Map<string, CommandItem>();
   #plan?: Extract<ThreadItem, { type: "todo_list" }>;
   /** Item ids of the sub-agent calls begun and not yet ended, by call id. */
   #collabCalls = new Map<string, string>();
@@ -130,8 +107,6 @@ export class ExecView {
   /** The call id of each sub-agent item, by item id, for the plain log (which names calls). */
   /** What the plain log shows of an item beyond its JSON form, by item id. */
   readonly details = new Map<string, ItemDetails>();
-  /** Raw output and folder of the commands of this turn, by call id (tools report them). */
-  #commandOutput = new Map<string, { output: string; cwd?: string }>();
   /** Whether the session has token figures to report (upstream's log then ends with them). */
   usageReported = false;
   /** Inside a compaction: its request's output is not the conversation's. */
@@ -257,14 +232,11 @@ export class ExecView {
           });
         }
         break;
-      case "tool_started":
-        this.#toolStarted(event.call);
-        break;
       case "tool_completed":
         this.#toolCompleted(event);
         break;
       case "tool_event":
-        this.#toolEvent(event.event);
+        this.#toolEvent(event.event, event.call);
         break;
       case "reconnecting":
         this.emit({
@@ -309,26 +281,7 @@ export class ExecView {
     this.emit({ type: "turn.failed", error: { message: headline } });
   }
 
-  #toolStarted(call: ToolCallItem): void {
-    if (call.name === "exec_command") {
-      const args = parseArgs(call);
-      const argv = shellArgv(
-        resolveShell(args.shell as string | undefined),
-        args.login !== false,
-        String(args.cmd ?? ""),
-      );
-      this.#commandsByCall.set(call.call_id, {
-        id: "",
-        type: "command_execution" as const,
-        command: shellJoin(argv),
-        aggregated_output: "",
-        exit_code: null,
-        status: "in_progress" as const,
-      });
-    }
-  }
-
-  #toolEvent(event: ToolEvent): void {
+  #toolEvent(event: ToolEvent, call: ToolCallItem): void {
     if (event.type === "plan_updated") {
       const items = event.plan.map((p) => ({ text: p.step, completed: p.status === "completed" }));
       const started = !this.#plan;
@@ -358,8 +311,21 @@ export class ExecView {
       }
     } else if (event.type === "mcp_call") {
       this.#mcpCall(event);
-    } else if (event.type === "command_output") {
-      this.#commandOutput.set(event.callId, { output: event.output, cwd: event.cwd });
+    } else if (event.type === "command_started") {
+      // Upstream shows a command from the moment it runs; a code cell's own commands are not
+      // items, and a command run again outside the sandbox stays the one item.
+      if (event.callId !== call.call_id || this.#commandsByCall.has(call.call_id)) return;
+      const item: CommandItem = {
+        id: this.#id(),
+        type: "command_execution",
+        command: event.command,
+        aggregated_output: "",
+        exit_code: null,
+        status: "in_progress",
+      };
+      this.details.set(item.id, { cwd: event.cwd });
+      this.#commandsByCall.set(call.call_id, item);
+      this.emit({ type: "item.started", item: { ...item } });
     } else if (event.type === "patch_applied") {
       this.emit({
         type: "item.completed",
@@ -401,44 +367,30 @@ export class ExecView {
   }
 
   #toolCompleted(event: Extract<AgentEvent, { type: "tool_completed" }>): void {
-    const { call } = event;
-    const text = outputText(event);
-    if (call.name === "exec_command") {
+    const { call, metadata } = event;
+    const command = metadata?.kind === "command" ? metadata : undefined;
+    if (COMMAND_TOOLS.has(call.name)) {
       const item = this.#commandsByCall.get(call.call_id);
       this.#commandsByCall.delete(call.call_id);
-      const framing = parseExecFraming(text);
-      // A command refused by the approval policy or stopped by the sandbox (upstream answers
-      // with an error instead of the usual framing) is no item at all, as upstream shows it.
-      const raw = this.#commandOutput.get(call.call_id);
-      this.#commandOutput.delete(call.call_id);
-      if (!item || (framing.exitCode === undefined && framing.sessionId === undefined)) return;
-      item.id = this.#id();
-      if (raw?.cwd) this.details.set(item.id, { cwd: raw.cwd });
-      this.emit({ type: "item.started", item: { ...item } });
-      this.#progress(item, framing, raw?.output);
-    } else if (call.name === "write_stdin") {
-      const sessionId = String(parseArgs(call).session_id ?? "");
-      const item = this.#openCommands.get(sessionId);
-      const raw = this.#commandOutput.get(call.call_id);
-      this.#commandOutput.delete(call.call_id);
+      // A command refused before it ran (approval policy) is no item at all, as upstream shows
+      // it; one that ran and then failed without an outcome (an interrupt) ends as failed.
+      if (item) this.#progress(item, command);
+    } else if (call.name === "write_stdin" && command?.sessionId !== undefined) {
+      const item = this.#openCommands.get(command.sessionId);
       if (!item) return;
-      this.#openCommands.delete(sessionId);
-      this.#progress(item, parseExecFraming(text), raw?.output);
+      this.#openCommands.delete(command.sessionId);
+      this.#progress(item, command);
     }
   }
 
-  /** `raw`: the output whole, as upstream's items carry it; else the model's (maybe cut) copy. */
-  #progress(
-    item: Extract<ThreadItem, { type: "command_execution" }>,
-    framing: ReturnType<typeof parseExecFraming>,
-    raw?: string,
-  ): void {
-    item.aggregated_output += raw ?? framing.output;
-    if (framing.sessionId !== undefined && framing.exitCode === undefined) {
-      this.#openCommands.set(framing.sessionId, item);
+  /** Adds a call's output to the item; completes it once the process has exited. */
+  #progress(item: CommandItem, command: CommandMetadata | undefined): void {
+    item.aggregated_output += command?.output ?? "";
+    if (command && command.exitCode === undefined && command.sessionId !== undefined) {
+      this.#openCommands.set(command.sessionId, item);
       return;
     }
-    const code = framing.exitCode === undefined ? null : Number(framing.exitCode);
+    const code = command?.exitCode ?? null;
     this.emit({
       type: "item.completed",
       item: { ...item, exit_code: code, status: code === 0 ? "completed" : "failed" },

@@ -4,9 +4,9 @@ import assert from "node:assert/strict";
 import type { AgentEvent } from "../agent/mod.ts";
 import type { ToolCallItem } from "../protocol/mod.ts";
 import { ContextWindowExceededError } from "../model/mod.ts";
-import type { CollabCall } from "../tools/mod.ts";
+import type { CollabCall, CommandMetadata } from "../tools/mod.ts";
 import { ExecLog, palette } from "./exec_log.ts";
-import { ExecView, parseExecFraming, type ThreadEvent } from "./exec_view.ts";
+import { ExecView, type ThreadEvent } from "./exec_view.ts";
 
 const turnId = "t";
 const usage = {
@@ -31,12 +31,28 @@ const execCall = (id: string, args: Record<string, unknown>): ToolCallItem => ({
 });
 const framed = (status: string, output: string) =>
   `Command: /bin/bash -lc 'x'\nChunk ID: abcdef\nWall time: 0.0010 seconds\n${status}\nOriginal token count: 1\nOutput:\n${output}`;
-/** The agent's event for a finished command call whose reply is `text`. */
-const commandDone = (call: ToolCallItem, text: string): AgentEvent => ({
+/** The tool's event when the command's process has started. */
+const commandStarted = (call: ToolCallItem, command: string, cwd = "/w"): AgentEvent => ({
+  type: "tool_event",
+  turnId,
+  call,
+  event: { type: "command_started", callId: call.call_id, command, cwd },
+});
+/** The agent's event for a finished command call: `text` for the model, `facts` for the UI. */
+const commandDone = (
+  call: ToolCallItem,
+  text: string,
+  facts?: Partial<CommandMetadata>,
+): AgentEvent => ({
   type: "tool_completed",
   turnId,
   call,
   output: { type: "function_call_output", call_id: call.call_id, output: text },
+  ...(facts
+    ? {
+      metadata: { kind: "command", command: "x", cwd: "/w", output: "", wallMs: 1, ...facts },
+    }
+    : {}),
 });
 const message = (text: string) => ({
   type: "item_completed" as const,
@@ -50,7 +66,11 @@ Deno.test("shell round trip: command item started and completed, message, usage 
     { type: "turn_started", turnId, texts: ["List files"] },
     { type: "token_count", turnId, usage },
     { type: "tool_started", turnId, call },
-    commandDone(call, framed("Process exited with code 0", "hi\nREADME.md\n")),
+    commandStarted(call, "/bin/bash -lc 'echo hi; ls'"),
+    commandDone(call, framed("Process exited with code 0", "hi\nREADME.md\n"), {
+      exitCode: 0,
+      output: "hi\nREADME.md\n",
+    }),
     message("All done."),
     { type: "token_count", turnId, usage },
     { type: "turn_completed", turnId, lastMessage: "All done." },
@@ -102,27 +122,17 @@ Deno.test("a command still running completes when write_stdin sees it exit", () 
   };
   const events = run([
     { type: "tool_started", turnId, call },
-    {
-      type: "tool_completed",
-      turnId,
-      call,
-      output: {
-        type: "function_call_output",
-        call_id: "c1",
-        output: framed("Process running with session ID 61932", ""),
-      },
-    },
+    commandStarted(call, "/bin/bash -lc 'sleep 2; echo done'"),
+    commandDone(call, framed("Process running with session ID 61932", "early\n"), {
+      sessionId: 61932,
+      output: "early\n",
+    }),
     { type: "tool_started", turnId, call: poll },
-    {
-      type: "tool_completed",
-      turnId,
-      call: poll,
-      output: {
-        type: "function_call_output",
-        call_id: "c2",
-        output: framed("Process exited with code 0", "done\n"),
-      },
-    },
+    commandDone(poll, framed("Process exited with code 0", "done\n"), {
+      sessionId: 61932,
+      exitCode: 0,
+      output: "done\n",
+    }),
   ]);
   assert.deepEqual(events.map((e) => e.type), ["item.started", "item.completed"]);
   const done = events[1] as Extract<ThreadEvent, { type: "item.completed" }>;
@@ -130,10 +140,34 @@ Deno.test("a command still running completes when write_stdin sees it exit", () 
     id: "item_0",
     type: "command_execution",
     command: "/bin/bash -lc 'sleep 2; echo done'",
-    aggregated_output: "done\n",
+    aggregated_output: "early\ndone\n",
     exit_code: 0,
     status: "completed",
   });
+});
+
+Deno.test("a command's item starts when its process does, before its call returns", () => {
+  const out: ThreadEvent[] = [];
+  const view = new ExecView((e) => out.push(structuredClone(e)));
+  const call: ToolCallItem = {
+    type: "function_call",
+    name: "shell_command",
+    arguments: '{"command":"sleep 6"}',
+    call_id: "s1",
+  };
+  view.on({ type: "tool_started", turnId, call });
+  assert.equal(out.length, 0);
+  view.on(commandStarted(call, "/bin/bash -lc 'sleep 6'"));
+  assert.deepEqual(out.map((e) => e.type), ["item.started"]);
+  // A nested call's command (a code cell's) is not an item of its own.
+  view.on({
+    type: "tool_event",
+    turnId,
+    call,
+    event: { type: "command_started", callId: "nested", command: "ls", cwd: "/w" },
+  });
+  view.on(commandDone(call, "Exit code: 0\nWall time: 6 seconds\nOutput:\n", { exitCode: 0 }));
+  assert.deepEqual(out.map((e) => e.type), ["item.started", "item.completed"]);
 });
 
 Deno.test("applied patches become file_change items; plans a todo_list completed at turn end", () => {
@@ -225,7 +259,7 @@ Deno.test("retries and failure: error events then turn.failed", () => {
   ]);
 });
 
-Deno.test("reasoning summaries become reasoning items; framing is parsed", () => {
+Deno.test("reasoning summaries become reasoning items", () => {
   const events = run([{
     type: "item_completed",
     turnId,
@@ -235,31 +269,45 @@ Deno.test("reasoning summaries become reasoning items; framing is parsed", () =>
     type: "item.completed",
     item: { id: "item_0", type: "reasoning", text: "Plan it." },
   }]);
-  assert.deepEqual(parseExecFraming(framed("Process exited with code 2", "boom\n")), {
-    exitCode: "2",
-    sessionId: undefined,
-    output: "boom\n",
-  });
 });
 
-Deno.test("a refused or sandbox-denied command is no item, as upstream shows it", () => {
-  const call = execCall("c1", { cmd: "touch x" });
-  const denied = "exec_command failed for `/bin/bash -lc 'touch x'`: CreateProcess { message: " +
-    '"Codex(Sandbox(Denied { … }))" }';
+Deno.test("a command refused before it ran is no item; one the sandbox stopped ends failed", () => {
+  const refused = execCall("c1", { cmd: "touch x", sandbox_permissions: "require_escalated" });
+  const denied = execCall("c2", { cmd: "touch x" });
+  const interrupted = execCall("c3", { cmd: "sleep 9" });
   const events = run([
-    { type: "tool_started", turnId, call },
-    {
-      type: "tool_completed",
-      turnId,
-      call,
-      output: { type: "function_call_output", call_id: "c1", output: denied },
-    },
+    { type: "tool_started", turnId, call: refused },
+    commandDone(refused, "approval policy is Never; reject command — …"),
+    { type: "tool_started", turnId, call: denied },
+    commandStarted(denied, "/bin/bash -lc 'touch x'"),
+    commandDone(denied, "exec_command failed for `/bin/bash -lc 'touch x'`: SandboxDenied {…}", {
+      exitCode: 1,
+      output: "touch: cannot touch 'x': Read-only file system\n",
+    }),
+    { type: "tool_started", turnId, call: interrupted },
+    commandStarted(interrupted, "/bin/bash -lc 'sleep 9'"),
+    commandDone(interrupted, "aborted by user after 1.0s"),
     message("All done."),
   ]);
-  assert.deepEqual(events, [{
-    type: "item.completed",
-    item: { id: "item_0", type: "agent_message", text: "All done." },
-  }]);
+  assert.deepEqual(events.map((e) => [e.type, "item" in e ? e.item.id : ""]), [
+    ["item.started", "item_0"],
+    ["item.completed", "item_0"],
+    ["item.started", "item_1"],
+    ["item.completed", "item_1"],
+    ["item.completed", "item_2"],
+  ]);
+  assert.deepEqual((events[1] as { item: unknown }).item, {
+    id: "item_0",
+    type: "command_execution",
+    command: "/bin/bash -lc 'touch x'",
+    aggregated_output: "touch: cannot touch 'x': Read-only file system\n",
+    exit_code: 1,
+    status: "failed",
+  });
+  assert.deepEqual(
+    (events[3] as { item: { exit_code: unknown; status: string } }).item.status,
+    "failed",
+  );
 });
 
 Deno.test("the plain log shows sub-agent calls as upstream 0.115.0 does, and counts with commas", () => {
@@ -404,15 +452,11 @@ Deno.test("commands: items carry the whole output, the log its first 20 lines an
   for (
     const event of [
       { type: "tool_started", turnId, call },
-      {
-        type: "tool_event",
-        turnId,
-        call,
-        event: { type: "command_output", callId: "c1", output: whole, cwd: "/w/sub" },
-      },
+      commandStarted(call, "/bin/bash -lc 'seq 1 30'", "/w/sub"),
       commandDone(
         call,
         framed("Process exited with code 0", "Total output lines: 30\n\n1\n…\n30\n"),
+        { exitCode: 0, output: whole },
       ),
       {
         type: "tool_event",

@@ -10,7 +10,7 @@ import {
   PatchWriteError,
 } from "./patch_apply.ts";
 import { parsePatch, PatchParseError } from "./patch_parser.ts";
-import { defineFunctionTool, type ToolContext, type ToolDef } from "./registry.ts";
+import { defineFunctionTool, type ToolContext, type ToolDef, type ToolResult } from "./registry.ts";
 
 /**
  * The patch grammar as upstream declares it, byte for byte: it is a formal spec the provider
@@ -78,7 +78,7 @@ export async function runApplyPatch(
   patch: string,
   ctx: ToolContext,
   options: ApplyPatchOptions = {},
-): Promise<string> {
+): Promise<string | ToolResult> {
   const started = performance.now();
   let hunks;
   try {
@@ -102,7 +102,10 @@ export async function runApplyPatch(
       ...summary.modified.map((path) => `M ${path}`),
       ...summary.deleted.map((path) => `D ${path}`),
     ];
-    return framed(0, started, lines.join("\n") + "\n");
+    return {
+      output: framed(0, started, lines.join("\n") + "\n"),
+      metadata: { kind: "patch", changes: summary.changes },
+    };
   } catch (err) {
     if (err instanceof PatchVerificationError) {
       return `apply_patch verification failed: ${err.message}`;

@@ -179,7 +179,7 @@ Deno.test({
   fn: async () => {
     const user = scriptedUser("approved");
     await withApprovals("on-request", user.handler, async ({ call }) => {
-      assert.match(await call("exec_command", { cmd: "touch x" }), /Codex\(Sandbox\(Denied/);
+      assert.match(await call("exec_command", { cmd: "touch x" }), /: SandboxDenied \{ message: /);
       assert.deepEqual(user.asked, []);
     });
   },

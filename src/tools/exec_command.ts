@@ -12,18 +12,17 @@ import {
   shellArgv,
   workdirProblem,
 } from "./processes.ts";
-import { defineFunctionTool, type ToolContext, type ToolDef } from "./registry.ts";
+import {
+  type CommandMetadata,
+  defineFunctionTool,
+  type ToolContext,
+  type ToolDef,
+  type ToolResult,
+} from "./registry.ts";
 import { shellJoin } from "./shell_words.ts";
 import { approxTokenCount, truncateMiddle } from "./truncate.ts";
-import {
-  type CommandRequest,
-  escalationRefusal,
-  gateCommand,
-  looksDeniedBySandbox,
-  REJECTED_BY_USER,
-  retryOutsideSandbox,
-} from "./approvals.ts";
-import { isRestricted, type SandboxScope, scopeOf } from "./sandbox.ts";
+import { escalationRefusal, REJECTED_BY_USER } from "./approvals.ts";
+import { type GatedCommand, runGated } from "./gated_command.ts";
 import { randomHex } from "../protocol/mod.ts";
 
 /** A refusal by the user, as upstream's unified exec reports it. */
@@ -120,20 +119,18 @@ function createProcessError(display: string, reason: string): string {
 }
 
 /**
- * What upstream answers when a command exited early and the sandbox seems to have stopped it:
- * its output as a Rust Debug rendering (unified exec merges both streams into stderr).
+ * What upstream 0.115.0 answers when a command exited and the sandbox seems to have stopped it
+ * (pipes and terminals alike, as recorded): its output as a Rust Debug rendering, both streams
+ * merged into stderr.
  */
 function sandboxDeniedError(display: string, exitCode: number, output: string): string {
   const stream = (text: string) =>
     `StreamOutput { text: ${rustDebug(text)}, truncated_after_lines: None }`;
-  return processError(
-    display,
-    `Codex(Sandbox(Denied { output: ExecToolCallOutput { exit_code: ${exitCode}, stdout: ${
-      stream("")
-    }, stderr: ${stream(output)}, aggregated_output: ${
-      stream(output)
-    }, duration: 0ns, timed_out: false }, network_policy_decision: None }))`,
-  );
+  return `exec_command failed for \`${display}\`: SandboxDenied { message: ${
+    rustDebug(output)
+  }, output: ExecToolCallOutput { exit_code: ${exitCode}, stdout: ${stream("")}, stderr: ${
+    stream(output)
+  }, aggregated_output: ${stream(output)}, duration: 0ns, timed_out: false } }`;
 }
 
 export interface ExecReply {
@@ -149,21 +146,28 @@ export interface ExecReply {
   maxOutputTokens?: number;
 }
 
+/** The parts of a reply beyond the process's facts: its chunk id, token count and (cut) body. */
+function replyFields(reply: ExecReply) {
+  return {
+    chunkId: randomHex(3),
+    originalTokenCount: approxTokenCount(reply.output),
+    body: truncateMiddle(reply.output, reply.maxOutputTokens ?? DEFAULT_EXEC_MAX_OUTPUT_TOKENS),
+  };
+}
+
 /** The reply text, line for line as upstream 0.115.0 frames it. */
-export function formatExecOutput(reply: ExecReply): string {
-  const text = reply.output;
+export function formatExecOutput(reply: ExecReply, fields = replyFields(reply)): string {
   const lines = [
     `Command: ${reply.command}`,
-    `Chunk ID: ${randomHex(3)}`,
+    `Chunk ID: ${fields.chunkId}`,
     `Wall time: ${(reply.wallMs / 1000).toFixed(4)} seconds`,
   ];
   if (reply.exitCode !== undefined) lines.push(`Process exited with code ${reply.exitCode}`);
   if (reply.sessionId !== undefined) {
     lines.push(`Process running with session ID ${reply.sessionId}`);
   }
-  lines.push(`Original token count: ${approxTokenCount(text)}`, "Output:");
-  const body = truncateMiddle(text, reply.maxOutputTokens ?? DEFAULT_EXEC_MAX_OUTPUT_TOKENS);
-  return lines.join("\n") + "\n" + body;
+  lines.push(`Original token count: ${fields.originalTokenCount}`, "Output:");
+  return lines.join("\n") + "\n" + fields.body;
 }
 
 function clamp(value: number, min: number, max: number): number {
@@ -182,6 +186,11 @@ function pause(ms: number, signal: AbortSignal): Promise<void> {
   });
 }
 
+interface Read {
+  output: string;
+  wallMs: number;
+}
+
 /**
  * Reads what the session prints until `yieldMs` has passed from now or it exits. An interrupt
  * (before or during the wait) ends the wait at once, kills the process group and surfaces as an
@@ -192,7 +201,7 @@ async function readAfterYield(
   session: ExecSession,
   yieldMs: number,
   signal: AbortSignal,
-): Promise<{ output: string; wallMs: number }> {
+): Promise<Read> {
   const started = performance.now();
   const output = new TextDecoder().decode(await session.collect(started + yieldMs, signal));
   const wallMs = performance.now() - started;
@@ -206,40 +215,52 @@ async function readAfterYield(
   return { output, wallMs };
 }
 
+/** What a read of `session` did, for the UI (and for code cells' structured values). */
+function commandMetadata(
+  session: ExecSession,
+  read: Read,
+  reply?: CommandMetadata["reply"],
+): CommandMetadata {
+  return {
+    kind: "command",
+    command: shellJoin(session.command),
+    cwd: session.cwd,
+    output: read.output,
+    wallMs: read.wallMs,
+    ...(session.hasExited ? { exitCode: session.exitCode ?? -1 } : {}),
+    ...(reply ? { reply } : {}),
+  };
+}
+
+/** The reply the model reads, and the facts beside it. */
 function frameReply(
   session: ExecSession,
-  read: { output: string; wallMs: number },
+  read: Read,
   maxOutputTokens: number | undefined,
-  ctx: ToolContext,
-  cwd?: string,
-): string {
-  ctx.onEvent?.({
-    type: "command_output",
-    callId: ctx.callId,
-    output: read.output,
-    ...(cwd ? { cwd } : {}),
-  });
-  return formatExecOutput({
+  options: { alwaysNameSession?: boolean } = {},
+): ToolResult {
+  const reply: ExecReply = {
     command: shellJoin(session.command),
     ...read,
     maxOutputTokens,
     ...(session.hasExited ? { exitCode: session.exitCode ?? -1 } : { sessionId: session.id }),
-  });
+  };
+  const fields = replyFields(reply);
+  const metadata = commandMetadata(session, read, fields);
+  // write_stdin's item is found by the session it addressed, also once that has exited.
+  if (options.alwaysNameSession || !session.hasExited) metadata.sessionId = session.id;
+  return { output: formatExecOutput(reply, fields), metadata };
 }
 
-async function replyAfterYield(
-  processes: ProcessManager,
-  session: ExecSession,
-  yieldMs: number,
-  maxOutputTokens: number | undefined,
-  ctx: ToolContext,
-): Promise<string> {
-  return frameReply(
-    session,
-    await readAfterYield(processes, session, yieldMs, ctx.signal),
-    maxOutputTokens,
-    ctx,
-  );
+/** Tells the UI that the command is running, once it is. */
+async function announceStart(session: ExecSession, ctx: ToolContext): Promise<void> {
+  if (!await session.spawned) return;
+  ctx.onEvent?.({
+    type: "command_started",
+    callId: ctx.callId,
+    command: shellJoin(session.command),
+    cwd: session.cwd,
+  });
 }
 
 export function execCommandTools(processes: ProcessManager): ToolDef[] {
@@ -249,64 +270,62 @@ export function execCommandTools(processes: ProcessManager): ToolDef[] {
       name: "exec_command",
       description: EXEC_DESCRIPTION,
       parameters: ExecParams,
-      async execute(args, ctx) {
+      execute(args, ctx) {
         const argv = shellArgv(resolveShell(args.shell), args.login ?? true, args.cmd);
         const display = shellJoin(argv);
         const cwd = resolve(ctx.cwd, args.workdir ?? ".");
         const problem = workdirProblem(cwd);
-        if (problem) return createProcessError(display, describeFsError({ code: problem }));
-        const request: CommandRequest = {
-          argv,
-          cwd,
-          escalated: args.sandbox_permissions === "require_escalated",
-          justification: args.justification,
-        };
-        const gate = await gateCommand(request, ctx);
-        if (gate.kind === "refused") return escalationRefusal(gate.policy, "cannot");
-        if (gate.kind === "rejected") return processError(display, REJECTED);
+        if (problem) {
+          return Promise.resolve(createProcessError(display, describeFsError({ code: problem })));
+        }
         const yieldMs = clamp(
           args.yield_time_ms ?? DEFAULT_EXEC_YIELD_MS,
           MIN_YIELD_MS,
           MAX_YIELD_MS,
         );
-        /** Starts the command and reads its first reply; a string is an error to hand back. */
-        const run = async (sandbox: SandboxScope | undefined) => {
-          let session: ExecSession;
-          try {
-            session = processes.start({
-              argv,
-              cwd,
-              env: processes.environment(EXEC_ENV),
-              tty: args.tty ?? false,
-              sandbox,
-            });
-          } catch (err) {
-            return createProcessError(display, (err as Error).message);
-          }
-          await session.settle(STARTUP_EXIT_WAIT_MS, ctx.signal);
-          if (session.failure) {
-            processes.release(session);
-            return createProcessError(display, describeFsError(session.failure));
-          }
-          return { session, read: await readAfterYield(processes, session, yieldMs, ctx.signal) };
+        type Run = { session: ExecSession; read: Read };
+        const command: GatedCommand<Run> = {
+          request: {
+            argv,
+            cwd,
+            escalated: args.sandbox_permissions === "require_escalated",
+            justification: args.justification,
+          },
+          async run(sandbox) {
+            let session: ExecSession;
+            try {
+              session = processes.start({
+                argv,
+                cwd,
+                env: processes.environment(EXEC_ENV),
+                tty: args.tty ?? false,
+                sandbox,
+              });
+            } catch (err) {
+              return createProcessError(display, (err as Error).message);
+            }
+            await announceStart(session, ctx);
+            await session.settle(STARTUP_EXIT_WAIT_MS, ctx.signal);
+            if (session.failure) {
+              processes.release(session);
+              return createProcessError(display, describeFsError(session.failure));
+            }
+            return { session, read: await readAfterYield(processes, session, yieldMs, ctx.signal) };
+          },
+          // Only a command that already ended can be judged (and rerun) as the sandbox's failure.
+          ended: ({ session, read }) =>
+            session.hasExited
+              ? { exitCode: session.exitCode ?? -1, output: read.output }
+              : undefined,
+          refused: (policy) => escalationRefusal(policy, "cannot"),
+          rejected: processError(display, REJECTED),
+          denied: ({ session, read }) => ({
+            output: sandboxDeniedError(display, session.exitCode ?? -1, read.output),
+            metadata: commandMetadata(session, read),
+          }),
+          finished: ({ session, read }) => frameReply(session, read, args.max_output_tokens),
         };
-        const sandbox = gate.sandboxed ? scopeOf(ctx) : undefined;
-        let result = await run(sandbox);
-        if (typeof result === "string") return result;
-        const exitCode = result.session.exitCode ?? -1;
-        const text = result.read.output;
-        // Only a command that already ended can be judged (and rerun) as the sandbox's failure.
-        if (
-          isRestricted(sandbox?.policy) && result.session.hasExited &&
-          looksDeniedBySandbox(exitCode, text)
-        ) {
-          const retry = await retryOutsideSandbox(request, ctx);
-          if (retry === "not_asked") return sandboxDeniedError(display, exitCode, text);
-          if (retry === "denied") return processError(display, REJECTED);
-          result = await run(undefined);
-          if (typeof result === "string") return result;
-        }
-        return frameReply(result.session, result.read, args.max_output_tokens, ctx, cwd);
+        return runGated(command, ctx);
       },
     }),
     defineFunctionTool({
@@ -330,7 +349,8 @@ export function execCommandTools(processes: ProcessManager): ToolDef[] {
         const yieldMs = chars === ""
           ? clamp(requested, MIN_EMPTY_POLL_MS, MAX_EMPTY_POLL_MS)
           : Math.min(requested, MAX_YIELD_MS);
-        return replyAfterYield(processes, session, yieldMs, args.max_output_tokens, ctx);
+        const read = await readAfterYield(processes, session, yieldMs, ctx.signal);
+        return frameReply(session, read, args.max_output_tokens, { alwaysNameSession: true });
       },
     }),
   ];

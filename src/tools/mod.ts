@@ -37,10 +37,12 @@ export { defaultShell, ProcessManager, resolveShell, shellArgv } from "./process
 export { readFileTool } from "./read_file.ts";
 export {
   type CollabCall,
+  type CommandMetadata,
   defineFunctionTool,
   type ToolContext,
   type ToolDef,
   type ToolEvent,
+  type ToolMetadata,
   type ToolOutputItem,
   ToolRegistry,
 } from "./registry.ts";

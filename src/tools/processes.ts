@@ -163,9 +163,14 @@ export class ManagedProcess {
   readonly #wakers = new Set<() => void>();
   readonly child: ChildProcess;
   readonly tty: boolean;
+  /** The argv as asked for (before any sandbox or terminal wrapper), and where it runs. */
+  readonly command: string[];
+  readonly cwd: string;
   readonly exited: Promise<void>;
   /** Resolves once the process has exited and every holder of its output pipes let go. */
   readonly closed: Promise<void>;
+  /** Resolves true once the process is running, false if it could not be started. */
+  readonly spawned: Promise<boolean>;
   /** Exit status once known; -1 when a signal ended a pipe-mode process. */
   exitCode: number | null = null;
   /** The signal that ended it, if one did. */
@@ -176,6 +181,8 @@ export class ManagedProcess {
 
   constructor(options: SpawnOptions) {
     this.tty = options.tty;
+    this.command = options.argv;
+    this.cwd = options.cwd;
     let launch: Launch = { file: options.argv[0], args: options.argv.slice(1), env: options.env };
     if (options.tty) {
       const script = findScript();
@@ -208,6 +215,9 @@ export class ManagedProcess {
     this.child.stdin?.on("error", () => {});
     let markExited!: () => void;
     let markClosed!: () => void;
+    let markSpawned!: (ok: boolean) => void;
+    this.spawned = new Promise((resolve) => (markSpawned = resolve));
+    this.child.once("spawn", () => markSpawned(true));
     this.exited = new Promise((resolve) => (markExited = resolve));
     this.closed = new Promise((resolve) => (markClosed = resolve));
     const onClosed = () => {
@@ -223,6 +233,7 @@ export class ManagedProcess {
     });
     this.child.once("close", onClosed);
     this.child.once("error", (err: NodeJS.ErrnoException) => {
+      markSpawned(false);
       this.failure = err;
       this.exitCode = -1;
       markExited();
@@ -317,13 +328,11 @@ export class ManagedProcess {
 
 /** A process kept between calls, addressed by the model through its session id. */
 export class ExecSession extends ManagedProcess {
-  readonly command: string[];
   /** When the model last started or addressed it, on the manager's use counter. */
   lastUsed = 0;
 
   constructor(readonly id: number, options: SpawnOptions) {
     super(options);
-    this.command = options.argv;
   }
 }
 

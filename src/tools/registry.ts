@@ -45,10 +45,10 @@ export type ToolEvent =
   | { type: "patch_applied"; callId: string; changes: FileChange[] }
   | { type: "collab_call"; callId: string; call: CollabCall }
   /**
-   * What a command printed since the call began, whole (the model's copy may be cut), and where
-   * it runs (exec_command only).
+   * A command's process has started (exec_command, shell, shell_command): the UI shows it from
+   * this moment, as upstream does, not once the call returns.
    */
-  | { type: "command_output"; callId: string; output: string; cwd?: string }
+  | { type: "command_started"; callId: string; command: string; cwd: string }
   /**
    * A call to a tool of an MCP server (or one of the resource tools): once when it starts, and
    * again with its outcome — the result as the server sent it, or what went wrong.
@@ -85,8 +85,40 @@ export interface ToolContext {
   onEvent?: (event: ToolEvent) => void;
 }
 
+/**
+ * What a command call did, for the UI: never parsed back out of the text the model reads.
+ * `exitCode` is set once the process has exited; until then `sessionId` names it.
+ */
+export interface CommandMetadata {
+  kind: "command";
+  /** The argv as upstream prints it. */
+  command: string;
+  cwd: string;
+  /** What the process printed during this call, whole (the model's copy may be cut). */
+  output: string;
+  /** How long this call waited on the process. */
+  wallMs: number;
+  exitCode?: number;
+  sessionId?: number;
+  /** exec_command / write_stdin's reply fields, as code cells hand them to scripts. */
+  reply?: { chunkId: string; originalTokenCount: number; body: string };
+}
+
+/** The facts about a call that its UI needs (exit codes, files changed), beside the model's text. */
+export type ToolMetadata =
+  | CommandMetadata
+  | { kind: "patch"; changes: FileChange[] };
+
 export interface ToolResult {
+  /** What the model reads. */
   output: ToolOutput;
+  metadata?: ToolMetadata;
+}
+
+/** A finished call: the item the history gets, and the facts the UI gets. */
+export interface ToolRun {
+  item: ToolOutputItem;
+  metadata?: ToolMetadata;
 }
 
 interface ToolBase {
@@ -256,10 +288,16 @@ export class ToolRegistry {
 
   /** Runs one call and always returns its output item, whatever happens inside the tool. */
   async run(call: ToolCallItem, ctx: ToolContext): Promise<ToolOutputItem> {
-    const { output } = await this.#execute(call, ctx);
-    return call.type === "custom_tool_call"
+    return (await this.execute(call, ctx)).item;
+  }
+
+  /** run(), with the call's metadata for the UI. */
+  async execute(call: ToolCallItem, ctx: ToolContext): Promise<ToolRun> {
+    const { output, metadata } = await this.#execute(call, ctx);
+    const item: ToolOutputItem = call.type === "custom_tool_call"
       ? { type: "custom_tool_call_output", call_id: call.call_id, output }
       : { type: "function_call_output", call_id: call.call_id, output };
+    return metadata ? { item, metadata } : { item };
   }
 
   /**

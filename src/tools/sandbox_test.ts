@@ -124,13 +124,14 @@ sandboxTest(
       const reply = await w.call("exec_command", { cmd: "touch x", login: false }, {
         sandbox: READ_ONLY,
       });
-      const expected = `exec_command failed for \`${resolveShell()} -c 'touch x'\`` +
-        ': CreateProcess { message: "Codex(Sandbox(Denied { output: ExecToolCallOutput { ' +
-        'exit_code: 1, stdout: StreamOutput { text: \\"\\", truncated_after_lines: None }, ' +
-        "stderr: StreamOutput { text: \\\"touch: cannot touch 'x': Read-only file system\\\\n\\\", " +
-        'truncated_after_lines: None }, aggregated_output: StreamOutput { text: \\"touch: ' +
-        "cannot touch 'x': Read-only file system\\\\n\\\", truncated_after_lines: None }, " +
-        'duration: 0ns, timed_out: false }, network_policy_decision: None }))" }';
+      // As upstream 0.115.0 answered `touch x` in its read-only sandbox (pipes and terminals).
+      const denied = "touch: cannot touch 'x': Read-only file system\\n";
+      const stream = (text: string) =>
+        `StreamOutput { text: "${text}", truncated_after_lines: None }`;
+      const expected = `exec_command failed for \`${resolveShell()} -c 'touch x'\`: ` +
+        `SandboxDenied { message: "${denied}", output: ExecToolCallOutput { exit_code: 1, ` +
+        `stdout: ${stream("")}, stderr: ${stream(denied)}, aggregated_output: ${stream(denied)}, ` +
+        "duration: 0ns, timed_out: false } }";
       assert.equal(reply, expected);
       // The one-shot shell tools show a denial as the plain result, as upstream's do.
       const shell = await w.call("shell_command", { command: "touch x", login: false }, {

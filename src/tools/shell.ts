@@ -13,17 +13,18 @@ import {
   shellArgv,
   workdirProblem,
 } from "./processes.ts";
-import { defineFunctionTool, type ToolContext, type ToolDef } from "./registry.ts";
-import { countLines, truncateText } from "./truncate.ts";
 import {
-  type CommandRequest,
-  escalationRefusal,
-  gateCommand,
-  looksDeniedBySandbox,
-  REJECTED_BY_USER,
-  retryOutsideSandbox,
-} from "./approvals.ts";
-import { isRestricted, type SandboxScope, SandboxUnavailableError, scopeOf } from "./sandbox.ts";
+  type CommandMetadata,
+  defineFunctionTool,
+  type ToolContext,
+  type ToolDef,
+  type ToolResult,
+} from "./registry.ts";
+import { shellJoin } from "./shell_words.ts";
+import { countLines, truncateText } from "./truncate.ts";
+import { escalationRefusal, REJECTED_BY_USER } from "./approvals.ts";
+import { type GatedCommand, runGated } from "./gated_command.ts";
+import { type SandboxScope, SandboxUnavailableError } from "./sandbox.ts";
 
 export const DEFAULT_SHELL_TIMEOUT_MS = 10_000;
 /** Exit code reported for a command the timeout killed, as `timeout(1)` does. */
@@ -110,44 +111,55 @@ interface Escalation {
   justification?: string;
 }
 
+/** One finished (or timed-out) run, with what the UI needs of it. */
+interface ShellRun extends ShellOutcome {
+  command: string;
+  cwd: string;
+}
+
+function finished(run: ShellRun): ToolResult {
+  const metadata: CommandMetadata = {
+    kind: "command",
+    command: run.command,
+    cwd: run.cwd,
+    output: run.output,
+    wallMs: run.wallMs,
+    exitCode: run.exitCode,
+  };
+  return { output: formatShellOutput(run), metadata };
+}
+
 /**
  * Runs `argv` to its end or its timeout, whichever first; an interrupt kills it and throws. The
  * approval policy decides first whether it runs in the sandbox, outside it, or not at all.
  */
-export async function runToCompletion(
+function runToCompletion(
   processes: ProcessManager,
   argv: string[],
   workdir: string | undefined,
   timeoutMs: number,
   ctx: ToolContext,
   escalation: Escalation = {},
-): Promise<string> {
+): Promise<string | ToolResult> {
   const cwd = resolve(ctx.cwd, workdir ?? ".");
   const problem = workdirProblem(cwd);
-  if (problem) return ioError(problem);
-  const request: CommandRequest = {
-    argv,
-    cwd,
-    escalated: escalation.sandbox_permissions === "require_escalated",
-    justification: escalation.justification,
+  if (problem) return Promise.resolve(ioError(problem));
+  const command: GatedCommand<ShellRun> = {
+    request: {
+      argv,
+      cwd,
+      escalated: escalation.sandbox_permissions === "require_escalated",
+      justification: escalation.justification,
+    },
+    run: (sandbox) => runOnce(processes, { argv, cwd, timeoutMs, sandbox }, ctx),
+    ended: (run) => run.timedOut ? undefined : run,
+    refused: (policy) => escalationRefusal(policy, "should not"),
+    rejected: REJECTED_BY_USER,
+    // Upstream shows a denial as the plain output unless the policy offers to retry.
+    denied: finished,
+    finished,
   };
-  const gate = await gateCommand(request, ctx);
-  if (gate.kind === "refused") return escalationRefusal(gate.policy, "should not");
-  if (gate.kind === "rejected") return REJECTED_BY_USER;
-  const sandbox = gate.sandboxed ? scopeOf(ctx) : undefined;
-  const first = await runOnce(processes, { argv, cwd, timeoutMs, sandbox }, ctx);
-  const denied = typeof first !== "string" && !first.timedOut && isRestricted(sandbox?.policy) &&
-    looksDeniedBySandbox(first.exitCode, first.output);
-  if (!denied) return reply(first);
-  // Upstream shows a denial as the plain output unless the policy offers to retry.
-  const retry = await retryOutsideSandbox(request, ctx);
-  if (retry === "denied") return REJECTED_BY_USER;
-  if (retry === "not_asked") return reply(first);
-  return reply(await runOnce(processes, { argv, cwd, timeoutMs }, ctx));
-}
-
-function reply(outcome: ShellOutcome | string): string {
-  return typeof outcome === "string" ? outcome : formatShellOutput(outcome);
+  return runGated(command, ctx);
 }
 
 /** One run of the command; a string is an error to hand back as is. */
@@ -155,7 +167,7 @@ async function runOnce(
   processes: ProcessManager,
   run: { argv: string[]; cwd: string; timeoutMs: number; sandbox?: SandboxScope },
   ctx: ToolContext,
-): Promise<ShellOutcome | string> {
+): Promise<ShellRun | string> {
   const { argv, cwd, timeoutMs, sandbox } = run;
   const started = performance.now();
   let proc;
@@ -164,6 +176,10 @@ async function runOnce(
   } catch (err) {
     if (err instanceof SandboxUnavailableError) return executionError(err.message);
     throw err;
+  }
+  const command = shellJoin(argv);
+  if (await proc.spawned) {
+    ctx.onEvent?.({ type: "command_started", callId: ctx.callId, command, cwd });
   }
   // An interrupt ends the wait at once, like the timeout; both kill the process group.
   const bytes = await proc.collect(started + timeoutMs, ctx.signal, DRAIN_AFTER_EXIT_MS);
@@ -178,6 +194,8 @@ async function runOnce(
     return executionError(`Sandbox(Signal(${constants.signals[proc.exitSignal]}))`);
   }
   return {
+    command,
+    cwd,
     exitCode: timedOut ? TIMEOUT_EXIT_CODE : proc.exitCode ?? -1,
     wallMs: performance.now() - started,
     output: new TextDecoder().decode(bytes),

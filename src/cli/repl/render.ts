@@ -241,7 +241,7 @@ export class ReplScreen {
         if (this.#drawn.has(event.call.call_id)) break;
         const { output } = event.output;
         const text = typeof output === "string" ? output : "(content items)";
-        const line = toolLine(event.call, text);
+        const line = toolLine(event.call, text, event.metadata);
         this.line(line.startsWith("[error]") ? s.red(line) : s.yellow(line));
         break;
       }

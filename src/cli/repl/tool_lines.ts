@@ -3,7 +3,7 @@
 // `[apply_patch]` with the files it changed, `[error] <tool> failed: …`.
 import { relative } from "node:path";
 import type { ResponseItem, ToolCallItem } from "../../protocol/mod.ts";
-import type { ToolEvent } from "../../tools/mod.ts";
+import type { CommandMetadata, ToolEvent, ToolMetadata } from "../../tools/mod.ts";
 
 type PlanStep = Extract<ToolEvent, { type: "plan_updated" }>["plan"][number];
 type FileChange = Extract<ToolEvent, { type: "patch_applied" }>["changes"][number];
@@ -34,19 +34,16 @@ export function commandOf(call: ToolCallItem): string | undefined {
   return undefined;
 }
 
-/** Lines of a command's reply that frame its output rather than being it. */
-const FRAMING =
-  /^(Command|Chunk ID|Wall time|Process exited with code|Process running with session ID|Exit code|Original token count|Total output lines|Output):/;
-
-/** What a command reply says in one line: its first output line, or what became of it. */
-function commandOutcome(text: string): string {
-  const body = text.includes("\nOutput:\n") ? text.slice(text.indexOf("\nOutput:\n") + 9) : text;
-  const first = body.split("\n").find((line) => line.trim() !== "" && !FRAMING.test(line));
+/**
+ * What a command did, in one line: its first output line, or what became of it — read from the
+ * call's metadata; a call without any (an interrupt) says its reply's first line.
+ */
+function commandOutcome(text: string, command: CommandMetadata | undefined): string {
+  if (!command) return text.split("\n").find((line) => line.trim() !== "") ?? "(no output)";
+  const first = command.output.split("\n").find((line) => line.trim() !== "");
   if (first !== undefined) return first;
-  const session = /Process running with session ID (\d+)/.exec(text)?.[1];
-  if (session !== undefined) return `session_id=${session}`;
-  const code = /(?:Process exited with code|Exit code:) (-?\d+)/.exec(text)?.[1];
-  return code === undefined ? "(no output)" : `(no output, exit ${code})`;
+  if (command.exitCode === undefined) return `session_id=${command.sessionId}`;
+  return `(no output, exit ${command.exitCode})`;
 }
 
 /** The `[error]` line of a reply that says the call failed before doing its work. */
@@ -59,13 +56,14 @@ function failureLine(name: string, text: string): string | undefined {
   return refused ? `[error] ${name} failed: ${clip(first)}` : undefined;
 }
 
-/** The line for a finished tool call; `text` is the reply the model gets. */
-export function toolLine(call: ToolCallItem, text: string): string {
+/** The line for a finished tool call: `text` is the reply the model gets, `metadata` the facts. */
+export function toolLine(call: ToolCallItem, text: string, metadata?: ToolMetadata): string {
   const failed = failureLine(call.name, text);
   if (failed !== undefined) return failed;
   const command = commandOf(call);
   if (command !== undefined) {
-    return `[${call.name}] ${clip(command, 200)} -> ${clip(commandOutcome(text))}`;
+    const facts = metadata?.kind === "command" ? metadata : undefined;
+    return `[${call.name}] ${clip(command, 200)} -> ${clip(commandOutcome(text, facts))}`;
   }
   const first = text.split("\n").find((line) => line.trim() !== "") ?? "";
   return `[${call.name}] ${clip(first)}`;

@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import type { ToolCallItem } from "../../protocol/mod.ts";
+import type { CommandMetadata } from "../../tools/mod.ts";
 import { commandOf, patchLine, planLines, toolLine, webSearchLine } from "./tool_lines.ts";
 
 const fn = (name: string, args: unknown): ToolCallItem => ({
@@ -10,16 +11,27 @@ const fn = (name: string, args: unknown): ToolCallItem => ({
 });
 
 Deno.test("command lines: the command, then its first output line or what became of it", () => {
-  const reply = (body: string, status = "Process exited with code 0") =>
-    `Chunk ID: ab12\nWall time: 0.1 seconds\n${status}\nOriginal token count: 3\nOutput:\n${body}`;
+  // The reply text is the model's; the line reads the call's metadata.
+  const text = "Chunk ID: ab12\nWall time: 0.1 seconds\n…";
+  const facts = (output: string, more: Partial<CommandMetadata> = { exitCode: 0 }) => ({
+    kind: "command" as const,
+    command: "/bin/bash -lc 'ls -A'",
+    cwd: "/w",
+    output,
+    wallMs: 100,
+    ...more,
+  });
   const exec = fn("exec_command", { cmd: "ls -A" });
-  assert.equal(toolLine(exec, reply("\nREADME.md\nsrc\n")), "[exec_command] ls -A -> README.md");
   assert.equal(
-    toolLine(exec, reply("", "Process running with session ID 1234")),
+    toolLine(exec, text, facts("\nREADME.md\nsrc\n")),
+    "[exec_command] ls -A -> README.md",
+  );
+  assert.equal(
+    toolLine(exec, text, facts("", { sessionId: 1234 })),
     "[exec_command] ls -A -> session_id=1234",
   );
   assert.equal(
-    toolLine(exec, reply("", "Process exited with code 3")),
+    toolLine(exec, text, facts("", { exitCode: 3 })),
     "[exec_command] ls -A -> (no output, exit 3)",
   );
   assert.equal(
@@ -28,13 +40,13 @@ Deno.test("command lines: the command, then its first output line or what became
   );
   const shell = fn("shell_command", { command: "echo hi" });
   assert.equal(
-    toolLine(shell, "Exit code: 0\nWall time: 0.1 seconds\nOutput:\nhi\n"),
+    toolLine(shell, "Exit code: 0\nWall time: 0.1 seconds\nOutput:\nhi\n", facts("hi\n")),
     "[shell_command] echo hi -> hi",
   );
   assert.equal(commandOf(fn("shell", { command: ["bash", "-lc", "make"] })), "bash -lc make");
   assert.equal(commandOf(fn("view_image", { path: "a.png" })), undefined);
   assert.equal(
-    toolLine(exec, reply("x".repeat(200))).length,
+    toolLine(exec, text, facts("x".repeat(200))).length,
     "[exec_command] ls -A -> ".length + 96,
   );
 });

@@ -8,7 +8,7 @@ import process from "node:process";
 import { scriptCommand } from "../../platform/mod.ts";
 import { sandboxedArgv, scopeOf } from "../sandbox.ts";
 import type { ContentPart, ToolCallItem, ToolOutput } from "../../protocol/mod.ts";
-import type { ToolContext, ToolRegistry } from "../registry.ts";
+import type { ToolContext, ToolRegistry, ToolRun } from "../registry.ts";
 import { truncateMiddle } from "../truncate.ts";
 import { CellMessage, type HostMessage } from "./protocol.ts";
 
@@ -27,24 +27,22 @@ const STDERR_KEPT = 4_000;
 
 /**
  * exec_command and write_stdin replies as the structured value upstream hands scripts:
- * `{chunk_id, wall_time_seconds, exit_code | session_id, original_token_count, output}`.
- * Any other reply reaches the script as it is.
+ * `{chunk_id, wall_time_seconds, exit_code | session_id, original_token_count, output}`, built
+ * from the call's metadata. Any other reply reaches the script as its text.
  */
-export function scriptValue(output: ToolOutput): unknown {
-  if (typeof output !== "string") return output;
-  const framed =
-    /^(?:Command: .*\n)?Chunk ID: (\w+)\nWall time: ([\d.]+) seconds\n(?:Process exited with code (-?\d+)|Process running with session ID (\d+))\nOriginal token count: (\d+)\nOutput:\n([\s\S]*)$/
-      .exec(output);
-  if (!framed) return output;
-  const [, chunkId, wall, exitCode, sessionId, tokens, text] = framed;
+export function scriptValue(run: ToolRun): unknown {
+  const { metadata } = run;
+  if (metadata?.kind !== "command" || !metadata.reply) return run.item.output;
+  const { reply } = metadata;
   return {
-    chunk_id: chunkId,
-    wall_time_seconds: Number(wall),
-    ...(exitCode !== undefined
-      ? { exit_code: Number(exitCode) }
-      : { session_id: Number(sessionId) }),
-    original_token_count: Number(tokens),
-    output: text,
+    chunk_id: reply.chunkId,
+    // As the reply's text rounds it.
+    wall_time_seconds: Number((metadata.wallMs / 1000).toFixed(4)),
+    ...(metadata.exitCode !== undefined
+      ? { exit_code: metadata.exitCode }
+      : { session_id: metadata.sessionId }),
+    original_token_count: reply.originalTokenCount,
+    output: reply.body,
   };
 }
 
@@ -291,8 +289,7 @@ export class CodeCells {
           }
           call = { type: "function_call", call_id: callId, name, arguments: JSON.stringify(args) };
         }
-        const result = await registry.run(call, { ...ctx, callId, signal });
-        return scriptValue(result.output);
+        return scriptValue(await registry.execute(call, { ...ctx, callId, signal }));
       },
     }, this.#environment());
     this.#cells.set(id, cell);

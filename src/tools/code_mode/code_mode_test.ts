@@ -9,6 +9,7 @@ import { applyPatchTool } from "../apply_patch.ts";
 import { execCommandTools } from "../exec_command.ts";
 import { ProcessManager } from "../processes.ts";
 import { ToolRegistry } from "../registry.ts";
+import { updatePlanTool } from "../update_plan.ts";
 import type { SandboxPolicy } from "../sandbox.ts";
 import { sandboxMissing } from "../command_testing.ts";
 import { cellReply, CodeCells, scriptValue } from "./cells.ts";
@@ -223,34 +224,40 @@ Deno.test("a cell whose process dies reports why", async () => {
   }
 });
 
-Deno.test("scriptValue: command replies become upstream's structured value, others stay text", () => {
-  assert.deepEqual(
-    scriptValue(
-      "Command: /bin/bash -lc 'ls'\nChunk ID: ab12cd\nWall time: 0.0100 seconds\n" +
-        "Process exited with code 2\nOriginal token count: 1\nOutput:\nno\n",
-    ),
-    {
-      chunk_id: "ab12cd",
-      wall_time_seconds: 0.01,
+Deno.test("scriptValue: command replies become upstream's structured value, others stay text", async () => {
+  const processes = new ProcessManager();
+  const registry = new ToolRegistry([...execCommandTools(processes), updatePlanTool()]);
+  const call = (name: string, args: unknown) =>
+    registry.execute(
+      { type: "function_call", call_id: "c", name, arguments: JSON.stringify(args) },
+      { signal: new AbortController().signal, cwd: Deno.cwd(), callId: "c" },
+    );
+  try {
+    // The value holds what the model's text says, field for field.
+    const exited = await call("exec_command", { cmd: "printf no; exit 2", login: false });
+    const text = String(exited.item.output);
+    const value = scriptValue(exited) as Record<string, unknown>;
+    assert.deepEqual(value, {
+      chunk_id: /Chunk ID: (\w+)/.exec(text)![1],
+      wall_time_seconds: Number(/Wall time: ([\d.]+)/.exec(text)![1]),
       exit_code: 2,
       original_token_count: 1,
-      output: "no\n",
-    },
-  );
-  assert.deepEqual(
-    scriptValue(
-      "Chunk ID: ab12cd\nWall time: 1.0000 seconds\nProcess running with session ID 42\n" +
-        "Original token count: 0\nOutput:\n",
-    ),
-    {
-      chunk_id: "ab12cd",
-      wall_time_seconds: 1,
-      session_id: 42,
-      original_token_count: 0,
-      output: "",
-    },
-  );
-  assert.equal(scriptValue("Plan updated"), "Plan updated");
+      output: "no",
+    });
+    const running = await call("exec_command", {
+      cmd: "sleep 30",
+      login: false,
+      yield_time_ms: 250,
+    });
+    assert.equal(
+      (scriptValue(running) as { session_id: number }).session_id,
+      Number(/session ID (\d+)/.exec(String(running.item.output))![1]),
+    );
+    const plan = await call("update_plan", { plan: [{ step: "a", status: "pending" }] });
+    assert.equal(scriptValue(plan), "Plan updated");
+  } finally {
+    processes.killAll();
+  }
 });
 
 Deno.test("parsePragma and cellReply", () => {
