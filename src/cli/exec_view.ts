@@ -232,6 +232,9 @@ export class ExecView {
           });
         }
         break;
+      // A command's item starts with its process (the tool's command_started), not its call.
+      case "tool_started":
+        break;
       case "tool_completed":
         this.#toolCompleted(event);
         break;

@@ -229,7 +229,7 @@ export class ReplScreen {
             break;
           // Shown by the call's line when it completes.
           case "collab_call":
-          case "command_output":
+          case "command_started":
           case "mcp_call":
           case "tool_failed":
             break;
