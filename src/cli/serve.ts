@@ -9,13 +9,20 @@ import {
   chatProfile,
   DEFAULT_CHAT_PROFILE,
   DEFAULT_MAX_BODY_BYTES,
+  DEFAULT_REDIS_TTL_SECONDS,
   DEFAULT_STORE_BYTES,
   DEFAULT_STORE_SIZE,
   type DownstreamApi,
   downstreamTarget,
   Dump,
+  isRedisUrl,
   MemoryResponseStore,
+  redactRedisUrl,
+  RedisResponseStore,
   ResponsesProxy,
+  type ResponseStore,
+  TOKEN_DUMP_ENVS,
+  TokenDump,
 } from "../serve/mod.ts";
 import { UsageError } from "./exec.ts";
 import { checkListen, listen, type ListenRules, parseListen } from "./listen.ts";
@@ -30,6 +37,9 @@ export interface ServeOptions {
   downstreamKeyEnv?: string;
   apiKeyEnv?: string;
   dump?: string;
+  dumpTokens?: string;
+  store: string;
+  storeTtl: string;
   storeSize: string;
   storeBytes: string;
   maxBodyBytes: string;
@@ -37,8 +47,6 @@ export interface ServeOptions {
 }
 
 export const DEFAULT_LISTEN = "127.0.0.1:8001";
-/** The PYCODEX_DUMP-style switch for --dump. */
-export const DUMP_ENV = "TSCODEX_DUMP";
 
 function count(flag: string, value: string, min: number): number {
   const n = Number(value);
@@ -112,28 +120,30 @@ export async function runServe(options: ServeOptions): Promise<number> {
   } catch (err) {
     throw new UsageError(`--provider: ${(err as Error).message}`);
   }
-  const store = new MemoryResponseStore({
-    entries: count("--store-size", options.storeSize, 0),
-    bytes: count("--store-bytes", options.storeBytes, 0),
-  });
   const maxBodyBytes = count("--max-body-bytes", options.maxBodyBytes, 1);
   const idleTimeoutMs = count("--idle-timeout", options.idleTimeout, 1) * 1000;
   const log = (line: string) => process.stderr.write(`serve: ${line}\n`);
+  const store = await openStore(options, log);
 
-  const dumpDir = options.dump ?? process.env[DUMP_ENV];
   let dump: Dump | undefined;
-  if (dumpDir) {
-    try {
-      await mkdir(dumpDir, { recursive: true });
-    } catch (err) {
-      throw new UsageError(`--dump ${dumpDir}: ${(err as Error).message}`);
-    }
+  if (options.dump) {
+    await folder(`--dump ${options.dump}`, options.dump);
     const secrets = [
       apiKey,
       downstreamKey,
       ...downstreamTarget(url, options.downstreamApi).secrets,
     ];
-    dump = new Dump(dumpDir, secrets, (err) => log(`dump failed: ${err.message}`));
+    dump = new Dump(options.dump, secrets, (err) => log(`dump failed: ${err.message}`));
+  }
+  const tokenVariable = TOKEN_DUMP_ENVS.find((name) => process.env[name]);
+  const tokenDir = options.dumpTokens ?? (tokenVariable && process.env[tokenVariable]);
+  let tokenDump: TokenDump | undefined;
+  if (tokenDir) {
+    await folder(
+      options.dumpTokens ? `--dump-tokens ${tokenDir}` : `${tokenVariable}=${tokenDir}`,
+      tokenDir,
+    );
+    tokenDump = new TokenDump(tokenDir, (err) => log(`token dump failed: ${err.message}`));
   }
 
   const proxy = new ResponsesProxy({
@@ -143,6 +153,7 @@ export async function runServe(options: ServeOptions): Promise<number> {
     maxBodyBytes,
     store,
     dump,
+    tokenDump,
     log,
   });
   const server = await listen(address, rules, proxy.handle);
@@ -151,6 +162,7 @@ export async function runServe(options: ServeOptions): Promise<number> {
     : "Anthropic messages";
   log(`Responses API on ${server.url}/v1 → ${backend} at ${proxy.downstream.endpoint}`);
   if (dump) log(`dumping exchanges to ${dump.file}`);
+  if (tokenDump) log(`dumping token ids to ${tokenDump.file}`);
   process.stdout.write(`${server.url}/v1\n`);
   await new Promise<void>((resolve) => {
     process.once("SIGINT", resolve);
@@ -158,7 +170,49 @@ export async function runServe(options: ServeOptions): Promise<number> {
   });
   await server.close();
   await dump?.flush();
+  await tokenDump?.flush();
+  if (store instanceof RedisResponseStore) await store.close();
   return 0;
+}
+
+/** Makes sure the folder `dir` exists; `source` (flag or variable, and value) names it if not. */
+async function folder(source: string, dir: string): Promise<void> {
+  try {
+    await mkdir(dir, { recursive: true });
+  } catch (err) {
+    throw new UsageError(`${source}: ${(err as Error).message}`);
+  }
+}
+
+/** The response store `--store` names: in memory (bounded by --store-size/-bytes) or Redis. */
+async function openStore(
+  options: ServeOptions,
+  log: (line: string) => void,
+): Promise<ResponseStore> {
+  if (options.store === "memory") {
+    return new MemoryResponseStore({
+      entries: count("--store-size", options.storeSize, 0),
+      bytes: count("--store-bytes", options.storeBytes, 0),
+    });
+  }
+  const shown = redactRedisUrl(options.store);
+  if (!isRedisUrl(options.store)) {
+    throw new UsageError(
+      `--store ${shown}: expected "memory" or a Redis URL such as redis://127.0.0.1:6379/0 ` +
+        "(rediss:// for TLS, unix:///path/to/redis.sock)",
+    );
+  }
+  const ttlSeconds = count("--store-ttl", options.storeTtl, 1);
+  try {
+    const store = await RedisResponseStore.connect({ url: options.store, ttlSeconds, log });
+    log(`keeping responses in Redis at ${shown} for ${ttlSeconds} s`);
+    return store;
+  } catch (err) {
+    throw new UsageError(
+      `--store: ${(err as Error).message}; start that Redis server or point --store at one ` +
+        "that runs (or leave --store out to keep responses in memory)",
+    );
+  }
 }
 
 /** Declares the `serve` subcommand's options on `command` (created with `program.command`). */
@@ -190,10 +244,26 @@ export function configureServe(command: Command, setExit: (code: number) => void
     )
     .option("--downstream-key-env <var>", "environment variable holding the backend's API key")
     .option("--api-key-env <var>", "environment variable holding the key clients must present")
-    .option("--dump <dir>", `append every exchange to <dir>/exchanges.jsonl (or set ${DUMP_ENV})`)
+    .option("--dump <dir>", "append every exchange to <dir>/exchanges.jsonl")
+    .option(
+      "--dump-tokens <dir>",
+      "ask the backend for token ids and append them, per backend stream, to <dir>/dump.jsonl " +
+        `(or set ${TOKEN_DUMP_ENVS.join(" or ")})`,
+    )
+    .option(
+      "--store <where>",
+      "where responses are kept for previous_response_id: memory, or a Redis URL " +
+        "(redis://host:port/db) shared by several serve replicas",
+      "memory",
+    )
+    .option(
+      "--store-ttl <seconds>",
+      "how long Redis keeps each response",
+      String(DEFAULT_REDIS_TTL_SECONDS),
+    )
     .option(
       "--store-size <n>",
-      "finished responses kept for previous_response_id; 0 refuses it",
+      "finished responses kept in memory for previous_response_id; 0 refuses it",
       String(DEFAULT_STORE_SIZE),
     )
     .option(

@@ -5,9 +5,24 @@ import process from "node:process";
 
 export type Runtime = "deno" | "bun" | "node";
 
+/** The server half of a WebSocket as Deno hands it out: the Web standard `WebSocket`. */
+interface DenoSocket {
+  readonly readyState: number;
+  onopen: (() => void) | null;
+  onmessage: ((event: { data: unknown }) => void) | null;
+  onclose: ((event: { code: number; reason: string }) => void) | null;
+  onerror: (() => void) | null;
+  send(data: string): void;
+  close(code?: number, reason?: string): void;
+}
+
 interface DenoLike {
   args: string[];
   execPath(): string;
+  upgradeWebSocket(
+    request: Request,
+    options?: { idleTimeout?: number },
+  ): { socket: DenoSocket; response: Response };
   serve(
     options: {
       port: number;
@@ -20,6 +35,20 @@ interface DenoLike {
   ): { finished: Promise<void>; addr: { port: number; hostname: string } };
 }
 
+/** Bun's server-side WebSocket; `data` is what `upgrade` was given. */
+interface BunSocket {
+  data: SocketHandlers;
+  send(data: string): number;
+  close(code?: number, reason?: string): void;
+}
+
+interface BunServer {
+  port: number;
+  hostname: string;
+  stop(closeActive?: boolean): Promise<void> | void;
+  upgrade(request: Request, options: { data: SocketHandlers }): boolean;
+}
+
 interface BunLike {
   /** Files given to `bun build --compile` beside the entry point (absent outside a binary). */
   embeddedFiles?: ReadonlyArray<Blob & { name?: string }>;
@@ -28,9 +57,17 @@ interface BunLike {
     hostname: string;
     idleTimeout?: number;
     development?: boolean;
-    fetch: (request: Request) => Response | Promise<Response>;
+    fetch: (
+      request: Request,
+      server: BunServer,
+    ) => Response | undefined | Promise<Response | undefined>;
     error?: (err: Error) => Response;
-  }): { port: number; hostname: string; stop(closeActive?: boolean): Promise<void> | void };
+    websocket: {
+      open(ws: BunSocket): void;
+      message(ws: BunSocket, message: string | Uint8Array): void;
+      close(ws: BunSocket, code: number, reason: string): void;
+    };
+  }): BunServer;
 }
 
 const globals = globalThis as unknown as { Deno?: DenoLike; Bun?: BunLike };
@@ -131,8 +168,18 @@ export function serveHttp(
         hostname,
         idleTimeout: 0,
         development: false,
-        fetch: handler,
+        fetch: async (request, server) => {
+          bunServers.set(request, server);
+          const response = await handler(request);
+          // An upgraded request is answered by Bun itself, with 101.
+          return upgraded.has(response) ? undefined : response;
+        },
         error: internalError,
+        websocket: {
+          open: (ws) => ws.data.open(bunSocket(ws)),
+          message: (ws, message) => ws.data.message(message),
+          close: (ws, code, reason) => ws.data.close(code, reason),
+        },
       });
       return Promise.resolve({
         port: server.port,
@@ -171,6 +218,71 @@ export function serveHttp(
     return Promise.reject(new ListenError(hostname, options.port, detail));
   }
   return Promise.reject(new Error("tscodex needs Deno or Bun to serve HTTP"));
+}
+
+/** A server-side WebSocket, the same under every runtime. */
+export interface ServerSocket {
+  send(text: string): void;
+  close(code?: number, reason?: string): void;
+}
+
+/** What a WebSocket's owner is told; `open` comes first, `close` last and once. */
+export interface SocketHandlers {
+  open(socket: ServerSocket): void;
+  message(data: string | Uint8Array): void;
+  close(code: number, reason: string): void;
+}
+
+/** Whether `request` asks to be upgraded to a WebSocket. */
+export function isWebSocketUpgrade(request: Request): boolean {
+  return request.method === "GET" &&
+    request.headers.get("upgrade")?.toLowerCase() === "websocket";
+}
+
+// Bun upgrades through the server object its fetch handler is given; the handler that decides to
+// upgrade sees only the request, so the server is looked up by request.
+const bunServers = new WeakMap<Request, BunServer>();
+// The responses that stand for "upgraded": Bun wants no Response at all for those.
+const upgraded = new WeakSet<Response>();
+
+function bunSocket(ws: BunSocket): ServerSocket {
+  return {
+    send: (text) => void ws.send(text),
+    close: (code, reason) => ws.close(code, reason),
+  };
+}
+
+/**
+ * Upgrades `request` (one `isWebSocketUpgrade` accepts, received by `serveHttp`) to a WebSocket
+ * driven by `handlers`; the handler must answer the request with the returned response.
+ */
+export function upgradeWebSocket(request: Request, handlers: SocketHandlers): Response {
+  const bunServer = bunServers.get(request);
+  if (bunServer) {
+    if (!bunServer.upgrade(request, { data: handlers })) {
+      return new Response("WebSocket upgrade failed", { status: 400 });
+    }
+    const response = new Response(null, { status: 200 });
+    upgraded.add(response);
+    return response;
+  }
+  if (!globals.Deno) throw new Error("tscodex needs Deno or Bun to serve WebSockets");
+  const { socket, response } = globals.Deno.upgradeWebSocket(request);
+  const OPEN = 1;
+  socket.onopen = () =>
+    handlers.open({
+      // Deno throws on a send after the peer left; Bun drops it. Dropping is what callers expect.
+      send: (text) => socket.readyState === OPEN && socket.send(text),
+      close: (code, reason) => socket.close(code, reason),
+    });
+  socket.onmessage = (event) =>
+    handlers.message(
+      typeof event.data === "string" ? event.data : new Uint8Array(event.data as ArrayBuffer),
+    );
+  socket.onclose = (event) => handlers.close(event.code, event.reason);
+  // An error is followed by a close event, which says all there is to say.
+  socket.onerror = () => {};
+  return response;
 }
 
 /**

@@ -45,6 +45,8 @@ export interface Conversation {
   topP?: number;
   /** `text.format` when it asks for JSON. */
   responseFormat?: ResponseFormat;
+  /** The client's own `return_token_ids` (vLLM's switch for token ids in the stream). */
+  returnTokenIds?: boolean;
 }
 
 export type ResponseFormat =
@@ -323,5 +325,8 @@ export function toConversation(
     ...(typeof temperature === "number" ? { temperature } : {}),
     ...(typeof topP === "number" ? { topP } : {}),
     ...(format ? { responseFormat: format } : {}),
+    ...(typeof (request as Json).return_token_ids === "boolean"
+      ? { returnTokenIds: (request as Json).return_token_ids as boolean }
+      : {}),
   };
 }

@@ -9,6 +9,7 @@ import { DownstreamError, downstreamHttpError } from "./errors.ts";
 import type { DownstreamEvent, StreamReader } from "./events.ts";
 import { MessagesStreamReader, toMessagesRequest } from "./messages.ts";
 import type { ChatProfile } from "./chat_profiles.ts";
+import { type TokenDump, TokenRecorder } from "./token_dump.ts";
 import type { DownstreamClient } from "./response.ts";
 
 export type DownstreamApi = "chat" | "messages";
@@ -24,6 +25,7 @@ export interface DownstreamOptions {
   /** A backend silent this long (before headers or between chunks) is treated as broken. */
   idleTimeoutMs: number;
   dump?: Dump;
+  tokenDump?: TokenDump;
 }
 
 const ENDPOINT: Record<DownstreamApi, string> = {
@@ -174,9 +176,12 @@ export class Downstream implements DownstreamClient {
   }
 
   requestBody(conversation: Conversation): unknown {
-    return this.options.api === "chat"
+    const body = this.options.api === "chat"
       ? toChatRequest(conversation, this.options.profile)
       : toMessagesRequest(conversation);
+    // vLLM's token ids: always while they are dumped, otherwise as the client asked.
+    const tokenIds = this.options.tokenDump ? true : conversation.returnTokenIds;
+    return tokenIds === undefined ? body : { ...body, return_token_ids: tokenIds };
   }
 
   #reader(): StreamReader {
@@ -224,6 +229,8 @@ export class Downstream implements DownstreamClient {
       body,
     };
     const chunks: string[] = [];
+    const sent = Date.now() / 1000;
+    let tokens: TokenRecorder | undefined;
     try {
       let response: Response;
       try {
@@ -250,6 +257,7 @@ export class Downstream implements DownstreamClient {
         );
       }
       const reader = this.#reader();
+      if (this.options.tokenDump) tokens = new TokenRecorder(sent);
       // One parse per network read, not per event: under load a read holds many events, and
       // passing them on as one batch keeps the per-event cost of the streams machinery away.
       let batch: DownstreamEvent[] = [];
@@ -259,6 +267,7 @@ export class Downstream implements DownstreamClient {
           // comments (which never reach here) or pings is as stuck as a silent one.
           if (message.event !== "ping") idle.touch();
           if (this.options.dump) chunks.push(message.data);
+          tokens?.read(message.data);
           batch.push(...reader.read(message.data, message.event));
         },
       });
@@ -291,6 +300,7 @@ export class Downstream implements DownstreamClient {
       throw err;
     } finally {
       idle.stop();
+      if (tokens) this.options.tokenDump!.write(tokens);
       if (this.options.dump) {
         if (chunks.length > 0) record.chunks = chunks;
         this.options.dump.write(record);

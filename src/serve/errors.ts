@@ -22,15 +22,18 @@ export class RequestError extends Error {
     this.name = "RequestError";
   }
 
+  /** The `error` object of the JSON answer (and of a WebSocket `error` event). */
+  get body(): Record<string, unknown> {
+    return {
+      message: this.message,
+      type: ERROR_TYPES[this.status] ?? "invalid_request_error",
+      code: this.code,
+      param: this.param ?? null,
+    };
+  }
+
   toResponse(): Response {
-    return Response.json({
-      error: {
-        message: this.message,
-        type: ERROR_TYPES[this.status] ?? "invalid_request_error",
-        code: this.code,
-        param: this.param ?? null,
-      },
-    }, { status: this.status });
+    return Response.json({ error: this.body }, { status: this.status });
   }
 }
 

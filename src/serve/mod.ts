@@ -14,7 +14,14 @@ export {
   DEFAULT_CHAT_PROFILE,
 } from "./chat_profiles.ts";
 export { Dump } from "./dump.ts";
+export { TOKEN_DUMP_ENVS, TokenDump } from "./token_dump.ts";
 export { DEFAULT_MAX_TOKENS } from "./messages.ts";
+export {
+  DEFAULT_REDIS_TTL_SECONDS,
+  isRedisUrl,
+  redactRedisUrl,
+  RedisResponseStore,
+} from "./redis_store.ts";
 export {
   MemoryResponseStore,
   type MemoryStoreLimits,

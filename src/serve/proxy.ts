@@ -6,16 +6,24 @@ import { Buffer } from "node:buffer";
 import { encodeJsonEvent, type ResponseItem, SSE_HEADERS } from "../protocol/mod.ts";
 import { type AccessOptions, AccessPolicy } from "./access.ts";
 import { readJsonObject } from "./request_body.ts";
+import type { TokenDump } from "./token_dump.ts";
 import { chainHistory, findItem, identifyInput, inputItemList } from "./response_chain.ts";
 import { compact } from "./compaction.ts";
 import { toConversation } from "./conversation.ts";
 import { Downstream, type DownstreamOptions } from "./downstream.ts";
+import { isWebSocketUpgrade, upgradeWebSocket } from "../platform/mod.ts";
 import { type Dump, redactHeaders } from "./dump.ts";
 import { DownstreamError, RequestError } from "./errors.ts";
 import { newResponseId } from "./item_ids.ts";
 import { CreateRequest, normalizeInput, refuseUnsupported } from "./input_items.ts";
 import { type Payload, respond, ResponseTranslator } from "./response.ts";
-import { MemoryResponseStore, type ResponseStore, type StoredResponse } from "./response_store.ts";
+import {
+  LayeredResponseStore,
+  MemoryResponseStore,
+  type ResponseStore,
+  type StoredResponse,
+} from "./response_store.ts";
+import { DEFAULT_SOCKET_AGE_MS, ResponsesSocket } from "./websocket.ts";
 
 export interface ProxyOptions {
   downstream: DownstreamOptions;
@@ -28,8 +36,31 @@ export interface ProxyOptions {
   /** Where finished responses are kept; the default is in memory with the default limits. */
   store?: ResponseStore;
   dump?: Dump;
+  /** Token ids of every downstream stream, for training (`--dump-tokens`). */
+  tokenDump?: TokenDump;
+  /** How long a WebSocket connection may live (the Open Responses limit is an hour). */
+  socketMaxAgeMs?: number;
   /** One line per finished request; never given request bodies or headers. */
   log?: (line: string) => void;
+}
+
+/** Where a response was asked for, and what it may use beyond the shared store. */
+export interface CreateContext {
+  /** The route (or transport) named in dumps. */
+  path: string;
+  headers: Headers;
+  /** Aborted when the client leaves. */
+  signal: AbortSignal;
+  /** A WebSocket connection's own responses: looked up first, and always written. */
+  local?: MemoryResponseStore;
+  /** `generate: false` on a WebSocket: the response is created and kept, nothing is generated. */
+  warmup?: boolean;
+}
+
+/** A response that generates nothing: its input is kept so a later turn can continue from it. */
+async function* warmup(translator: ResponseTranslator): AsyncGenerator<Payload[]> {
+  yield translator.start();
+  yield [translator.finish()];
 }
 
 export const DEFAULT_STORE_SIZE = 256;
@@ -37,8 +68,9 @@ export const DEFAULT_STORE_BYTES = 128 * 1024 * 1024;
 export const DEFAULT_MAX_BODY_BYTES = 32 * 1024 * 1024;
 
 const TERMINAL = new Set(["response.completed", "response.incomplete", "response.failed"]);
-const ROUTES = "POST /v1/responses, GET and DELETE /v1/responses/{id}, GET " +
-  "/v1/responses/{id}/input_items, POST /v1/responses/compact, GET /v1/models and GET /health";
+const ROUTES = "POST /v1/responses (GET with a WebSocket upgrade), GET and DELETE " +
+  "/v1/responses/{id}, GET /v1/responses/{id}/input_items, POST /v1/responses/compact, " +
+  "GET /v1/models and GET /health";
 
 type Json = Record<string, unknown>;
 
@@ -55,7 +87,11 @@ export class ResponsesProxy {
   readonly #maxBodyBytes: number;
 
   constructor(readonly options: ProxyOptions) {
-    this.downstream = new Downstream({ ...options.downstream, dump: options.dump });
+    this.downstream = new Downstream({
+      ...options.downstream,
+      dump: options.dump,
+      tokenDump: options.tokenDump,
+    });
     this.store = options.store ??
       new MemoryResponseStore({ entries: DEFAULT_STORE_SIZE, bytes: DEFAULT_STORE_BYTES });
     this.#access = new AccessPolicy(options.access);
@@ -119,6 +155,7 @@ export class ResponsesProxy {
       return this.downstream.models();
     }
     if (path === "/responses") {
+      if (request.method === "GET") return this.#upgrade(request, url.pathname);
       only("POST");
       return this.#create(request, url.pathname);
     }
@@ -155,6 +192,26 @@ export class ResponsesProxy {
     );
   }
 
+  /** GET on the responses route: the WebSocket mode, which nothing else may ask for. */
+  #upgrade(request: Request, path: string): Response {
+    if (!isWebSocketUpgrade(request)) {
+      throw new RequestError(
+        426,
+        `GET ${path} opens a WebSocket (send \`Upgrade: websocket\`); POST creates a response ` +
+          "over HTTP",
+        "upgrade_required",
+      );
+    }
+    // The headers are copied: Deno closes the request's own once it is upgraded.
+    return upgradeWebSocket(
+      request,
+      new ResponsesSocket(this, new Headers(request.headers), {
+        maxAgeMs: this.options.socketMaxAgeMs ?? DEFAULT_SOCKET_AGE_MS,
+        maxMessageBytes: this.#maxBodyBytes,
+      }),
+    );
+  }
+
   /** The stored response `id`, or 404. */
   async #entry(id: string): Promise<StoredResponse> {
     const entry = await this.store.get(id);
@@ -171,7 +228,17 @@ export class ResponsesProxy {
   async #request(
     request: Request,
   ): Promise<{ raw: Json; body: CreateRequest; input: ResponseItem[] }> {
-    const raw = await readJsonObject(request, this.#maxBodyBytes);
+    return await this.check(await readJsonObject(request, this.#maxBodyBytes));
+  }
+
+  /**
+   * A create request's JSON object, checked, and its input in canonical form; `store` resolves
+   * item references (a WebSocket's view of the responses, or the shared store).
+   */
+  async check(
+    raw: Json,
+    store: ResponseStore = this.store,
+  ): Promise<{ raw: Json; body: CreateRequest; input: ResponseItem[] }> {
     const parsed = CreateRequest.safeParse(raw);
     if (!parsed.success) {
       const issue = parsed.error.issues[0];
@@ -185,16 +252,20 @@ export class ResponsesProxy {
     }
     refuseUnsupported(raw);
     const input = await normalizeInput(parsed.data.input, {
-      lookup: (id) => findItem(this.store, id),
+      lookup: (id) => findItem(store, id),
       fileRefusal: (file) => this.downstream.fileRefusal(file),
     });
     return { raw, body: parsed.data, input };
   }
 
   /** The conversation a request stands for: the chain it continues, then its own input. */
-  async #history(body: CreateRequest, input: ResponseItem[]): Promise<ResponseItem[]> {
+  async #history(
+    body: CreateRequest,
+    input: ResponseItem[],
+    store: ResponseStore = this.store,
+  ): Promise<ResponseItem[]> {
     const previous = body.previous_response_id;
-    return previous ? [...await chainHistory(this.store, previous), ...input] : input;
+    return previous ? [...await chainHistory(store, previous), ...input] : input;
   }
 
   async #compact(request: Request): Promise<Response> {
@@ -214,9 +285,47 @@ export class ResponsesProxy {
   }
 
   async #create(request: Request, path: string): Promise<Response> {
-    const started = Date.now();
     const { raw, body, input } = await this.#request(request);
-    const history = await this.#history(body, input);
+    // The body's cancel() is how every runtime reports a client that left mid-stream
+    // (Deno's request.signal also fires after a response completes normally).
+    const abort = new AbortController();
+    const events = await this.create(raw, body, input, {
+      path,
+      headers: request.headers,
+      signal: abort.signal,
+    });
+    if (body.stream !== true) return await collect(events);
+    const encoder = new TextEncoder();
+    const stream = new ReadableStream<Uint8Array>({
+      async pull(controller) {
+        const next = await events.next();
+        if (next.done) controller.close();
+        else controller.enqueue(encoder.encode(next.value.map(encodeJsonEvent).join("")));
+      },
+      async cancel() {
+        abort.abort();
+        await events.return(undefined);
+      },
+    });
+    return new Response(stream, { status: 200, headers: SSE_HEADERS });
+  }
+
+  /**
+   * One response, whichever transport asked for it: its events in batches, the last one
+   * terminal. The history behind `previous_response_id` is resolved first, so a missing link is
+   * a RequestError before any event. The finished response is kept in `local` (when given)
+   * always, and in the shared store unless the request said `store: false`.
+   */
+  async create(
+    raw: Json,
+    body: CreateRequest,
+    input: ResponseItem[],
+    context: CreateContext,
+  ): Promise<AsyncGenerator<Payload[]>> {
+    const started = Date.now();
+    const { local, signal } = context;
+    const view = local ? new LayeredResponseStore(local, this.store) : this.store;
+    const history = await this.#history(body, input, view);
     const conversation = toConversation(body, history);
     const translator = new ResponseTranslator(raw, conversation.tools);
     const stored = identifyInput(input, translator.id);
@@ -225,29 +334,33 @@ export class ResponsesProxy {
     dump?.write({
       kind: "request",
       response_id: translator.id,
-      path,
-      headers: redactHeaders(request.headers),
+      path: context.path,
+      headers: redactHeaders(context.headers),
       body: raw,
     });
-    // The body's cancel() is how every runtime reports a client that left mid-stream
-    // (Deno's request.signal also fires after a response completes normally).
-    const abort = new AbortController();
-    const signal = abort.signal;
     const { store, downstream } = this;
-    const events = async function* (): AsyncGenerator<Payload[]> {
+    const source = context.warmup
+      ? warmup(translator)
+      : respond(conversation, downstream, translator, signal);
+    return (async function* (): AsyncGenerator<Payload[]> {
       let terminal: Payload | undefined;
       try {
-        for await (const batch of respond(conversation, downstream, translator, signal)) {
+        for await (const batch of source) {
           const last = batch[batch.length - 1];
           if (TERMINAL.has(last.type)) {
             terminal = last;
+            const entry: StoredResponse = {
+              response: last.response as StoredResponse["response"],
+              input: stored,
+              ...(previous ? { previousResponseId: previous } : {}),
+            };
             // Stored before the client sees the end, so a chained request can follow at once.
+            await local?.put(translator.id, entry);
             if (body.store !== false) {
-              await store.put(translator.id, {
-                response: last.response as StoredResponse["response"],
-                input: stored,
-                ...(previous ? { previousResponseId: previous } : {}),
-              });
+              // A store that cannot take it costs the continuation, not the answer in hand.
+              await store.put(translator.id, entry).catch((err) =>
+                log?.(`${translator.id} was not stored: ${(err as Error).message}`)
+              );
             }
           }
           yield batch;
@@ -259,23 +372,7 @@ export class ResponsesProxy {
         dump?.write({ kind: "response", response_id: translator.id, status, event: terminal });
         log?.(`${translator.id} ${body.model}: ${status} in ${Date.now() - started} ms`);
       }
-    };
-
-    if (body.stream !== true) return await collect(events());
-    const iterator = events();
-    const encoder = new TextEncoder();
-    const stream = new ReadableStream<Uint8Array>({
-      async pull(controller) {
-        const next = await iterator.next();
-        if (next.done) controller.close();
-        else controller.enqueue(encoder.encode(next.value.map(encodeJsonEvent).join("")));
-      },
-      async cancel() {
-        abort.abort();
-        await iterator.return(undefined);
-      },
-    });
-    return new Response(stream, { status: 200, headers: SSE_HEADERS });
+    })();
   }
 }
 

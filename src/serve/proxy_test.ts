@@ -71,7 +71,7 @@ Deno.test("serve/proxy: bad input is refused with a 400 that says what is wrong"
     }
     assert.equal(backend.requests.length, 0, "nothing bad reaches the backend");
 
-    const wrongMethod = await fetch(`${proxy.url}/responses`);
+    const wrongMethod = await fetch(`${proxy.url}/responses`, { method: "PUT" });
     assert.equal(wrongMethod.status, 405);
     await wrongMethod.body?.cancel();
     const unknown = await fetch(`${proxy.url}/chat/completions`, {

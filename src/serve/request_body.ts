@@ -57,7 +57,11 @@ export async function readJsonObject(
   request: Request,
   limit: number,
 ): Promise<Record<string, unknown>> {
-  const text = await readBody(request, limit);
+  return parseJsonObject(await readBody(request, limit));
+}
+
+/** JSON text (a request body, a WebSocket message) as an object, or a RequestError saying why not. */
+export function parseJsonObject(text: string): Record<string, unknown> {
   if (!text.trim()) throw new RequestError(400, "request body is empty; expected a JSON object");
   if (nestsDeeperThan(text, MAX_JSON_DEPTH)) {
     throw new RequestError(

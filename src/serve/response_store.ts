@@ -97,3 +97,35 @@ export class MemoryResponseStore implements ResponseStore {
     return true;
   }
 }
+
+/**
+ * A WebSocket connection's view of the responses it may continue: its own (`local`, which holds
+ * `store: false` ones too) first, then the shared store. Writes go to `local`; a delete or an
+ * eviction reaches both, so no replica keeps what the connection gave up on.
+ */
+export class LayeredResponseStore implements ResponseStore {
+  readonly enabled = true;
+
+  constructor(readonly local: ResponseStore, readonly shared: ResponseStore) {}
+
+  get description(): string {
+    return `responses made on this WebSocket are kept for it, and beyond those ${this.shared.description}`;
+  }
+
+  async get(id: string): Promise<StoredResponse | undefined> {
+    return await this.local.get(id) ?? await this.shared.get(id);
+  }
+
+  put(id: string, entry: StoredResponse): Promise<void> {
+    return this.local.put(id, entry);
+  }
+
+  async delete(id: string): Promise<boolean> {
+    const [local, shared] = await Promise.all([this.local.delete(id), this.shared.delete(id)]);
+    return local || shared;
+  }
+
+  async evict(id: string): Promise<void> {
+    await Promise.all([this.local.evict(id), this.shared.evict(id)]);
+  }
+}

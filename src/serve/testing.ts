@@ -4,6 +4,7 @@
 // unanswered, as real backends do.
 import { Buffer } from "node:buffer";
 import { connect } from "node:net";
+import { spawn } from "node:child_process";
 import {
   encodeSseFrame,
   readSse,
@@ -481,4 +482,53 @@ export async function rawEvents(proxyUrl: string, body: Json): Promise<Json[]> {
   const events: Json[] = [];
   for await (const message of readSse(response.body!)) events.push(JSON.parse(message.data));
   return events;
+}
+
+/** How a run of upstream `codex exec` ended. */
+export interface CodexRun {
+  status: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+/**
+ * `codex exec PROMPT` of the upstream binary, with CODEX_HOME `home`, in `work`, sandbox off.
+ * Asynchronous, so a proxy serving it can run in this very process; killed at a deadline.
+ */
+export async function runUpstreamCodex(
+  binary: string,
+  home: string,
+  work: string,
+  prompt: string,
+): Promise<CodexRun> {
+  const child = spawn(binary, [
+    "exec",
+    "--skip-git-repo-check",
+    "-s",
+    "danger-full-access",
+    prompt,
+  ], {
+    cwd: work,
+    env: {
+      PATH: "/usr/local/bin:/usr/bin:/bin",
+      HOME: work,
+      CODEX_HOME: home,
+      FAKE_API_KEY: "sk-x",
+      TERM: "xterm",
+      SHELL: "/bin/bash",
+      LANG: "C.UTF-8",
+    },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  let stdout = "";
+  let stderr = "";
+  child.stdout.on("data", (chunk) => (stdout += chunk));
+  child.stderr.on("data", (chunk) => (stderr += chunk));
+  const closed = new Promise<number | null>((resolve) => child.on("close", resolve));
+  try {
+    const status = await within(closed, `upstream codex exec "${prompt}"`);
+    return { status, stdout, stderr };
+  } finally {
+    child.kill("SIGKILL");
+  }
 }

@@ -6,13 +6,12 @@
 import assert from "node:assert/strict";
 import { mkdir, mkdtemp, writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import { spawn } from "node:child_process";
 import { findUpstreamBinary, upstreamDir } from "../../conformance/mod.ts";
 import { serveHttp } from "../platform/mod.ts";
-import { DEADLINE_MS, skipWhen } from "../testing/mod.ts";
+import { skipWhen } from "../testing/mod.ts";
 import { ResponsesProxy } from "./proxy.ts";
 import { chatProfile } from "./chat_profiles.ts";
-import { anthropic, chat, ScriptedBackend } from "./testing.ts";
+import { anthropic, chat, runUpstreamCodex, ScriptedBackend } from "./testing.ts";
 
 const ARGS = JSON.stringify({ cmd: "echo upstream-$((6*7))" });
 
@@ -81,37 +80,7 @@ for (const version of ["0.115.0", "0.169.0"]) {
             `model = "gpt-5.1-codex"\nmodel_provider = "proxy"\n[model_providers.proxy]\nname = "proxy"\n` +
               `base_url = "${server.url}/v1"\nwire_api = "responses"\nenv_key = "FAKE_API_KEY"\n`,
           );
-          // Asynchronously: the proxy answering upstream runs in this very process.
-          const run = await new Promise<{ status: number | null; stdout: string; stderr: string }>(
-            (resolve) => {
-              const child = spawn(binary!, [
-                "exec",
-                "--skip-git-repo-check",
-                "-s",
-                "danger-full-access",
-                "run the echo",
-              ], {
-                cwd: work,
-                env: {
-                  PATH: "/usr/local/bin:/usr/bin:/bin",
-                  HOME: work,
-                  CODEX_HOME: home,
-                  FAKE_API_KEY: "sk-x",
-                  TERM: "xterm",
-                  SHELL: "/bin/bash",
-                  LANG: "C.UTF-8",
-                },
-                stdio: ["ignore", "pipe", "pipe"],
-                // A run still going at the deadline is killed, and its status fails the test.
-                timeout: DEADLINE_MS,
-              });
-              let stdout = "";
-              let stderr = "";
-              child.stdout.on("data", (chunk) => (stdout += chunk));
-              child.stderr.on("data", (chunk) => (stderr += chunk));
-              child.on("close", (status) => resolve({ status, stdout, stderr }));
-            },
-          );
+          const run = await runUpstreamCodex(binary!, home, work, "run the echo");
           assert.equal(run.status, 0, run.stderr);
           assert.match(run.stdout, /Saw the output\./);
           assert.equal(backend.bodies.length, 2);
