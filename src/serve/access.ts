@@ -2,6 +2,7 @@
 // send requests to a loopback port, and serve would spend the backend's key on them; these checks
 // keep browsers out unless a page was let in on purpose:
 // - `Origin`: only loopback pages and the origins given with --allow-origin;
+// - `Sec-Fetch-Site: cross-site` without an Origin (a page's image, script or link): refused;
 // - `Host`: only the names serve listens under, so a rebound DNS name (evil.example → 127.0.0.1)
 //   does not make the browser treat serve as the attacker's own site;
 // - POST bodies must be `application/json`, which a page cannot send without a CORS preflight
@@ -82,6 +83,17 @@ export class AccessPolicy {
         `requests from web pages at ${origin} are refused; if that page should use this server, ` +
           `start it with --allow-origin ${origin}`,
         "forbidden_origin",
+      );
+    }
+    // Browsers leave the Origin out of a page's no-cors requests (<img src>, <script src>, links)
+    // but say where they come from in Sec-Fetch-Site; without an Origin to check, another site's
+    // request is refused. curl and SDKs send neither header.
+    if (origin === null && request.headers.get("sec-fetch-site")?.toLowerCase() === "cross-site") {
+      return new RequestError(
+        403,
+        "requests that a page on another site makes without an Origin (images, scripts, links) " +
+          "are refused; a page allowed with --allow-origin must call with fetch or a WebSocket",
+        "forbidden_site",
       );
     }
     if (

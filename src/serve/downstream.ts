@@ -4,7 +4,8 @@ import { Buffer } from "node:buffer";
 import { createParser } from "eventsource-parser";
 import { ChatStreamReader, toChatRequest } from "./chat.ts";
 import { type Conversation, isTextFile } from "./conversation.ts";
-import { type Dump, REDACTED, redactHeaders } from "./dump.ts";
+import { type Dump, redactHeaders } from "./dump.ts";
+import { isCredentialParameter, REDACTED, Secrets } from "./secrets.ts";
 import { DownstreamError, downstreamHttpError } from "./errors.ts";
 import type { DownstreamEvent, StreamReader } from "./events.ts";
 import { MessagesStreamReader, toMessagesRequest } from "./messages.ts";
@@ -33,15 +34,12 @@ const ENDPOINT: Record<DownstreamApi, string> = {
   messages: "/messages",
 };
 const ANTHROPIC_VERSION = "2023-06-01";
-/** Query parameters that are safe to show (Azure's `api-version`); other values may be keys. */
-const PUBLIC_QUERY = new Set(["api-version"]);
-/** Shorter values would scrub unrelated text out of messages. */
-const MIN_SECRET = 4;
-
 /**
  * The backend's URL as it is called and as it may be shown. The query string (`?api-version=…`)
  * stays after the endpoint's path; credentials in the URL (`user:pass@`, `?key=…`) are sent but
  * never shown: `display` has them replaced, and `secrets` lists them for scrubbing other text.
+ * Only real credentials count (secrets.ts): the password, a user name without a password, values
+ * of key-like query parameters; `?deployment=gpt4` is shown and scrubbed from nothing.
  */
 export interface DownstreamTarget {
   endpoint: string;
@@ -60,15 +58,15 @@ export function downstreamTarget(url: string, api: DownstreamApi): DownstreamTar
   const secrets: string[] = [];
   const user = decodeURIComponent(parsed.username);
   const password = decodeURIComponent(parsed.password);
-  secrets.push(user, password, parsed.username, parsed.password);
+  const basic = user || password ? Buffer.from(`${user}:${password}`).toString("base64") : "";
+  secrets.push(password, parsed.password, basic);
+  // `https://TOKEN@host` carries the credential as the user name; beside a password it is a name.
+  if (!password) secrets.push(user, parsed.username);
   const shown: string[] = [];
   for (const [name, value] of parsed.searchParams) {
-    if (PUBLIC_QUERY.has(name)) {
-      shown.push(`${encodeURIComponent(name)}=${encodeURIComponent(value)}`);
-    } else {
-      shown.push(`${encodeURIComponent(name)}=${REDACTED}`);
-      secrets.push(value, encodeURIComponent(value));
-    }
+    const secret = isCredentialParameter(name);
+    shown.push(`${encodeURIComponent(name)}=${secret ? REDACTED : encodeURIComponent(value)}`);
+    if (secret) secrets.push(value, encodeURIComponent(value));
   }
   const base = parsed.origin + path;
   const query = parsed.search;
@@ -76,10 +74,8 @@ export function downstreamTarget(url: string, api: DownstreamApi): DownstreamTar
     endpoint: base + suffix + query,
     models: `${base}/models${query}`,
     display: base + suffix + (shown.length > 0 ? `?${shown.join("&")}` : ""),
-    ...(user || password
-      ? { basicAuth: `Basic ${Buffer.from(`${user}:${password}`).toString("base64")}` }
-      : {}),
-    secrets: [...new Set(secrets.filter((s) => s.length >= MIN_SECRET))],
+    ...(basic ? { basicAuth: `Basic ${basic}` } : {}),
+    secrets: [...new Set(secrets.filter((s) => s.length > 0))],
   };
 }
 
@@ -117,12 +113,11 @@ class IdleWatch {
 
 export class Downstream implements DownstreamClient {
   readonly target: DownstreamTarget;
-  readonly #secrets: string[];
+  readonly #secrets: Secrets;
 
   constructor(readonly options: DownstreamOptions) {
     this.target = downstreamTarget(options.url, options.api);
-    const key = options.apiKey;
-    this.#secrets = [...(key && key.length >= MIN_SECRET ? [key] : []), ...this.target.secrets];
+    this.#secrets = new Secrets([options.apiKey, ...this.target.secrets]);
   }
 
   /** The endpoint as it may be shown: in logs, dumps and errors sent to clients. */
@@ -132,7 +127,7 @@ export class Downstream implements DownstreamClient {
 
   /** `text` with the backend key and any credential from its URL replaced. */
   scrub(text: string): string {
-    return this.#secrets.reduce((out, secret) => out.replaceAll(secret, REDACTED), text);
+    return this.#secrets.scrub(text);
   }
 
   /** Why this backend cannot take a file part, or undefined when it can (see input.ts). */

@@ -4,6 +4,7 @@
 import assert from "node:assert/strict";
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
+import { downstreamTarget } from "./downstream.ts";
 import { Dump } from "./dump.ts";
 import {
   chat,
@@ -15,6 +16,7 @@ import {
   userText,
   withProxy,
 } from "./testing.ts";
+import { finalResponse, rawUpgrade, SocketClient } from "./websocket_testing.ts";
 
 type Json = Record<string, unknown>;
 
@@ -106,6 +108,82 @@ Deno.test("serve/security: a cross-site page cannot use the backend, an allowed 
       assert.equal((await fromApp.json()).status, "completed");
 
       await stillAnswers(proxy, "ok");
+    },
+  );
+});
+
+Deno.test("serve/security: a page's request without an Origin is refused on every route", async () => {
+  await withProxy(
+    [answer("stored"), answer("from the allowed page"), answer("ok")],
+    { access: { allowedOrigins: ["https://app.example.com"] } },
+    async (proxy, backend) => {
+      const stored = await post(proxy, JSON.stringify({ model: "m", input: "x", stream: false }), {
+        "content-type": "application/json",
+      });
+      const id = (await stored.json()).id as string;
+      const before = backend.requests.length;
+      // <img src>, <script src>, a link: browsers send such no-cors requests without an Origin,
+      // but with `Sec-Fetch-Site: cross-site`.
+      const page = { "sec-fetch-site": "cross-site", "sec-fetch-mode": "no-cors" };
+      for (
+        const [method, path] of [
+          ["GET", "/models"],
+          ["GET", `/responses/${id}`],
+          ["GET", `/responses/${id}/input_items`],
+          ["DELETE", `/responses/${id}`],
+          ["POST", "/responses"],
+        ]
+      ) {
+        const response = await fetch(`${proxy.url}${path}`, {
+          method,
+          headers: { ...page, ...(method === "POST" ? { "content-type": "text/plain" } : {}) },
+          ...(method === "POST" ? { body: REQUEST } : {}),
+        });
+        assert.equal(response.status, 403, `${method} ${path}`);
+        const error = await jsonError(response);
+        assert.equal(error.code, "forbidden_site");
+        assert.match(String(error.message), /another site/);
+      }
+      assert.equal(backend.requests.length, before, "nothing reached the backend");
+      assert.equal((await fetch(`${proxy.url}/responses/${id}`)).status, 200, "still stored");
+
+      // The WebSocket upgrade too, with or without a foreign Origin.
+      const upgrade = (extra: string) => rawUpgrade(proxy.url, extra);
+      const socketFromPage = await upgrade("Sec-Fetch-Site: cross-site\r\n");
+      assert.equal(socketFromPage.status, 403);
+      assert.equal(JSON.parse(socketFromPage.body).error.code, "forbidden_site");
+      const hijack = await upgrade(
+        "Sec-Fetch-Site: cross-site\r\nOrigin: https://evil.example\r\n",
+      );
+      assert.equal(hijack.status, 403);
+      assert.equal(JSON.parse(hijack.body).error.code, "forbidden_origin");
+
+      // Not from another site, or from no page at all (curl, SDKs): let through.
+      for (const site of ["same-origin", "same-site", "none", undefined]) {
+        const models = await fetch(`${proxy.url}/models`, {
+          headers: site ? { "sec-fetch-site": site } : {},
+        });
+        assert.equal(models.status, 200, String(site));
+        await models.body?.cancel();
+      }
+      // A page let in with --allow-origin sends its Origin, and may call.
+      const fromApp = await post(proxy, JSON.stringify({ model: "m", input: "x", stream: false }), {
+        "content-type": "application/json",
+        origin: "https://app.example.com",
+        "sec-fetch-site": "cross-site",
+        "sec-fetch-mode": "cors",
+      });
+      assert.equal(fromApp.status, 200);
+      assert.equal((await fromApp.json()).status, "completed");
+      const client = await SocketClient.connect(proxy.url, {
+        origin: "https://app.example.com",
+        "sec-fetch-site": "cross-site",
+      });
+      try {
+        assert.equal(finalResponse(await client.turn({ input: "hi" })).status, "completed");
+      } finally {
+        await client.close();
+      }
     },
   );
 });
@@ -239,6 +317,50 @@ Deno.test("serve/security: a downstream URL keeps its query, and its credentials
     await proxy.close();
     await backend.close();
   }
+});
+
+Deno.test("serve/security: only real credentials are scrubbed, names and model names stay", async () => {
+  const dir = await Deno.makeTempDir();
+  const backend = await new ScriptedBackend("chat", [
+    { status: 404, body: "user not found for model gpt4 (pw, qsecret) at {{url}}" },
+    answer("ok"),
+  ]).start();
+  const { host } = new URL(backend.url);
+  // A user name beside a password is a name; `deployment` is no key; `pw` and `key` are secrets.
+  const downstreamUrl = `http://user:pw@${host}/v1?key=qsecret&deployment=gpt4`;
+  const target = downstreamTarget(downstreamUrl, "chat");
+  assert.equal(
+    target.display,
+    `http://${host}/v1/chat/completions?key=<redacted>&deployment=gpt4`,
+  );
+  assert.deepEqual(new Set(target.secrets), new Set(["pw", btoa("user:pw"), "qsecret"]));
+  // Without a password, the user name is the credential.
+  assert.ok(downstreamTarget(`http://tok3n@${host}/v1`, "chat").secrets.includes("tok3n"));
+
+  const dump = new Dump(dir, ["sk-client-key", ...target.secrets]);
+  const proxy = await startProxy(backend, { downstreamUrl, dump });
+  try {
+    const failed = await drive(proxy.url, {
+      model: "gpt4",
+      input: [userText("my pw is qsecret\npw, the pwd is not")],
+    });
+    const message = failed.error?.message ?? "";
+    assert.match(
+      message,
+      /user not found for model gpt4 \(<redacted>, <redacted>\) at http:\/\/[^ ]*\?key=<redacted>&deployment=gpt4/,
+    );
+    await stillAnswers(proxy, "ok");
+  } finally {
+    await proxy.close();
+    await backend.close();
+  }
+  await dump.flush();
+  const dumped = await readFile(join(dir, "exchanges.jsonl"), "utf8");
+  assert.match(dumped, /"role":"user"/);
+  assert.match(dumped, /"model":"gpt4"/);
+  assert.match(dumped, /"user-agent":/);
+  assert.match(dumped, /my <redacted> is <redacted>\\n<redacted>, the pwd is not/);
+  assert.doesNotMatch(dumped, /qsecret|sk-client-key|[^\w]pw[^\w]/);
 });
 
 Deno.test("serve/security: a backend that only sends keep-alive comments times out", async () => {

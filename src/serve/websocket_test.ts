@@ -2,8 +2,8 @@
 // sockets, in front of a scripted chat backend.
 import assert from "node:assert/strict";
 import type { ResponseEvent } from "../protocol/mod.ts";
-import { assertConsistentStream, chat, rawHttp, userText, withProxy } from "./testing.ts";
-import { finalResponse, SocketClient } from "./websocket_testing.ts";
+import { assertConsistentStream, chat, userText, withProxy } from "./testing.ts";
+import { finalResponse, rawUpgrade, SocketClient } from "./websocket_testing.ts";
 
 type Json = Record<string, unknown>;
 
@@ -214,14 +214,7 @@ Deno.test("serve/websocket: a client that leaves mid-response stops the backend 
 
 Deno.test("serve/websocket: the upgrade needs the client key, a plain GET is 426, pages are refused", async () => {
   await withProxy([answer("ok")], { apiKey: "sk-client-key" }, async (proxy) => {
-    const { host } = new URL(proxy.url);
-    const upgrade = (extra: string) =>
-      rawHttp(
-        proxy.url,
-        `GET /v1/responses HTTP/1.1\r\nHost: ${host}\r\nUpgrade: websocket\r\n` +
-          `Connection: Upgrade\r\nSec-WebSocket-Version: 13\r\n` +
-          `Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n${extra}\r\n`,
-      );
+    const upgrade = (extra: string) => rawUpgrade(proxy.url, extra);
     const anonymous = await upgrade("");
     assert.equal(anonymous.status, 401);
     assert.equal(JSON.parse(anonymous.body).error.code, "invalid_api_key");

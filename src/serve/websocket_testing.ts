@@ -1,6 +1,7 @@
 // A WebSocket client for tests of serve's WebSocket mode: the runtime's own `WebSocket`, with
 // every wait bounded by a deadline.
 import { within } from "../testing/mod.ts";
+import { rawHttp, type RawResponse } from "./testing.ts";
 
 type Json = Record<string, unknown>;
 
@@ -78,4 +79,15 @@ export function finalResponse(events: Json[]): Json {
   const last = events[events.length - 1];
   if (!last?.response) throw new Error(`no terminal response: ${JSON.stringify(last)}`);
   return last.response as Json;
+}
+
+/** A WebSocket upgrade of `/v1/responses` sent by hand, with `extra` header lines (`Name: v\r\n`). */
+export function rawUpgrade(proxyUrl: string, extra: string): Promise<RawResponse> {
+  const { host } = new URL(proxyUrl);
+  return rawHttp(
+    proxyUrl,
+    `GET /v1/responses HTTP/1.1\r\nHost: ${host}\r\nUpgrade: websocket\r\n` +
+      `Connection: Upgrade\r\nSec-WebSocket-Version: 13\r\n` +
+      `Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n${extra}\r\n`,
+  );
 }
