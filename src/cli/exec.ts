@@ -83,6 +83,16 @@ export class UsageError extends Error {
   }
 }
 
+/** `-C DIR`: work there from now on; a folder that cannot be entered is a usage error. */
+export function enterFolder(dir: string | undefined): void {
+  if (!dir) return;
+  try {
+    process.chdir(dir);
+  } catch (err) {
+    throw new UsageError(`cannot change to directory ${dir}: ${(err as Error).message}`);
+  }
+}
+
 export const EXIT_OK = 0;
 export const EXIT_FAILED = 1;
 export const EXIT_USAGE = 2;
@@ -169,13 +179,7 @@ export async function runExec(
   promptArg: string | undefined,
   options: ExecOptions,
 ): Promise<number> {
-  if (options.cd) {
-    try {
-      process.chdir(options.cd);
-    } catch (err) {
-      throw new UsageError(`cannot change to directory ${options.cd}: ${(err as Error).message}`);
-    }
-  }
+  enterFolder(options.cd);
   if (options.oss || options.localProvider) {
     throw new UsageError(
       "--oss is not supported: add your local server (Ollama, LM Studio, vLLM, …) as a " +

@@ -201,6 +201,15 @@ function buildProgram(setExit: (code: number) => void, argvHasSeparator: boolean
     setExit(await runRepl(opts.last ? session ?? prompt : prompt, { ...opts, resume, pick }));
   });
 
+  withAgentOptions(
+    program.command("js")
+      .description("a JavaScript REPL with the agent in it: .agent <prompt> asks it"),
+    "workspace-write sandbox for the agent's commands",
+  ).action(async (opts) => {
+    const { runJsRepl } = await import("./js_repl.ts");
+    setExit(await runJsRepl(opts));
+  });
+
   program.command("doctor")
     .description("check that the configured provider can be reached and answers")
     .option("--json", "print the checks as JSON")

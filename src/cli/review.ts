@@ -2,7 +2,6 @@
 // (source `exec`) hands the work to a review thread of its own (source `{subagent: "review"}`,
 // its own instructions and a fixed set of tools), shows that thread's commands as its own, and
 // ends with the reviewer's findings rendered as one agent message. Both threads keep a rollout.
-import process from "node:process";
 import { z } from "zod";
 import {
   type AgentEvent,
@@ -12,12 +11,11 @@ import {
   reviewRequestText,
   reviewResultText,
 } from "../agent/mod.ts";
-import { featureOverrides } from "../config/mod.ts";
 import type { ResponseItem } from "../protocol/mod.ts";
 import { agentMessage, taskComplete, taskStarted, userMessage } from "../session/mod.ts";
 import { git } from "../system/mod.ts";
 import { type ExecOptions, type ExecTurn, resolvePrompt, runExec, UsageError } from "./exec.ts";
-import { type AgentSession, openAgentSession } from "./setup/mod.ts";
+import { type AgentSession, openAgentSession, sessionFromFlags } from "./setup/mod.ts";
 import type { ExecView } from "./exec_view.ts";
 
 export interface ReviewOptions extends ExecOptions {
@@ -204,15 +202,8 @@ async function runReviewThread(
     view.on(event);
   };
   const reviewer = await openAgentSession({
-    cwd: process.cwd(),
-    model: options.model,
-    configOverrides: [
-      ...options.config ?? [],
-      ...featureOverrides(options.enable, options.disable),
-    ],
-    profile: options.profile,
+    ...sessionFromFlags(options),
     ephemeral: options.ephemeral,
-    addDirs: options.addDir,
     originator: "codex_exec",
     source: { subagent: "review" },
     subagent: "review",

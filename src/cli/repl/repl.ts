@@ -4,12 +4,7 @@
 import process from "node:process";
 import { createInterface, type Interface } from "node:readline";
 import { CollaborationMode, SubmissionQueue, TurnInterruptedError } from "../../agent/mod.ts";
-import {
-  type ApprovalPolicy,
-  codexHome,
-  featureOverrides,
-  type SandboxMode,
-} from "../../config/mod.ts";
+import { type ApprovalPolicy, codexHome, type SandboxMode } from "../../config/mod.ts";
 import type { SessionTarget } from "../../session/mod.ts";
 import { approvalPrompt } from "../approval_prompt.ts";
 import {
@@ -23,8 +18,9 @@ import {
   type BackendFlags,
   backendSwitches,
   openAgentSession,
+  sessionFromFlags,
 } from "../setup/mod.ts";
-import { UsageError } from "../exec.ts";
+import { enterFolder } from "../exec.ts";
 import { VERSION } from "../version.ts";
 import { findCommand, type ReplContext } from "./commands.ts";
 import { pickSession } from "./picker.ts";
@@ -114,13 +110,7 @@ export async function runRepl(
   initialPrompt: string | undefined,
   options: ReplOptions,
 ): Promise<number> {
-  if (options.cd) {
-    try {
-      process.chdir(options.cd);
-    } catch (err) {
-      throw new UsageError(`cannot change to directory ${options.cd}: ${(err as Error).message}`);
-    }
-  }
+  enterFolder(options.cd);
   const permissions = replPermissions(options);
   const backend = backendSwitches(options);
   const out = process.stdout;
@@ -148,17 +138,10 @@ export async function runRepl(
   const ask = (question: string, signal: AbortSignal) => prompter.ask(question, signal);
   const open = async (resume?: SessionTarget) => {
     const opened = await openAgentSession({
-      cwd: process.cwd(),
-      model: options.model,
-      configOverrides: [
-        ...options.config ?? [],
-        ...featureOverrides(options.enable, options.disable),
-      ],
-      profile: options.profile,
+      ...sessionFromFlags(options),
       backend,
       sandboxMode: permissions.sandbox,
       approvalPolicy: permissions.approval,
-      addDirs: options.addDir,
       originator: "codex-tui",
       source: "cli",
       resume,

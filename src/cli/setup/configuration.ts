@@ -3,7 +3,13 @@
 import { mkdtemp } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { codexHome, type Config, loadConfig, shellEnvironmentPolicy } from "../../config/mod.ts";
+import {
+  codexHome,
+  type Config,
+  loadConfig,
+  Secret,
+  shellEnvironmentPolicy,
+} from "../../config/mod.ts";
 import type { FakeResponsesServer } from "../../fake/mod.ts";
 import { VERSION } from "../version.ts";
 import type { AgentSessionOptions } from "./options.ts";
@@ -38,19 +44,38 @@ function demoConfig(home: string, baseUrl: string): Config {
   };
 }
 
+/** The provider named `custom`, when one is given in code; its key is set after loading. */
+function providerOverrides(provider: AgentSessionOptions["provider"]): string[] {
+  if (!provider) return [];
+  return [
+    `model_provider="custom"`,
+    `model_providers.custom.base_url=${JSON.stringify(provider.baseUrl)}`,
+    `model_providers.custom.wire_api=${JSON.stringify(provider.wireApi ?? "responses")}`,
+  ];
+}
+
 export async function loadConfigurationOrDemo(
   options: AgentSessionOptions,
 ): Promise<LoadedConfiguration> {
-  const home = codexHome();
+  const home = options.home ?? codexHome();
   const config = loadConfig({
     home,
-    // `--vllm-endpoint` is a provider of its own, layered over config.toml like `-c`.
-    overrides: [...options.configOverrides ?? [], ...vllmOverrides(options.backend)],
+    // `--vllm-endpoint` and a provider given in code are providers of their own, layered over
+    // config.toml like `-c`.
+    overrides: [
+      ...options.configOverrides ?? [],
+      ...vllmOverrides(options.backend),
+      ...providerOverrides(options.provider),
+    ],
     profile: options.profile,
     model: options.model,
     clientVersion: VERSION,
   });
-  if (config) return { config };
+  if (config) {
+    const key = options.provider?.apiKey;
+    if (key) config.provider.apiKey = new Secret(key);
+    return { config };
+  }
   // The scripted server is loaded only for the demo, not on every start.
   const { DEMO_SCENARIO, FakeResponsesServer } = await import("../../fake/mod.ts");
   const demo = new FakeResponsesServer(DEMO_SCENARIO);

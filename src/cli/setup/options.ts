@@ -1,4 +1,5 @@
 // What a surface (exec, the REPL, a review) asks of a session, and what it gets back.
+import process from "node:process";
 import type {
   Agent,
   AgentEvent,
@@ -8,14 +9,32 @@ import type {
   SubAgentManager,
   SubAgentManagerOptions,
 } from "../../agent/mod.ts";
-import type { Config } from "../../config/mod.ts";
+import { type Config, featureOverrides } from "../../config/mod.ts";
 import type { RolloutRecorder, SessionTarget } from "../../session/mod.ts";
-import type { ApprovalHandler, PermissionsHandler, UserInputHandler } from "../../tools/mod.ts";
+import type {
+  ApprovalHandler,
+  PermissionsHandler,
+  ToolDef,
+  UserInputHandler,
+} from "../../tools/mod.ts";
 import type { McpStartupEvent } from "../../mcp/mod.ts";
 import type { BackendSwitches } from "./backend_bridge.ts";
 
+/** A provider given in code rather than config.toml (the embedding API's explicit options). */
+export interface ExplicitProvider {
+  baseUrl: string;
+  apiKey?: string;
+  wireApi?: "responses" | "chat" | "messages";
+}
+
 export interface AgentSessionOptions {
   cwd: string;
+  /** CODEX_HOME; `$CODEX_HOME` or ~/.codex when unset. */
+  home?: string;
+  /** Use this provider instead of the one config.toml selects. */
+  provider?: ExplicitProvider;
+  /** Tools of the surface's own (the embedding host's, `tscodex js`'s), offered with the rest. */
+  extraTools?: ToolDef[];
   model?: string;
   /** `-c key=value` flags, in order. */
   configOverrides?: string[];
@@ -81,4 +100,27 @@ export interface AgentSession {
    */
   mcpStartup(listener: (event: McpStartupEvent) => void): void;
   close(): Promise<void>;
+}
+
+/** The agent flags every interactive command shares (`-m`, `-c`, `-p`, `--enable`, `--add-dir`). */
+export interface SessionFlags {
+  model?: string;
+  config?: string[];
+  profile?: string;
+  enable?: string[];
+  disable?: string[];
+  addDir?: string[];
+}
+
+/** A session in the current folder as `flags` ask for it. */
+export function sessionFromFlags(
+  flags: SessionFlags,
+): Pick<AgentSessionOptions, "cwd" | "model" | "configOverrides" | "profile" | "addDirs"> {
+  return {
+    cwd: process.cwd(),
+    model: flags.model,
+    configOverrides: [...flags.config ?? [], ...featureOverrides(flags.enable, flags.disable)],
+    profile: flags.profile,
+    addDirs: flags.addDir,
+  };
 }

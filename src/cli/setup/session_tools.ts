@@ -123,6 +123,7 @@ export function buildTools(parts: ToolsParts): SessionTools {
       : {}),
     ...(codeCells ? { codeMode: codeCells } : {}),
   });
+  for (const tool of options.extraTools ?? []) tools.register(tool);
   // The servers' tools come last, once known; sub-agents (spawned during a turn) get them too.
   let mcpTools: ToolDef[] = [];
   const ready = (mcp?.tools ?? Promise.resolve([])).then((defs) => {
