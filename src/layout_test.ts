@@ -34,6 +34,7 @@ const MAY_IMPORT: Record<string, string[]> = {
     "src/system",
     "src/platform",
   ],
+  "src/feishu": ["src/agent", "src/protocol", "src/platform"],
   "conformance": [
     "src/serve",
     "src/fake",
@@ -49,6 +50,7 @@ const MAY_IMPORT: Record<string, string[]> = {
     "src/serve",
     "src/fake",
     "src/portable",
+    "src/feishu",
     "src/mcp",
     "src/model",
     "src/tools",

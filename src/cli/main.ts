@@ -222,6 +222,16 @@ function buildProgram(setExit: (code: number) => void, argvHasSeparator: boolean
 
   registerMcpCommands(program, setExit);
 
+  program.command("feishu-oauth")
+    .description("authorize the Feishu / Lark app as you, so /link cards come from you")
+    .option("--code <code>", "the code the authorize page gave (or the address it went to)")
+    .option("--redirect-uri <url>", "the app's redirect URL (default https://httpbin.org/get)")
+    .option("--authorize-url <url>", "the authorize page (default: Feishu's, or Lark's)")
+    .action(async (opts) => {
+      const { runFeishuOauth } = await import("./feishu_oauth.ts");
+      setExit(await runFeishuOauth(opts));
+    });
+
   program.command("storage-server")
     .description("keep sealed portable homes for --put and --call (content-addressed)")
     .requiredOption("--root <dir>", "folder the sealed homes are kept in")

@@ -1,5 +1,6 @@
 export { ConfigError, looksSecret } from "./errors.ts";
 export { featureOverrides } from "./features.ts";
+export { loadCodexDotenv } from "./dotenv.ts";
 export { codexHome } from "./home.ts";
 export { type Config, loadConfig } from "./load.ts";
 export type { McpServerConfig } from "./mcp_servers.ts";

@@ -1,5 +1,7 @@
 // The REPL's slash commands: one table, from which /help is written too.
+import process from "node:process";
 import type { CollaborationMode } from "../../agent/mod.ts";
+import type { FeishuLink } from "../../feishu/mod.ts";
 import { listSessions, nameSession, type SessionTarget } from "../../session/mod.ts";
 import type { AgentSession } from "../setup/mod.ts";
 import type { ReplScreen } from "./render.ts";
@@ -12,6 +14,8 @@ export interface ReplContext {
   readonly screen: ReplScreen;
   readonly collaboration: CollaborationMode;
   title: string | undefined;
+  /** The Feishu card mirroring the session, while one is linked; closed when the REPL ends. */
+  link: FeishuLink | undefined;
   submit(text: string, mode: "steer" | "queue"): void;
   interrupt(): void;
   /** Replaces the running session with a new one, or with a recorded one. */
@@ -49,6 +53,30 @@ async function resume(repl: ReplContext, argument: string): Promise<void> {
   repl.title = chosen.title;
   screen.line(`Resumed session: ${chosen.title}`);
   repl.screen.history(repl.session.agent.history);
+}
+
+/** /link: sends the card (the Feishu modules load only now) and moves an existing link there. */
+async function link(repl: ReplContext, argument: string): Promise<void> {
+  const { screen } = repl;
+  if (!argument) {
+    if (repl.link) {
+      screen.line(`Linked to Feishu card ${repl.link.messageId}; /unlink detaches it.`);
+    }
+    return screen.line("Usage: /link <email|open_id|chat_id|name|mobile>");
+  }
+  const feishu = await import("../../feishu/mod.ts");
+  const api = new feishu.FeishuApi(feishu.feishuSettings(repl.session.home, process.env));
+  const card = await feishu.FeishuLink.open(api, argument, repl.session.agent.options.model, {
+    busy: () => repl.busy,
+    submit: (text) => repl.submit(text, "steer"),
+    notice: (text) => screen.line(screen.style.dim(text)),
+  });
+  await repl.link?.close();
+  repl.link = card;
+  screen.line(
+    `Linked: card ${card.messageId} sent to ${feishu.describeTarget(card.target)}; ` +
+      "/unlink detaches it.",
+  );
 }
 
 export const COMMANDS: readonly ReplCommand[] = [
@@ -142,6 +170,23 @@ export const COMMANDS: readonly ReplCommand[] = [
       if (repl.busy) repl.screen.line("A turn is running; change the mode when it ends.");
       else repl.collaboration.switchTo(argument === "off" ? "default" : "plan", repl.session.agent);
       repl.screen.line(`Mode: ${repl.collaboration.spec.name}`);
+    },
+  },
+  {
+    names: ["/link"],
+    args: "<email|open_id|chat_id|name|mobile>",
+    summary: "mirror this session in a Feishu / Lark card that can also send prompts",
+    run: link,
+  },
+  {
+    names: ["/unlink"],
+    summary: "detach the Feishu / Lark card",
+    run: async (repl) => {
+      if (!repl.link) return repl.screen.line("No Feishu card is linked.");
+      const { messageId } = repl.link;
+      await repl.link.close();
+      repl.link = undefined;
+      repl.screen.line(`Card ${messageId} detached.`);
     },
   },
   {

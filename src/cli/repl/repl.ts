@@ -5,6 +5,7 @@ import process from "node:process";
 import { createInterface, type Interface } from "node:readline";
 import { CollaborationMode, SubmissionQueue, TurnInterruptedError } from "../../agent/mod.ts";
 import { type ApprovalPolicy, codexHome, type SandboxMode } from "../../config/mod.ts";
+import type { FeishuLink } from "../../feishu/mod.ts";
 import type { SessionTarget } from "../../session/mod.ts";
 import { approvalPrompt } from "../approval_prompt.ts";
 import {
@@ -136,6 +137,7 @@ export async function runRepl(
   }, process.cwd());
   const collaboration = new CollaborationMode();
   const ask = (question: string, signal: AbortSignal) => prompter.ask(question, signal);
+  let link: FeishuLink | undefined;
   const open = async (resume?: SessionTarget) => {
     const opened = await openAgentSession({
       ...sessionFromFlags(options),
@@ -145,7 +147,10 @@ export async function runRepl(
       originator: "codex-tui",
       source: "cli",
       resume,
-      onEvent: (event) => screen.event(event),
+      onEvent: (event) => {
+        screen.event(event);
+        link?.onEvent(event);
+      },
       notice: (text) => screen.line(screen.style.dim(text)),
       collaboration,
       askUser: userInputPrompt(ask),
@@ -202,6 +207,12 @@ export async function runRepl(
     screen,
     collaboration,
     title: undefined,
+    get link() {
+      return link;
+    },
+    set link(next) {
+      link = next;
+    },
     submit: (text, mode) => {
       queue.submit(text, mode).catch((err) => {
         if (!(err instanceof TurnInterruptedError)) return; // turn_failed already said it
@@ -299,6 +310,7 @@ export async function runRepl(
   if (!leaving) await queue.idle();
   screen.stopSpinner();
   await queue.shutdown();
+  await link?.close();
   await session.close();
   return 0;
 }

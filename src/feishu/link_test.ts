@@ -1,0 +1,204 @@
+// The Feishu link against the fake Feishu API over real HTTP: tokens (the user's rotating refresh
+// token kept 0600), whom a target names, the card sent, patched with the answer, and prompts from
+// the card accepted or refused.
+import assert from "node:assert/strict";
+import { readFile, stat, writeFile } from "node:fs/promises";
+import { join } from "node:path";
+import type { AgentEvent } from "../agent/mod.ts";
+import { tempDir, until } from "../testing/mod.ts";
+import { FeishuApi, FeishuLink, feishuSettings, resolveTarget } from "./mod.ts";
+import { FakeFeishu } from "./testing.ts";
+
+const PEOPLE = [
+  { openId: "ou_alice", name: "Alice", email: "alice@example.com", mobile: "13800000000" },
+  { openId: "ou_bob", name: "Bob", email: "bob@example.com" },
+];
+
+async function withFeishu(
+  options: ConstructorParameters<typeof FakeFeishu>[0],
+  run: (feishu: FakeFeishu, home: string, env: Record<string, string>) => Promise<void>,
+): Promise<void> {
+  const feishu = await new FakeFeishu({ people: PEOPLE, ...options }).start();
+  const home = await tempDir("tscodex-feishu-");
+  const env = {
+    FEISHU_APP_ID: feishu.appId,
+    FEISHU_APP_SECRET: feishu.appSecret,
+    FEISHU_API_BASE: feishu.apiBase,
+  };
+  try {
+    await run(feishu, home, env);
+  } finally {
+    await feishu.close();
+  }
+}
+
+const api = (home: string, env: Record<string, string | undefined>) =>
+  new FeishuApi(feishuSettings(home, env), env);
+
+Deno.test("feishu: the user's refresh token rotates on use and is kept 0600; a spent one is refused", async () => {
+  await withFeishu({ refreshToken: "r-first" }, async (feishu, home, env) => {
+    const first = api(home, { ...env, FEISHU_REFRESH_TOKEN: "r-first" });
+    const token = await first.messageToken();
+    assert.match(token, /^u-/);
+    const file = join(home, ".feishu_refresh_token");
+    const stored = (await readFile(file, "utf8")).trim();
+    assert.equal(stored, feishu.validRefreshToken);
+    assert.notEqual(stored, "r-first");
+    assert.equal((await stat(file)).mode & 0o777, 0o600);
+    // The token is reused while it lasts: one exchange so far.
+    assert.equal(await first.messageToken(), token);
+    assert.equal(feishu.callsTo("POST", "/authen/v2/oauth/token").length, 1);
+
+    // The next start reads the stored token (not the spent one from the environment).
+    const second = api(home, { ...env, FEISHU_REFRESH_TOKEN: "r-first" });
+    assert.match(await second.messageToken(), /^u-/);
+    assert.notEqual((await readFile(file, "utf8")).trim(), stored);
+    const grants = feishu.callsTo("POST", "/authen/v2/oauth/token").map((c) => c.body);
+    assert.deepEqual(grants.map((b) => b?.refresh_token), ["r-first", stored]);
+
+    // A spent token is a sentence naming the fix.
+    await writeFile(file, "r-first\n");
+    await assert.rejects(
+      api(home, env).messageToken(),
+      /no longer works: run `tscodex feishu-oauth`.*to send as the app's bot/,
+    );
+  });
+});
+
+Deno.test("feishu: without a refresh token cards go out with the app's tenant token", async () => {
+  await withFeishu({}, async (feishu, home, env) => {
+    const client = api(home, env);
+    const id = await client.sendCard({ type: "open_id", id: "ou_bob", label: "bob" }, { x: 1 });
+    const [send] = feishu.callsTo("POST", "/im/v1/messages");
+    assert.equal(send.path, "/im/v1/messages?receive_id_type=open_id");
+    assert.match(send.authorization ?? "", /^Bearer t-/);
+    assert.deepEqual(feishu.card(id), { x: 1 });
+  });
+});
+
+Deno.test("feishu: targets by alias, open id, chat id, email, mobile and bare name", async () => {
+  await withFeishu({}, async (feishu, home, env) => {
+    const client = api(home, {
+      ...env,
+      TSCODEX_FEISHU_USER_IDS: JSON.stringify({ team: "oc_team" }),
+      FEISHU_DEFAULT_EMAIL_DOMAIN: "example.com",
+    });
+    const cases: [string, string, string][] = [
+      ["team", "chat_id", "oc_team"],
+      ["ou_carol", "open_id", "ou_carol"],
+      ["oc_room", "chat_id", "oc_room"],
+      ["bob@example.com", "open_id", "ou_bob"],
+      ["138 0000 0000", "open_id", "ou_alice"],
+      ["alice", "open_id", "ou_alice"],
+    ];
+    for (const [text, type, id] of cases) {
+      const target = await resolveTarget(client, text);
+      assert.deepEqual([target.type, target.id], [type, id], text);
+    }
+    const lookups = feishu.callsTo("POST", "/contact/v3/users/batch_get_id").map((c) => c.body);
+    assert.deepEqual(lookups, [
+      { emails: ["bob@example.com"] },
+      { mobiles: ["13800000000"] },
+      { emails: ["alice@example.com"] },
+    ]);
+    await assert.rejects(resolveTarget(client, "zed@example.com"), /knows nobody with the email/);
+    await assert.rejects(resolveTarget(api(home, env), "zed"), /FEISHU_DEFAULT_EMAIL_DOMAIN/);
+    assert.throws(() => feishuSettings(home, {}), /FEISHU_APP_ID and FEISHU_APP_SECRET/);
+  });
+});
+
+/** A session as the link sees it: a turn runs between `start` and `finish`. */
+class Host {
+  running = false;
+  submitted: string[] = [];
+  notices: string[] = [];
+  busy = () => this.running;
+  submit = (text: string) => void this.submitted.push(text);
+  notice = (text: string) => void this.notices.push(text);
+}
+
+const turn = (turnId: string, texts: string[], answer: string[]): AgentEvent[] => [
+  { type: "turn_started", turnId, texts },
+  ...answer.map((delta): AgentEvent => ({ type: "text_delta", turnId, delta })),
+  { type: "turn_completed", turnId, lastMessage: answer.join("") },
+];
+
+function cardText(card: Record<string, unknown> | undefined): string {
+  return JSON.stringify(card ?? {});
+}
+
+Deno.test("feishu link: the card is sent, patched with the answer, takes prompts, refuses them mid-turn and detaches", async () => {
+  await withFeishu({}, async (feishu, home, env) => {
+    const host = new Host();
+    const link = await FeishuLink.open(api(home, env), "alice@example.com", "gpt-test", host);
+    assert.equal(link.target.id, "ou_alice");
+    const sent = feishu.card(link.messageId)!;
+    assert.equal(feishu.messages.get(link.messageId)!.receiveId, "ou_alice");
+    assert.match(cardText(sent), /"tag":"input","name":"prompt","disabled":false/);
+    assert.match(cardText(sent), /Ask gpt-test…/);
+
+    // A turn typed in the terminal: the card follows it and ends with the whole answer.
+    host.running = true;
+    const events = turn("t1", ["how big is the sun?"], ["Very ", "big", "."]);
+    for (const event of events.slice(0, -1)) link.onEvent(event);
+    // Mid-turn, a prompt from the card is refused and nothing is submitted.
+    const refused = await link.action({
+      messageId: link.messageId,
+      operatorId: "ou_bob",
+      prompt: "hi",
+    });
+    assert.equal(refused.type, "warning");
+    assert.match(refused.content, /A turn is running/);
+    host.running = false;
+    link.onEvent(events.at(-1)!);
+    await until(
+      () =>
+        /Very big\./.test(cardText(feishu.card(link.messageId))) &&
+        /"template":"green"/.test(cardText(feishu.card(link.messageId))),
+      "the card to show the answer",
+      { detail: () => cardText(feishu.card(link.messageId)) },
+    );
+    assert.match(cardText(feishu.card(link.messageId)), /> terminal: \*\*how big is the sun\?\*\*/);
+    // Three deltas and the end became few updates, not one per event.
+    assert.ok(feishu.messages.get(link.messageId)!.updates <= 2);
+
+    // A prompt from the card is accepted, and the card names who sent it.
+    const accepted = await link.action({
+      messageId: link.messageId,
+      operatorId: "ou_bob",
+      prompt: "  and the moon?  ",
+    });
+    assert.deepEqual(accepted, { type: "success", content: "Sent." });
+    assert.deepEqual(host.submitted, ["and the moon?"]);
+    assert.deepEqual(host.notices, ["feishu: Bob sent a prompt from the card"]);
+    for (const event of turn("t2", ["and the moon?"], ["Smaller."])) link.onEvent(event);
+    await until(
+      () => /> Bob: \*\*and the moon\?\*\*.*Smaller\./.test(cardText(feishu.card(link.messageId))),
+      "the card to show Bob's prompt and its answer",
+      { detail: () => cardText(feishu.card(link.messageId)) },
+    );
+    assert.deepEqual(
+      await link.action({ messageId: link.messageId, prompt: " " }),
+      { type: "info", content: "Type a prompt first." },
+    );
+    assert.equal(
+      (await link.action({ messageId: "om_other", prompt: "x" })).type,
+      "warning",
+    );
+
+    await link.close();
+    const detached = cardText(feishu.card(link.messageId));
+    assert.match(detached, /tscodex session detached/);
+    assert.doesNotMatch(detached, /"tag":"input"/);
+    assert.match(
+      (await link.action({ messageId: link.messageId, prompt: "still there?" })).content,
+      /no longer linked/,
+    );
+    assert.deepEqual(host.submitted, ["and the moon?"]);
+    // Every call carried a token the fake issued; none was refused.
+    assert.deepEqual(
+      feishu.calls.filter((c) => !c.path.startsWith("/auth")).filter((c) => !c.authorization),
+      [],
+    );
+  });
+});
