@@ -1,7 +1,12 @@
 // `tscodex fake-server`: serve a scenario until stopped.
 import { mkdirSync } from "node:fs";
 import process from "node:process";
-import { DEMO_SCENARIO, FakeResponsesServer, loadScenario } from "../fake/mod.ts";
+import {
+  DEMO_SCENARIO,
+  FakeResponsesServer,
+  InvalidRequestsError,
+  loadScenario,
+} from "../fake/mod.ts";
 import { AddressInUseError, FileError } from "../platform/mod.ts";
 import { checkListen, type ListenRules } from "./listen.ts";
 
@@ -44,6 +49,13 @@ export async function runFakeServer(options: FakeServerOptions): Promise<number>
     process.once("SIGINT", resolve);
     process.once("SIGTERM", resolve);
   });
-  await server.close();
+  try {
+    await server.close();
+  } catch (err) {
+    // The client was answered with a 400 each time; the exit status tells whoever ran the server.
+    if (!(err instanceof InvalidRequestsError)) throw err;
+    process.stderr.write(`fake-server: ${err.message}\n`);
+    return 1;
+  }
   return 0;
 }

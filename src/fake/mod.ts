@@ -7,4 +7,9 @@ export {
   ScriptedResponse,
   ScriptRoute,
 } from "./scenario.ts";
-export { FakeResponsesServer, type RecordedRequest, scriptEvents } from "./server.ts";
+export {
+  FakeResponsesServer,
+  InvalidRequestsError,
+  type RecordedRequest,
+  scriptEvents,
+} from "./server.ts";

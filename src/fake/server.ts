@@ -12,6 +12,7 @@ import {
 } from "../protocol/mod.ts";
 import { type RunningServer, serveHttp } from "../platform/mod.ts";
 import type { Scenario, ScriptedItem, ScriptedResponse, ScriptRoute } from "./scenario.ts";
+import { requestInvariantViolations } from "./invariants.ts";
 
 export interface RecordedRequest {
   index: number;
@@ -22,11 +23,32 @@ export interface RecordedRequest {
   body: unknown;
   /** The route whose script answered, when one of the scenario's routes took the request. */
   route?: string;
+  /** What the request broke of the rules every request must keep (it was answered with a 400). */
+  violations?: string[];
 }
 
 export interface FakeServerOptions {
   /** Appends each request as one JSON line to `<recordDir>/requests.jsonl`. */
   recordDir?: string;
+  /**
+   * A request that breaks the invariants (an unanswered call, an empty id, a call id used twice)
+   * is always refused with a 400, as the real API refuses it. By default `close()` then also
+   * fails, naming each one, so no test can miss it; lenient servers (the demo, conformance
+   * runs, which report it their own way) only refuse.
+   */
+  lenient?: boolean;
+}
+
+/** Requests the fake server received that broke the Responses invariants. */
+export class InvalidRequestsError extends Error {
+  constructor(readonly requests: readonly RecordedRequest[]) {
+    super(
+      `the fake server received ${requests.length} request(s) breaking the Responses API's ` +
+        "rules:\n" +
+        requests.map((r) => `  #${r.index} ${r.path}: ${r.violations!.join("; ")}`).join("\n"),
+    );
+    this.name = "InvalidRequestsError";
+  }
 }
 
 const SECRET_HEADER = /authorization|api[-_]?key|token|secret|cookie/i;
@@ -417,8 +439,16 @@ export class FakeResponsesServer {
     return `${this.#server.url}/v1`;
   }
 
+  /** The requests that broke the invariants (each was answered with a 400). */
+  get invalidRequests(): RecordedRequest[] {
+    return this.requests.filter((r) => r.violations !== undefined);
+  }
+
+  /** Stops serving; unless lenient, fails if any request broke the invariants. */
   async close(): Promise<void> {
     await this.#server?.close();
+    const invalid = this.invalidRequests;
+    if (invalid.length > 0 && !this.options.lenient) throw new InvalidRequestsError(invalid);
   }
 
   /**
@@ -473,6 +503,7 @@ export class FakeResponsesServer {
     }
     const index = this.requests.length;
     const route = this.#routeOf(request.headers);
+    const violations = typeof body === "string" ? [] : requestInvariantViolations(body);
     const recorded: RecordedRequest = {
       index,
       method: request.method,
@@ -481,6 +512,7 @@ export class FakeResponsesServer {
       headers: redactHeaders(request.headers),
       body,
       ...(route ? { route: route.name } : {}),
+      ...(violations.length > 0 ? { violations } : {}),
     };
     this.requests.push(recorded);
     if (this.options.recordDir) {
@@ -500,6 +532,17 @@ export class FakeResponsesServer {
           type: "invalid_request_error",
           code: "invalid_json",
           param: null,
+        },
+      }, { status: 400 });
+    }
+    if (violations.length > 0) {
+      return Response.json({
+        error: {
+          message: `fake server: request #${index} breaks the Responses API's rules: ` +
+            violations.join("; "),
+          type: "invalid_request_error",
+          code: "invalid_request",
+          param: "input",
         },
       }, { status: 400 });
     }

@@ -213,7 +213,10 @@ async function answerTo(
 ): Promise<Array<Record<string, unknown>>> {
   let items: Array<Record<string, unknown>> = [];
   await withServer({ responses: [{ output }] }, async (server) => {
-    const input = [{ type: "function_call_output", call_id: "c1", output: c1Output }];
+    const input = [
+      { type: "function_call", call_id: "c1", name: "exec_command", arguments: "{}" },
+      { type: "function_call_output", call_id: "c1", output: c1Output },
+    ];
     items = (await events(await post(server, { model: "m", input })))
       .filter((e) => e.type === "response.output_item.done")
       .map((e) => e.item as Record<string, unknown>);
@@ -541,4 +544,83 @@ Deno.test("without stream: true the answer is the complete response object; stre
     assert.equal(failed.status, 500);
     assert.equal((await failed.json()).error.code, "server_error");
   });
+});
+
+Deno.test("a request that breaks the invariants gets a 400 and fails close(), naming what", async () => {
+  const server = new FakeResponsesServer(parseScenario({
+    responses: [{ output: [{ type: "message", text: "a" }] }, {
+      output: [{ type: "message", text: "b" }],
+    }],
+  }));
+  await server.start();
+  const unanswered = {
+    model: "m",
+    input: [
+      { type: "message", role: "user", content: [] },
+      { type: "function_call", call_id: "call_1", name: "exec_command", arguments: "{}" },
+      { type: "function_call", call_id: "call_1", name: "exec_command", arguments: "{}" },
+      { type: "reasoning", id: "", summary: [] },
+    ],
+  };
+  const refused = await post(server, unanswered);
+  assert.equal(refused.status, 400);
+  const { error } = await refused.json();
+  assert.equal(error.type, "invalid_request_error");
+  assert.match(error.message, /request #0 breaks the Responses API's rules/);
+  assert.match(error.message, /call_id call_1 is used by two calls/);
+  assert.match(error.message, /input\[3\] \(reasoning\) has an empty id/);
+  assert.match(error.message, /function_call call_1 has no output/);
+  // A well-formed request is still served, in order.
+  assert.equal((await post(server, REQUEST)).status, 200);
+  assert.equal(server.invalidRequests.length, 1);
+  await assert.rejects(server.close(), (err: Error) => {
+    assert.equal(err.name, "InvalidRequestsError");
+    assert.match(err.message, /1 request\(s\) breaking the Responses API's rules/);
+    assert.match(err.message, /#0 \/v1\/responses: .*function_call call_1 has no output/);
+    return true;
+  });
+});
+
+Deno.test("a lenient server refuses an invalid request but closes quietly", async () => {
+  const server = new FakeResponsesServer(
+    parseScenario({ responses: [{ output: [{ type: "message", text: "a" }] }] }),
+    { lenient: true },
+  );
+  await server.start();
+  const orphan = {
+    model: "m",
+    input: [{ type: "function_call_output", call_id: "nowhere", output: "x" }],
+  };
+  assert.equal((await post(server, orphan)).status, 400);
+  await server.close();
+  assert.deepEqual(server.invalidRequests[0].violations, [
+    "function_call_output for nowhere has no earlier call",
+  ]);
+});
+
+Deno.test("valid requests pass the invariants: answered calls, string input, chained outputs", async () => {
+  await withServer(
+    { responses: [{ output: [] }], after_last: "repeat_last" },
+    async (server) => {
+      const answered = {
+        model: "m",
+        input: [
+          { type: "function_call", call_id: "c1", name: "f", arguments: "{}" },
+          { type: "function_call_output", call_id: "c1", output: "ok" },
+          { type: "custom_tool_call", call_id: "c2", name: "apply_patch", input: "x" },
+          { type: "custom_tool_call_output", call_id: "c2", output: "done" },
+        ],
+      };
+      const chained = {
+        model: "m",
+        previous_response_id: "resp_1",
+        input: [{ type: "function_call_output", call_id: "c9", output: "ok" }],
+      };
+      for (const body of [answered, { model: "m", input: "hello" }, chained]) {
+        const response = await post(server, body);
+        assert.equal(response.status, 200, JSON.stringify(body));
+        await response.body?.cancel();
+      }
+    },
+  );
 });

@@ -42,7 +42,16 @@ export async function collabBackend(
     await before?.(route, servers);
     return await servers[route].handle(request);
   });
-  return { ...servers, baseUrl: `${http.url}/v1`, close: () => http.close() };
+  return {
+    ...servers,
+    baseUrl: `${http.url}/v1`,
+    close: async () => {
+      await http.close();
+      // Neither script was started on a port of its own: closing them checks what they received.
+      await servers.main.close();
+      await servers.sub.close();
+    },
+  };
 }
 
 /** A promise with its resolver outside, for tests that must hold something until a moment. */

@@ -78,7 +78,7 @@ export async function loadConfigurationOrDemo(
   }
   // The scripted server is loaded only for the demo, not on every start.
   const { DEMO_SCENARIO, FakeResponsesServer } = await import("../../fake/mod.ts");
-  const demo = new FakeResponsesServer(DEMO_SCENARIO);
+  const demo = new FakeResponsesServer(DEMO_SCENARIO, { lenient: true });
   await demo.start();
   // A demo's session is no session of the user's: it is kept out of their CODEX_HOME.
   const demoHome = await mkdtemp(join(tmpdir(), "tscodex-demo-"));
