@@ -23,6 +23,7 @@ import {
   type ToolRegistry,
 } from "../tools/mod.ts";
 import { sandboxMissing } from "../tools/testing.ts";
+import { makeFifo, writeFifo } from "../testing/mod.ts";
 import type { AgentEvent, AgentOptions } from "./agent.ts";
 import { environmentFacts, initialContext } from "./context.ts";
 import {
@@ -204,10 +205,20 @@ interface Scripted {
 async function scripted(
   tools: (processes: ProcessManager) => ToolRegistry,
   script: ScenarioInput,
-  options: Partial<AgentOptions> & { prepare?: (cwd: string) => Promise<void> } = {},
+  options: Partial<AgentOptions> & {
+    prepare?: (cwd: string) => Promise<void>;
+    /** Runs before the backend answers the main agent's request `index` (0-based). */
+    beforeRequest?: (index: number) => Promise<void>;
+  } = {},
 ): Promise<Scripted> {
-  const { prepare, ...agentOptions } = options;
-  const backend = await collabBackend(script);
+  const { prepare, beforeRequest, ...agentOptions } = options;
+  const backend = await collabBackend(
+    script,
+    undefined,
+    async (route, servers) => {
+      if (route === "main") await beforeRequest?.(servers.main.requests.length);
+    },
+  );
   const run = await collabAgent(backend, tools, agentOptions);
   try {
     await prepare?.(run.cwd);
@@ -309,15 +320,29 @@ Deno.test("the command examples run: exec_command replies as described, write_st
   const examples = exampleCalls(instructionsFor("gpt-5.1-codex", "main"));
   const exec = examples.find((e) => e.tool === "exec_command")!.args;
   const poll = examples.find((e) => e.tool === "write_stdin")!.args;
+  // c2 is still running when its yield ends, whatever the load: it waits on a FIFO the test writes
+  // only once c2's reply has reached the backend, so the poll then sees it finish.
+  let gate = "";
   const run = await scripted((p) => buildTools(p, "gpt-5.1-codex", {}), {
     responses: [
       functionCall("c1", "exec_command", exec),
-      functionCall("c2", "exec_command", { cmd: "sleep 1; echo finished", yield_time_ms: 250 }),
+      functionCall("c2", "exec_command", {
+        cmd: "read -r _ < gate; echo finished",
+        yield_time_ms: 250,
+      }),
       // The example's session id stands for the one the reply gave.
       functionCall("c3", "write_stdin", { ...poll, session_id: "{{exec_session:c2}}" }),
       say("Done."),
     ],
-  }, { prepare: (cwd) => mkdir(join(cwd, String(exec.workdir))) });
+  }, {
+    prepare: async (cwd) => {
+      await mkdir(join(cwd, String(exec.workdir)));
+      gate = makeFifo(cwd, "gate");
+    },
+    beforeRequest: async (index) => {
+      if (index === 2) await writeFifo(gate, "go\n");
+    },
+  });
   assert.match(run.output("c1"), /\nProcess exited with code \d+\n/);
   assert.match(run.output("c2"), /\nProcess running with session ID \d+\n/);
   assert.match(run.output("c3"), /\nProcess exited with code 0\n[^]*finished\n$/);
