@@ -22,9 +22,15 @@ export function encodeSseFrame(frame: SseFrame): string {
   return out + "\n";
 }
 
-/** Encodes a JSON event the way Responses servers do: the `type` field doubles as the SSE name. */
+/**
+ * Encodes a JSON event the way Responses servers do: the `type` field doubles as the SSE name.
+ * JSON text never holds a raw CR or LF (JSON.stringify escapes them), so the data is one line;
+ * this runs for every event a proxy streams, so it skips encodeSseFrame's general splitting.
+ */
 export function encodeJsonEvent(payload: { type: string }): string {
-  return encodeSseFrame({ event: payload.type, data: JSON.stringify(payload) });
+  const type = payload.type;
+  if (/[\r\n]/.test(type)) return encodeSseFrame({ event: type, data: JSON.stringify(payload) });
+  return `event: ${type}\ndata: ${JSON.stringify(payload)}\n\n`;
 }
 
 export const SSE_HEADERS: Readonly<Record<string, string>> = {

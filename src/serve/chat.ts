@@ -146,6 +146,32 @@ function excerpt(text: string): string {
   return text.length > 200 ? `${text.slice(0, 200)}…` : text;
 }
 
+const isRecord = (value: unknown): value is Record<string, unknown> =>
+  typeof value === "object" && value !== null;
+
+/**
+ * The text of the chunk nearly every event of a stream is — one choice whose delta carries only
+ * text — or undefined for any other chunk. Checked by hand because it is the proxy's hottest path:
+ * the schema costs more per chunk than everything else serve does with it. Whatever passes here
+ * also passes `ChatChunk`; everything else goes through it.
+ */
+function plainText(raw: unknown): string | undefined {
+  if (!isRecord(raw) || raw.usage != null || raw.error != null) return undefined;
+  if (raw.id != null && typeof raw.id !== "string") return undefined;
+  const choices = raw.choices;
+  if (!Array.isArray(choices) || choices.length !== 1) return undefined;
+  const choice = choices[0];
+  if (!isRecord(choice) || choice.message != null || choice.finish_reason != null) return undefined;
+  if (choice.index != null && choice.index !== 0) return undefined;
+  const delta = choice.delta;
+  if (
+    !isRecord(delta) || typeof delta.content !== "string" ||
+    (delta.role != null && typeof delta.role !== "string") || delta.reasoning != null ||
+    delta.reasoning_content != null || delta.reasoning_details != null || delta.tool_calls != null
+  ) return undefined;
+  return delta.content;
+}
+
 /** A stream is complete at `data: [DONE]` or a finish_reason; one that stops earlier was cut. */
 export class ChatStreamReader implements StreamReader {
   #done = false;
@@ -167,6 +193,8 @@ export class ChatStreamReader implements StreamReader {
         "downstream_bad_chunk",
       );
     }
+    const text = plainText(raw);
+    if (text !== undefined) return text ? [{ type: "text", delta: text }] : [];
     const parsed = ChatChunk.safeParse(raw);
     if (!parsed.success) {
       const issue = parsed.error.issues[0];

@@ -11,6 +11,7 @@ import {
   startProxy,
   userText,
 } from "./testing.ts";
+import { ChatStreamReader } from "./chat.ts";
 
 type Json = Record<string, unknown>;
 
@@ -546,4 +547,69 @@ Deno.test("serve/chat: a backend that goes silent fails the response after the i
   const error = outcomes[0].error!;
   assert.equal(error.code, "server_error");
   assert.match(error.message, /sent no events for 150 ms mid-stream/);
+});
+
+Deno.test("serve/chat: plain text chunks and every near miss read as the schema reads them", () => {
+  const reader = new ChatStreamReader("http://backend/v1/chat/completions");
+  const read = (chunk: unknown) => reader.read(JSON.stringify(chunk));
+  const choice = (fields: Json) => ({ id: "c", choices: [{ index: 0, ...fields }] });
+  // The common chunk, with the fields servers add around it.
+  assert.deepEqual(
+    read({
+      ...choice({
+        delta: { role: "assistant", content: "hi" },
+        finish_reason: null,
+        logprobs: null,
+      }),
+      object: "chat.completion.chunk",
+      system_fingerprint: null,
+    }),
+    [{ type: "text", delta: "hi" }],
+  );
+  assert.deepEqual(read(choice({ delta: { content: "" } })), []);
+  assert.deepEqual(read({ choices: [{ delta: { content: "no index" } }] }), [
+    { type: "text", delta: "no index" },
+  ]);
+  assert.deepEqual(read({ choices: [{ index: 1, delta: { content: "second" } }] }), []);
+  // Anything beside the text still counts.
+  assert.deepEqual(read(choice({ delta: { content: "a", reasoning_content: "r" } })), [
+    { type: "reasoning", delta: "r" },
+    { type: "text", delta: "a" },
+  ]);
+  assert.deepEqual(read(choice({ delta: { content: "b" }, finish_reason: "stop" })), [
+    { type: "text", delta: "b" },
+    { type: "finish", reason: "stop" },
+  ]);
+  assert.deepEqual(read({ ...choice({ delta: { content: "c" } }), usage: { prompt_tokens: 3 } }), [
+    { type: "text", delta: "c" },
+    {
+      type: "usage",
+      usage: {
+        input_tokens: 3,
+        input_tokens_details: { cached_tokens: 0 },
+        output_tokens: 0,
+        output_tokens_details: { reasoning_tokens: 0 },
+        total_tokens: 3,
+      },
+    },
+  ]);
+  assert.deepEqual(read(choice({ message: { content: "whole" } })), [
+    { type: "text", delta: "whole" },
+  ]);
+  // Wrong types are malformed chunks, whichever way they are read.
+  for (
+    const bad of [
+      choice({ delta: { content: 5 } }),
+      choice({ delta: { content: "x", role: 1 } }),
+      { id: 7, choices: [{ index: 0, delta: { content: "x" } }] },
+      { choices: [{ index: "0", delta: { content: "x" } }] },
+      { choices: "x" },
+    ]
+  ) {
+    assert.throws(() => read(bad), /malformed chunk/, JSON.stringify(bad));
+  }
+  assert.throws(
+    () => read({ ...choice({ delta: { content: "x" } }), error: { message: "overloaded" } }),
+    /reported an error mid-stream: overloaded/,
+  );
 });
