@@ -22,6 +22,9 @@ const TOP_FILES = ["config.toml", ".env", "AGENTS.md", "AGENTS.override.md"];
 /** Limits a bundle must keep, so unpacking one can neither fill a disk nor flood a folder. */
 export const LIMITS = { files: 10_000, bytes: 256 * 1024 * 1024 };
 
+/** The largest sealed home a storage server keeps or a client downloads; more is refused as it arrives. */
+export const MAX_BUNDLE_BYTES = 64 * 1024 * 1024;
+
 export type HomeFiles = Record<string, Uint8Array>;
 
 export function hex(bytes: Uint8Array): string {
@@ -161,15 +164,19 @@ export interface Sealed {
 }
 
 /** Zips and encrypts the files under a new random secret. */
-export async function seal(files: HomeFiles): Promise<Sealed> {
-  const zipped = zipSync(files, { level: 9 });
+export function seal(files: HomeFiles): Promise<Sealed> {
+  return sealZip(zipSync(files, { level: 9 }));
+}
+
+/** Encrypts a zip archive under a new random secret (`seal` without the zipping). */
+export async function sealZip(zipped: Uint8Array): Promise<Sealed> {
   const secret = hex(crypto.getRandomValues(new Uint8Array(SECRET_BYTES)));
   const nonce = crypto.getRandomValues(new Uint8Array(NONCE_BYTES));
   const ciphertext = new Uint8Array(
     await crypto.subtle.encrypt(
       { name: "AES-GCM", iv: nonce as BufferSource },
       await keyOf(secret),
-      zipped,
+      zipped as BufferSource,
     ),
   );
   const payload = new Uint8Array(MAGIC.length + nonce.length + ciphertext.length);
@@ -218,7 +225,8 @@ export async function unseal(
   const unzipped = unzipSync(zipped, {
     filter: (file) => {
       count++;
-      total += file.originalSize;
+      // An entry stored as is takes its stored size, whatever size its header claims.
+      total += Math.max(file.size, file.originalSize);
       if (count > limits.files || total > limits.bytes) {
         throw new PortableError(
           `the home holds more than ${limits.files} files or ${limits.bytes} bytes; refused`,
@@ -230,6 +238,12 @@ export async function unseal(
   for (const name of Object.keys(unzipped)) {
     if (!isSafeName(name)) {
       throw new PortableError(`the home holds a file named ${JSON.stringify(name)}; refused`);
+    }
+    const parts = name.split("/");
+    if (parts.slice(1).some((_, i) => parts.slice(0, i + 1).join("/") in unzipped)) {
+      throw new PortableError(
+        `the home holds ${JSON.stringify(name)} inside a file of the same home; refused`,
+      );
     }
   }
   return unzipped;

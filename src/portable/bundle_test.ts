@@ -4,7 +4,7 @@ import { mkdirSync, symlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { zipSync } from "fflate";
 import { tempDir } from "../testing/mod.ts";
-import { collectHome, isSafeName, seal, unseal } from "./bundle.ts";
+import { collectHome, isSafeName, seal, sealZip, unseal } from "./bundle.ts";
 import { PortableError } from "./errors.ts";
 
 const text = (bytes: Uint8Array | undefined) => new TextDecoder().decode(bytes);
@@ -98,6 +98,11 @@ Deno.test("unseal refuses names that would leave the folder, and homes over the 
     const sealed = await seal({ [name]: new Uint8Array([1]) });
     await assert.rejects(unseal(sealed.payload, sealed.secret), /holds a file named .*; refused/);
   }
+  const nested = await seal({ "skills/a": new Uint8Array([1]), "skills/a/b": new Uint8Array([2]) });
+  await assert.rejects(
+    unseal(nested.payload, nested.secret),
+    /holds "skills\/a\/b" inside a file of the same home; refused/,
+  );
   const many = await seal({ a: new Uint8Array(10), b: new Uint8Array(10), c: new Uint8Array(10) });
   await assert.rejects(
     unseal(many.payload, many.secret, { files: 2, bytes: 1000 }),
@@ -109,4 +114,21 @@ Deno.test("unseal refuses names that would leave the folder, and homes over the 
     ["skills/a/SKILL.md", ".env", "a..b"].map(isSafeName),
     [true, true, true],
   );
+});
+
+Deno.test("unseal counts an entry stored as is by its real size, not the size its header claims", async () => {
+  const zipped = zipSync({ a: new Uint8Array(5000).fill(7) }, { level: 0 });
+  const view = new DataView(zipped.buffer);
+  // The uncompressed size in the local header (offset 22) and the central directory's (offset 24).
+  const central = zipped.findIndex((_, i) => view.getUint32(i, true) === 0x02014b50);
+  assert.equal(view.getUint32(22, true), 5000);
+  assert.equal(view.getUint32(central + 24, true), 5000);
+  view.setUint32(22, 0, true);
+  view.setUint32(central + 24, 0, true);
+  const sealed = await sealZip(zipped);
+  await assert.rejects(
+    unseal(sealed.payload, sealed.secret, { files: 9, bytes: 1000 }),
+    /more than 9 files or 1000 bytes; refused/,
+  );
+  assert.equal((await unseal(sealed.payload, sealed.secret)).a.length, 5000, "under the limits");
 });

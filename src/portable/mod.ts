@@ -1,5 +1,5 @@
-export { collectHome, LIMITS, seal, unseal } from "./bundle.ts";
+export { collectHome, LIMITS, MAX_BUNDLE_BYTES, seal, unseal } from "./bundle.ts";
 export { callHome, fetchBundle, putHome, type PutResult } from "./transfer.ts";
 export { PortableError } from "./errors.ts";
 export { callSpecText, parseCallSpec, parsePutSpec } from "./spec.ts";
-export { MAX_BUNDLE_BYTES, storageHandler } from "./storage_server.ts";
+export { storageHandler } from "./storage_server.ts";

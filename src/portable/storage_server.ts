@@ -5,11 +5,9 @@
 import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { FileError, ioCause } from "../platform/mod.ts";
-import { CALL_ID_PATTERN, callIdOf, looksSealed, sha256Hex } from "./bundle.ts";
+import { CALL_ID_PATTERN, callIdOf, looksSealed, MAX_BUNDLE_BYTES, sha256Hex } from "./bundle.ts";
+import { readCapped } from "./capped_read.ts";
 import { CALL_PATH, HEALTH_PATH, PUT_PATH, SHA256_HEADER } from "./routes.ts";
-
-/** The largest home accepted; more is refused before it is read. */
-export const MAX_BUNDLE_BYTES = 64 * 1024 * 1024;
 
 function json(status: number, body: unknown, headers: Record<string, string> = {}): Response {
   return new Response(JSON.stringify(body), {
@@ -20,33 +18,6 @@ function json(status: number, body: unknown, headers: Record<string, string> = {
 
 function error(status: number, message: string): Response {
   return json(status, { error: { message } });
-}
-
-/** The body, or undefined once it passes the cap (checked as it arrives, not after). */
-async function cappedBody(request: Request, cap: number): Promise<Uint8Array | undefined> {
-  const declared = Number(request.headers.get("content-length") ?? "0");
-  if (declared > cap) return undefined;
-  const chunks: Uint8Array[] = [];
-  let total = 0;
-  const reader = request.body?.getReader();
-  if (!reader) return new Uint8Array();
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    total += value.length;
-    if (total > cap) {
-      await reader.cancel();
-      return undefined;
-    }
-    chunks.push(value);
-  }
-  const body = new Uint8Array(total);
-  let at = 0;
-  for (const chunk of chunks) {
-    body.set(chunk, at);
-    at += chunk.length;
-  }
-  return body;
 }
 
 export interface StorageServerOptions {
@@ -76,7 +47,11 @@ export function storageHandler(
       if (request.headers.get("content-type") !== "application/octet-stream") {
         return error(415, "send the sealed home as application/octet-stream");
       }
-      const body = await cappedBody(request, cap);
+      const body = await readCapped(
+        request.body,
+        request.headers.get("content-length"),
+        cap,
+      );
       if (!body) return error(413, `a home may hold at most ${cap} bytes`);
       if (!looksSealed(body)) return error(400, "this is not a sealed tscodex home");
       const declared = request.headers.get(SHA256_HEADER);

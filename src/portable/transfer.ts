@@ -8,10 +8,12 @@ import {
   collectHome,
   type HomeFiles,
   isSafeName,
+  MAX_BUNDLE_BYTES,
   seal,
   sha256Hex,
   unseal,
 } from "./bundle.ts";
+import { readCapped } from "./capped_read.ts";
 import { PortableError } from "./errors.ts";
 import { CALL_PATH, HEALTH_PATH, PUT_PATH, SHA256_HEADER } from "./routes.ts";
 import { type CallSpec, callSpecText, type StorageServer } from "./spec.ts";
@@ -42,18 +44,60 @@ async function send(
   }
 }
 
+/** The most of an error's or an answer's body that is read: enough for any message. */
+const ANSWER_BYTES = 64 * 1024;
+
+/** A server's text as it may be shown on a terminal: line breaks as spaces, no control characters. */
+function printable(text: string): string {
+  // deno-lint-ignore no-control-regex
+  return text.replace(/[\r\n\t]+/g, " ").replace(/[\u0000-\u001f\u007f-\u009f]/g, "").trim();
+}
+
 async function failure(server: StorageServer, response: Response, what: string) {
-  const text = await response.text().catch(() => "");
-  let detail = text.slice(0, 200);
+  const bytes = await readCapped(response.body, null, ANSWER_BYTES).catch(() => undefined);
+  const text = new TextDecoder().decode(bytes ?? new Uint8Array());
+  let detail = text;
   try {
-    detail = (JSON.parse(text) as { error?: { message?: string } }).error?.message ?? detail;
+    const message = (JSON.parse(text) as { error?: { message?: unknown } })?.error?.message;
+    if (typeof message === "string") detail = message;
   } catch {
     // Not JSON: the text itself.
   }
+  detail = printable(detail).slice(0, 200);
   return new PortableError(
     `the storage server ${server.address} refused to ${what}: HTTP ${response.status}` +
       (detail ? ` (${detail})` : ""),
   );
+}
+
+/**
+ * The body of an answer, at most `cap` bytes; a body over it, or one broken off, is an error that
+ * names the server and what it was sending.
+ */
+async function bodyOf(
+  server: StorageServer,
+  response: Response,
+  what: string,
+  cap: number,
+): Promise<Uint8Array> {
+  let bytes;
+  try {
+    bytes = await readCapped(response.body, response.headers.get("content-length"), cap);
+  } catch (err) {
+    const cause = (err as Error)?.name === "TimeoutError"
+      ? `no answer within ${TRANSFER_MS / 1000} s`
+      : printable(String((err as Error)?.message ?? err).split("\n")[0]);
+    throw new PortableError(
+      `the storage server ${server.address} broke off sending ${what} (${cause}); try again`,
+    );
+  }
+  if (!bytes) {
+    throw new PortableError(
+      `the storage server ${server.address} sent more than ${cap} bytes for ${what}: it is not ` +
+        "a tscodex storage server, or a broken one",
+    );
+  }
+  return bytes;
 }
 
 /** Fetches a sealed home by call id and checks that its bytes are the ones the id names. */
@@ -67,7 +111,7 @@ export async function fetchBundle(server: StorageServer, callId: string): Promis
     );
   }
   if (!response.ok) throw await failure(server, response, `send ${callId}`);
-  const payload = new Uint8Array(await response.arrayBuffer());
+  const payload = await bodyOf(server, response, callId, MAX_BUNDLE_BYTES);
   if (await callIdOf(payload) !== callId) {
     throw new PortableError(
       `the home ${callId} from ${server.address} is corrupted (its bytes do not match the call ` +
@@ -116,14 +160,28 @@ export async function putHome(
     body: sealed.payload as BodyInit,
   }, TRANSFER_MS);
   if (!response.ok) throw await failure(server, response, "store the home");
-  const stored = await response.json() as { call_id?: string; status?: string };
-  if (stored.call_id !== sealed.callId) {
+  const answer = await bodyOf(server, response, "its answer", ANSWER_BYTES);
+  let stored: { call_id?: unknown; status?: unknown } | undefined;
+  try {
+    stored = JSON.parse(new TextDecoder().decode(answer));
+  } catch {
+    // Not JSON: said below.
+  }
+  if (typeof stored !== "object" || stored === null) {
     throw new PortableError(
-      `the storage server ${server.address} named the home ${stored.call_id}, not ` +
-        `${sealed.callId}: it is not a tscodex storage server, or a broken one`,
+      `the storage server ${server.address} answered the upload with something other than ` +
+        `JSON (HTTP ${response.status}): is it a tscodex storage server?`,
     );
   }
-  log(`[put] stored on ${server.address} (${stored.status ?? "stored"})`);
+  if (stored.call_id !== sealed.callId) {
+    throw new PortableError(
+      `the storage server ${server.address} named the home ` +
+        `${JSON.stringify(stored.call_id)?.slice(0, 80)}, not ${sealed.callId}: it is not a ` +
+        "tscodex storage server, or a broken one",
+    );
+  }
+  const status = typeof stored.status === "string" ? printable(stored.status).slice(0, 20) : "";
+  log(`[put] stored on ${server.address} (${status || "stored"})`);
   const back = await unseal(await fetchBundle(server, sealed.callId), sealed.secret);
   const same = Object.keys(back).length === names.length &&
     names.every((name) => back[name] && equal(back[name], files[name]));
@@ -137,7 +195,7 @@ export async function putHome(
     spec: { secret: sealed.secret, callId: sealed.callId, server },
     files: names,
     bytes: sealed.payload.length,
-    status: stored.status ?? "stored",
+    status: status || "stored",
   };
 }
 
@@ -191,16 +249,17 @@ export async function callHome(
   if (!files["config.toml"]) {
     throw new PortableError(`the home ${spec.callId} has no config.toml; put a whole home again`);
   }
+  // Unpacked beside, then renamed into place: a half-written home is never taken for one.
+  const fresh = join(dir, `home.${crypto.randomUUID()}`);
   try {
     mkdirSync(dir, { recursive: true, mode: 0o700 });
-    // Unpacked beside, then renamed into place: a half-written home is never taken for one.
-    const fresh = join(dir, `home.${crypto.randomUUID()}`);
     unpack(files, fresh);
     rmSync(home, { recursive: true, force: true });
     renameSync(fresh, home);
     const metadata: CacheMetadata = { call_id: spec.callId, server: spec.server.address };
     writeFileSync(metadataFile, JSON.stringify(metadata) + "\n", { mode: 0o600 });
   } catch (err) {
+    rmSync(fresh, { recursive: true, force: true });
     if (err instanceof PortableError) throw err;
     throw new FileError(
       "unpack the home into",
