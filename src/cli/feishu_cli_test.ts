@@ -1,5 +1,7 @@
 // The REPL's /link and /unlink on a real terminal (tmux) against the fake Feishu API: the card is
-// sent to the person named, follows the session's turns, and is detached by /unlink.
+// sent to the person named, follows the session's turns, takes prompts typed into it (over the
+// long connection) unless a turn runs, and is detached by /unlink. $TSCODEX_BINARY drives the
+// compiled binary instead.
 import assert from "node:assert/strict";
 import { readFile, stat, writeFile } from "node:fs/promises";
 import { join } from "node:path";
@@ -7,17 +9,27 @@ import { FakeResponsesServer, parseScenario } from "../fake/mod.ts";
 import { FakeFeishu } from "../feishu/testing.ts";
 import { tempDir, until } from "../testing/mod.ts";
 import { runCli } from "./cli_testing.ts";
-import { DENO, ROOT, Terminal, tmuxMissing } from "./terminal_testing.ts";
+import { Terminal, tmuxMissing, TSCODEX } from "./terminal_testing.ts";
 
 const cardText = (feishu: FakeFeishu, id: string) => JSON.stringify(feishu.card(id) ?? {});
 
 Deno.test({
-  name: "REPL /link sends a Feishu card that follows the turns; /unlink detaches it",
+  name:
+    "REPL /link sends a Feishu card that follows the turns and takes prompts unless one runs; /unlink detaches it",
   ignore: tmuxMissing("the /link terminal test"),
   async fn() {
     const work = await tempDir("tscodex-link-");
     const server = new FakeResponsesServer(parseScenario({
-      responses: [{ chunks: 4, output: [{ type: "message", text: "The sun is very big." }] }],
+      responses: [
+        { chunks: 4, output: [{ type: "message", text: "The sun is very big." }] },
+        // The card's first prompt: the answer starts, then the stream stalls until interrupted.
+        {
+          chunks: 2,
+          output: [{ type: "message", text: "The moon is much smaller" }],
+          fault: { kind: "stall", after_events: 4 },
+        },
+        { output: [{ type: "message", text: "Small and bright." }] },
+      ],
     }));
     await server.start();
     const feishu = await new FakeFeishu({
@@ -36,7 +48,7 @@ Deno.test({
     const term = Terminal.start(
       join(work, "tmux.sock"),
       `cd ${work} && env -i PATH=/usr/bin:/bin HOME=${work} CODEX_HOME=${work} TERM=xterm ` +
-        `${DENO} run -A ${ROOT}/main.ts`,
+        TSCODEX,
     );
     try {
       await term.waitFor(/tscodex>\s*$/m);
@@ -54,6 +66,33 @@ Deno.test({
       );
       assert.match(cardText(feishu, "om_1"), /> terminal: \*\*how big is the sun\?\*\*/);
 
+      // Alice types into the card: the turn runs in the REPL, and the card says who asked.
+      assert.equal((await feishu.pressCard("om_1", "and the moon?")).content, "Sent.");
+      await term.waitFor(/feishu: Alice sent a prompt from the card/);
+      await until(
+        () => /> Alice: \*\*and the moon\?\*\*.*"disabled":true/.test(cardText(feishu, "om_1")),
+        "the card to show Alice's prompt running",
+        { detail: () => cardText(feishu, "om_1") },
+      );
+      // While it runs, another prompt from the card is refused and never reaches the model.
+      const busy = await feishu.pressCard("om_1", "are you there?");
+      assert.match(busy.content, /A turn is running/);
+      term.key("Escape");
+      await until(
+        () => /Idle: interrupted/.test(cardText(feishu, "om_1")),
+        "the card to show the interrupted turn",
+        { detail: () => cardText(feishu, "om_1") },
+      );
+      assert.equal((await feishu.pressCard("om_1", "one more")).content, "Sent.");
+      await term.waitFor(/Small and bright\./);
+      await until(
+        () => /> Alice: \*\*one more\*\*.*Small and bright\./.test(cardText(feishu, "om_1")),
+        "the card to show the last answer",
+        { detail: () => cardText(feishu, "om_1") },
+      );
+      assert.equal(server.requests.length, 3);
+      assert.doesNotMatch(JSON.stringify(server.requests.map((r) => r.body)), /are you there/);
+
       term.type("/unlink");
       await term.waitFor(/Card om_1 detached\./);
       assert.match(cardText(feishu, "om_1"), /tscodex session detached/);
@@ -61,8 +100,9 @@ Deno.test({
       await term.waitFor(/No Feishu card is linked\./);
       term.type("/exit");
       await term.exited();
-      // The app's secret went only to the token endpoint, never into a card.
-      for (const call of feishu.calls.filter((c) => !c.path.startsWith("/auth/"))) {
+      // The app's secret went only to the token and connection endpoints, never into a card.
+      const sealed = /^\/(auth\/|callback\/ws\/endpoint)/;
+      for (const call of feishu.calls.filter((c) => !sealed.test(c.path))) {
         assert.doesNotMatch(JSON.stringify(call.body ?? {}), new RegExp(feishu.appSecret));
       }
     } finally {

@@ -2,14 +2,11 @@
 // repl_eval tool, only with the user's yes unless the session has full access. With
 // $TSCODEX_BINARY set, the compiled binary is driven instead of main.ts under Deno.
 import assert from "node:assert/strict";
-import process from "node:process";
 import { writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { FakeResponsesServer, parseScenario, type ScenarioInput } from "../fake/mod.ts";
 import { tempDir } from "../testing/mod.ts";
-import { DENO, ROOT, Terminal, tmuxMissing } from "./terminal_testing.ts";
-
-const TSCODEX = process.env.TSCODEX_BINARY ?? `${DENO} run -A ${ROOT}/main.ts`;
+import { Terminal, tmuxMissing, TSCODEX } from "./terminal_testing.ts";
 
 const evalCall = (id: string, code: string) => ({
   output: [{ type: "function_call" as const, call_id: id, name: "repl_eval", arguments: { code } }],

@@ -1,12 +1,15 @@
 // A real terminal for tests of the interactive CLI: tmux runs the program on a pseudo-terminal,
 // send-keys types, capture-pane reads the screen. Waits poll the screen, each with a deadline.
 import { execFileSync, spawnSync } from "node:child_process";
+import process from "node:process";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { skipWhen, until } from "../testing/mod.ts";
 
 export const ROOT = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
 export const DENO = join(ROOT, "node_modules", ".bin", "deno");
+/** How a terminal test starts tscodex: the compiled binary in $TSCODEX_BINARY, else main.ts. */
+export const TSCODEX = process.env.TSCODEX_BINARY ?? `${DENO} run -A ${ROOT}/main.ts`;
 const haveTmux = spawnSync("tmux", ["-V"]).status === 0;
 
 /** True (after saying why) when tmux is missing: for `ignore:` of the tests that drive a terminal. */

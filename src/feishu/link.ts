@@ -5,6 +5,7 @@
 import type { AgentEvent } from "../agent/mod.ts";
 import { type FeishuApi, resolveTarget, type Target } from "./api.ts";
 import { SessionCard } from "./card.ts";
+import { CardActionListener } from "./listener.ts";
 
 /** The shortest time between two updates of the card. */
 export const FLUSH_INTERVAL_MS = 500;
@@ -41,6 +42,7 @@ export class FeishuLink {
   #dirty = false;
   #lastError = "";
   #closed = false;
+  #listener?: CardActionListener;
 
   private constructor(
     readonly api: FeishuApi,
@@ -52,17 +54,28 @@ export class FeishuLink {
     this.#card = card;
   }
 
-  /** Sends the card to whom `who` names; the link starts once Feishu has it. */
+  /**
+   * Sends the card to whom `who` names; the link starts once Feishu has it. With `listen`, what is
+   * typed into the card's prompt box arrives over Feishu's long connection.
+   */
   static async open(
     api: FeishuApi,
     who: string,
     model: string,
     host: LinkHost,
+    options: { listen?: boolean } = {},
   ): Promise<FeishuLink> {
     const target = await resolveTarget(api, who);
     const card = new SessionCard(model);
     const messageId = await api.sendCard(target, card.render());
-    return new FeishuLink(api, target, messageId, card, host);
+    const link = new FeishuLink(api, target, messageId, card, host);
+    if (options.listen) {
+      link.#listener = CardActionListener.start(api.settings, {
+        action: (action) => link.action(action),
+        problem: (text) => host.notice(text),
+      });
+    }
+    return link;
   }
 
   /** The card's state, for the terminal's messages and tests. */
@@ -117,6 +130,7 @@ export class FeishuLink {
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
+    this.#listener?.close();
     clearTimeout(this.#timer);
     this.#timer = undefined;
     await this.#flushing;

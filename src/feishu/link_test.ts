@@ -7,6 +7,7 @@ import { join } from "node:path";
 import type { AgentEvent } from "../agent/mod.ts";
 import { tempDir, until } from "../testing/mod.ts";
 import { FeishuApi, FeishuLink, feishuSettings, resolveTarget } from "./mod.ts";
+import { CardActionListener } from "./listener.ts";
 import { FakeFeishu } from "./testing.ts";
 
 const PEOPLE = [
@@ -200,5 +201,68 @@ Deno.test("feishu link: the card is sent, patched with the answer, takes prompts
       feishu.calls.filter((c) => !c.path.startsWith("/auth")).filter((c) => !c.authorization),
       [],
     );
+  });
+});
+
+Deno.test("feishu listener: prompts typed into the card arrive over the long connection, also after it drops", async () => {
+  await withFeishu({}, async (feishu, home, env) => {
+    const host = new Host();
+    const link = await FeishuLink.open(api(home, env), "ou_alice", "gpt-test", host, {
+      listen: true,
+    });
+    try {
+      // Accepted: the prompt is submitted and the toast says so.
+      assert.deepEqual(await feishu.pressCard(link.messageId, "what time is it?", "ou_bob"), {
+        type: "success",
+        content: "Sent.",
+      });
+      assert.deepEqual(host.submitted, ["what time is it?"]);
+      assert.ok(feishu.pings >= 1);
+      const [endpoint] = feishu.callsTo("POST", "/callback/ws/endpoint");
+      assert.deepEqual(endpoint.body, { AppID: feishu.appId, AppSecret: feishu.appSecret });
+
+      // Refused while a turn runs, and for a card that is not this link's.
+      host.running = true;
+      const busy = await feishu.pressCard(link.messageId, "and now?");
+      assert.equal(busy.type, "warning");
+      assert.match(busy.content, /A turn is running/);
+      host.running = false;
+      assert.match((await feishu.pressCard("om_elsewhere", "hello")).content, /no longer linked/);
+      assert.deepEqual(host.submitted, ["what time is it?"]);
+
+      // The gateway drops the connection: the listener says so once and comes back.
+      feishu.dropListeners();
+      await until(() => feishu.listeners === 0, "the connection to drop");
+      assert.deepEqual(
+        (await feishu.pressCard(link.messageId, "still there?")).content,
+        "Sent.",
+      );
+      assert.deepEqual(host.submitted, ["what time is it?", "still there?"]);
+      assert.ok(host.notices.some((n) => /connection dropped; connecting again/.test(n)));
+    } finally {
+      await link.close();
+    }
+    await until(() => feishu.listeners === 0, "the listener to hang up after /unlink");
+  });
+});
+
+Deno.test("feishu listener: a refused long connection is one sentence saying what to turn on", async () => {
+  await withFeishu({}, async (feishu, home, env) => {
+    const notices: string[] = [];
+    const wrong = { ...env, FEISHU_APP_SECRET: "not-the-secret" };
+    const listener = CardActionListener.start(feishuSettings(home, wrong), {
+      action: () => Promise.resolve({ type: "info", content: "" }),
+      problem: (text) => notices.push(text),
+    });
+    try {
+      await until(() => notices.length > 0, "the refusal to be said");
+      assert.match(
+        notices[0],
+        /^feishu: Feishu refused the long connection \(app credentials are wrong, code 1000040343\); turn on "receive events and callbacks through the persistent connection".*prompt box is not heard/,
+      );
+      assert.equal(feishu.listeners, 0);
+    } finally {
+      listener.close();
+    }
   });
 });

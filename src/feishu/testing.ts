@@ -1,7 +1,28 @@
 // A fake Feishu open API over real HTTP for the link's tests: tokens (the app's, and users' with
-// refresh tokens that are spent on use), people by email and mobile, and interactive messages
-// that are sent and patched. Every call is recorded in order.
-import { type RunningServer, serveHttp } from "../platform/mod.ts";
+// refresh tokens that are spent on use), people by email and mobile, interactive messages that are
+// sent and patched, and the long connection card actions arrive on (a real WebSocket speaking the
+// protobuf frames). Every call is recorded in order.
+import { Buffer } from "node:buffer";
+import {
+  isWebSocketUpgrade,
+  type RunningServer,
+  serveHttp,
+  type ServerSocket,
+  upgradeWebSocket,
+} from "../platform/mod.ts";
+import { until, within } from "../testing/mod.ts";
+import { CARD_ACTION_EVENT } from "./listener.ts";
+import {
+  CONTROL,
+  DATA,
+  decodeFrame,
+  encodeFrame,
+  type Frame,
+  headerOf,
+  jsonPayload,
+  payloadJson,
+} from "./frames.ts";
+import type { Toast } from "./link.ts";
 
 export interface RecordedCall {
   method: string;
@@ -44,9 +65,14 @@ export class FakeFeishu {
   readonly appSecret: string;
   /** The refresh token that works now; each use spends it and issues the next. */
   validRefreshToken?: string;
+  /** Pings received on the long connection. */
+  pings = 0;
   #issued = 0;
   #tokens = new Set<string>();
   #server?: RunningServer;
+  #sockets = new Set<ServerSocket>();
+  #replies = new Map<string, (frame: Frame) => void>();
+  #events = 0;
 
   constructor(readonly options: FakeFeishuOptions = {}) {
     this.appId = options.appId ?? "cli_test_app";
@@ -70,7 +96,95 @@ export class FakeFeishu {
   }
 
   async close(): Promise<void> {
+    for (const socket of this.#sockets) socket.close();
     await this.#server?.close();
+  }
+
+  /** Closes every listener's connection from this side, as a restart of Feishu's gateway would. */
+  dropListeners(): void {
+    for (const socket of this.#sockets) socket.close(1001, "going away");
+  }
+
+  /** How many card listeners are connected. */
+  get listeners(): number {
+    return this.#sockets.size;
+  }
+
+  /**
+   * Someone types `prompt` into the card of message `messageId` and presses Enter: the event goes
+   * to the connected listener (in two fragments, as long payloads do) and the toast it answers
+   * with comes back.
+   */
+  async pressCard(messageId: string, prompt: string, operatorId = "ou_alice"): Promise<Toast> {
+    await until(() => this.#sockets.size > 0, "a card listener to connect");
+    const id = `evt_${++this.#events}`;
+    const event = {
+      operator: { open_id: operatorId },
+      token: `c-${id}`,
+      action: { value: { action: "send" }, tag: "input", name: "prompt", input_value: prompt },
+      context: { open_message_id: messageId, open_chat_id: "oc_chat" },
+    };
+    this.calls.push({ method: "WS", path: CARD_ACTION_EVENT, body: event });
+    const bytes = jsonPayload({
+      schema: "2.0",
+      header: { event_id: id, event_type: CARD_ACTION_EVENT, app_id: this.appId },
+      event,
+    });
+    const half = Math.floor(bytes.length / 2);
+    const reply = new Promise<Frame>((resolve) => this.#replies.set(id, resolve));
+    for (const [seq, part] of [bytes.slice(0, half), bytes.slice(half)].entries()) {
+      const frame: Frame = {
+        SeqID: seq,
+        LogID: this.#events,
+        service: 42,
+        method: DATA,
+        headers: [
+          { key: "type", value: "event" },
+          { key: "message_id", value: id },
+          { key: "sum", value: "2" },
+          { key: "seq", value: String(seq) },
+          { key: "trace_id", value: `trace-${id}` },
+        ],
+        payload: part,
+      };
+      for (const socket of this.#sockets) socket.send(encodeFrame(frame));
+    }
+    const answer = payloadJson((await within(reply, `the answer to ${id}`)).payload!) as {
+      code: number;
+      data?: string;
+    };
+    if (answer.code !== 200 || !answer.data) {
+      throw new Error(`the listener answered ${answer.code}`);
+    }
+    return JSON.parse(Buffer.from(answer.data, "base64").toString()).toast;
+  }
+
+  #socket(request: Request): Response {
+    let mine: ServerSocket | undefined;
+    return upgradeWebSocket(request, {
+      open: (socket) => {
+        mine = socket;
+        this.#sockets.add(socket);
+      },
+      message: (data) => {
+        if (typeof data === "string") return;
+        const frame = decodeFrame(data);
+        if (frame.method === CONTROL && headerOf(frame, "type") === "ping") {
+          this.pings++;
+          mine?.send(encodeFrame({
+            ...frame,
+            headers: [{ key: "type", value: "pong" }],
+            payload: jsonPayload({ PingInterval: 120, ReconnectInterval: 1, ReconnectNonce: 0 }),
+          }));
+          return;
+        }
+        const id = headerOf(frame, "message_id");
+        if (id) this.#replies.get(id)?.(frame);
+      },
+      close: () => {
+        if (mine) this.#sockets.delete(mine);
+      },
+    });
   }
 
   /** The recorded calls to `method` on paths starting with `prefix`. */
@@ -91,6 +205,7 @@ export class FakeFeishu {
 
   async #handle(request: Request): Promise<Response> {
     const url = new URL(request.url);
+    if (url.pathname === "/ws" && isWebSocketUpgrade(request)) return this.#socket(request);
     const path = url.pathname.replace(/^\/open-apis/, "") + url.search;
     const text = request.method === "GET" ? "" : await request.text();
     const body = text ? JSON.parse(text) as Json : undefined;
@@ -112,6 +227,24 @@ export class FakeFeishu {
       return json({ code: 0, msg: "ok", tenant_access_token: this.#issue("t"), expire: 7200 });
     }
     if (route === "POST /authen/v2/oauth/token") return this.#oauth(body);
+    if (route === "POST /callback/ws/endpoint") {
+      if (body.AppID !== this.appId || body.AppSecret !== this.appSecret) {
+        return json({ code: 1000040343, msg: "app credentials are wrong" });
+      }
+      return json({
+        code: 0,
+        msg: "ok",
+        data: {
+          URL: `${this.url.replace(/^http/, "ws")}/ws?device_id=fake&service_id=42`,
+          ClientConfig: {
+            PingInterval: 120,
+            ReconnectCount: -1,
+            ReconnectInterval: 1,
+            ReconnectNonce: 0,
+          },
+        },
+      });
+    }
     // Everything else needs a token this server issued.
     const token = request.headers.get("authorization")?.replace(/^Bearer /, "") ?? "";
     if (!this.#tokens.has(token)) {

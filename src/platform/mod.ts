@@ -8,11 +8,12 @@ export type Runtime = "deno" | "bun" | "node";
 /** The server half of a WebSocket as Deno hands it out: the Web standard `WebSocket`. */
 interface DenoSocket {
   readonly readyState: number;
+  binaryType: "blob" | "arraybuffer";
   onopen: (() => void) | null;
   onmessage: ((event: { data: unknown }) => void) | null;
   onclose: ((event: { code: number; reason: string }) => void) | null;
   onerror: (() => void) | null;
-  send(data: string): void;
+  send(data: string | Uint8Array): void;
   close(code?: number, reason?: string): void;
 }
 
@@ -38,7 +39,7 @@ interface DenoLike {
 /** Bun's server-side WebSocket; `data` is what `upgrade` was given. */
 interface BunSocket {
   data: SocketHandlers;
-  send(data: string): number;
+  send(data: string | Uint8Array): number;
   close(code?: number, reason?: string): void;
 }
 
@@ -222,7 +223,8 @@ export function serveHttp(
 
 /** A server-side WebSocket, the same under every runtime. */
 export interface ServerSocket {
-  send(text: string): void;
+  /** Text goes as a text message, bytes as a binary one. */
+  send(data: string | Uint8Array): void;
   close(code?: number, reason?: string): void;
 }
 
@@ -247,7 +249,7 @@ const upgraded = new WeakSet<Response>();
 
 function bunSocket(ws: BunSocket): ServerSocket {
   return {
-    send: (text) => void ws.send(text),
+    send: (data) => void ws.send(data),
     close: (code, reason) => ws.close(code, reason),
   };
 }
@@ -268,11 +270,12 @@ export function upgradeWebSocket(request: Request, handlers: SocketHandlers): Re
   }
   if (!globals.Deno) throw new Error("tscodex needs Deno or Bun to serve WebSockets");
   const { socket, response } = globals.Deno.upgradeWebSocket(request);
+  socket.binaryType = "arraybuffer";
   const OPEN = 1;
   socket.onopen = () =>
     handlers.open({
       // Deno throws on a send after the peer left; Bun drops it. Dropping is what callers expect.
-      send: (text) => socket.readyState === OPEN && socket.send(text),
+      send: (data) => socket.readyState === OPEN && socket.send(data),
       close: (code, reason) => socket.close(code, reason),
     });
   socket.onmessage = (event) =>

@@ -70,7 +70,7 @@ async function link(repl: ReplContext, argument: string): Promise<void> {
     busy: () => repl.busy,
     submit: (text) => repl.submit(text, "steer"),
     notice: (text) => screen.line(screen.style.dim(text)),
-  });
+  }, { listen: true });
   await repl.link?.close();
   repl.link = card;
   screen.line(
