@@ -120,7 +120,11 @@ export class SessionCard {
     return this.detail ? `${this.status}: ${clipStart(this.detail, 200)}` : this.status;
   }
 
-  render(): Record<string, unknown> {
+  /**
+   * The card JSON. With `plainAnswer` the answer is a plain-text code block, which Feishu takes
+   * whatever the text holds (its markdown refuses some, stray tags say).
+   */
+  render(options: { plainAnswer?: boolean } = {}): Record<string, unknown> {
     const detached = this.status === "Detached";
     const elements: Record<string, unknown>[] = [];
     if (this.prompt) {
@@ -130,8 +134,12 @@ export class SessionCard {
       });
     }
     if (this.answer) {
-      const marked = this.answerIsOld ? `*(last turn)*\n${this.answer}` : this.answer;
-      elements.push({ tag: "markdown", content: clipEnd(marked, ANSWER_LIMIT) });
+      const shown = clipEnd(this.answer, ANSWER_LIMIT);
+      const body = options.plainAnswer
+        ? "```text\n" + shown.replaceAll("```", "ʼʼʼ") + "\n```"
+        : shown;
+      const content = this.answerIsOld ? `*(last turn)*\n${body}` : body;
+      elements.push({ tag: "markdown", content });
     }
     if (!detached) {
       elements.push({

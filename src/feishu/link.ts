@@ -5,10 +5,13 @@
 import type { AgentEvent } from "../agent/mod.ts";
 import { type FeishuApi, resolveTarget, type Target } from "./api.ts";
 import { SessionCard } from "./card.ts";
+import { FeishuError } from "./errors.ts";
 import { CardActionListener } from "./listener.ts";
 
 /** The shortest time between two updates of the card. */
 export const FLUSH_INTERVAL_MS = 500;
+/** What Feishu says when its markdown cannot take the card's text. */
+const REFUSED_CONTENT = /failed to create card content/i;
 
 /** What the link needs of the session it mirrors. */
 export interface LinkHost {
@@ -97,13 +100,22 @@ export class FeishuLink {
     if (!this.#dirty) return;
     this.#dirty = false;
     try {
-      await this.api.updateCard(this.messageId, this.#card.render());
+      await this.#update();
       this.#lastError = "";
     } catch (err) {
       // Said once per distinct failure: a card that cannot be updated must not flood the screen.
       const message = (err as Error).message;
       if (message !== this.#lastError) this.host.notice(`feishu: ${message}`);
       this.#lastError = message;
+    }
+  }
+
+  async #update(): Promise<void> {
+    try {
+      await this.api.updateCard(this.messageId, this.#card.render());
+    } catch (err) {
+      if (!(err instanceof FeishuError) || !REFUSED_CONTENT.test(err.message)) throw err;
+      await this.api.updateCard(this.messageId, this.#card.render({ plainAnswer: true }));
     }
   }
 

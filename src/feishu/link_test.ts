@@ -204,6 +204,23 @@ Deno.test("feishu link: the card is sent, patched with the answer, takes prompts
   });
 });
 
+Deno.test("feishu link: an answer Feishu's markdown refuses is shown as plain text instead", async () => {
+  await withFeishu({ refuseMarkdown: /<at / }, async (feishu, home, env) => {
+    const link = await FeishuLink.open(api(home, env), "ou_alice", "m", new Host());
+    for (const event of turn("t1", ["ping everyone"], ["<at id=all></at> done ``` here"])) {
+      link.onEvent(event);
+    }
+    await link.close();
+    const answer = (feishu.card(link.messageId)!.body as { elements: { content: string }[] })
+      .elements[1].content;
+    assert.equal(answer, "```text\n<at id=all></at> done ʼʼʼ here\n```");
+    // The markdown was tried first and refused; the plain text was taken.
+    const patches = feishu.callsTo("PATCH", "/im/v1/messages/").map((c) => String(c.body?.content));
+    assert.equal(patches.length, 2);
+    assert.match(patches[0], /"content":"<at id=all><\/at> done/);
+  });
+});
+
 Deno.test("feishu listener: prompts typed into the card arrive over the long connection, also after it drops", async () => {
   await withFeishu({}, async (feishu, home, env) => {
     const host = new Host();

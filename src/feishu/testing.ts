@@ -47,6 +47,8 @@ export interface FakeFeishuOptions {
   refreshToken?: string;
   /** The authorization code the OAuth page would hand out. */
   authorizationCode?: string;
+  /** Card markdown (outside a ```text block) that Feishu cannot render and refuses. */
+  refuseMarkdown?: RegExp;
 }
 
 type Json = Record<string, unknown>;
@@ -286,11 +288,27 @@ export class FakeFeishu {
     if (request.method === "PATCH" && message) {
       const stored = this.messages.get(decodeURIComponent(message[1]));
       if (!stored) return json({ code: 230011, msg: "message not found" }, 400);
-      stored.card = JSON.parse(String(body.content));
+      const card = JSON.parse(String(body.content));
+      if (this.#unrenderable(card)) {
+        return json(
+          { code: 230099, msg: "Failed to create card content, ext=ErrCode: 200861" },
+          400,
+        );
+      }
+      stored.card = card;
       stored.updates++;
       return json({ code: 0, msg: "success", data: {} });
     }
     return json({ code: 404, msg: `no such API: ${route}` }, 404);
+  }
+
+  #unrenderable(card: Json): boolean {
+    const refuse = this.options.refuseMarkdown;
+    const elements = ((card.body as Json | undefined)?.elements ?? []) as Json[];
+    return !!refuse && elements.some((element) =>
+      element.tag === "markdown" &&
+      refuse.test(String(element.content).replace(/```text\n[\s\S]*?\n```/g, ""))
+    );
   }
 
   #oauth(body: Json): Response {
