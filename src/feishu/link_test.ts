@@ -105,6 +105,25 @@ Deno.test("feishu: targets by alias, open id, chat id, email, mobile and bare na
     await assert.rejects(resolveTarget(client, "zed@example.com"), /knows nobody with the email/);
     await assert.rejects(resolveTarget(api(home, env), "zed"), /FEISHU_DEFAULT_EMAIL_DOMAIN/);
     assert.throws(() => feishuSettings(home, {}), /FEISHU_APP_ID and FEISHU_APP_SECRET/);
+    // The seed's FEISHU_DOMAIN (Lark's site, say) gives the API base and the connection's site.
+    const app = { FEISHU_APP_ID: "a", FEISHU_APP_SECRET: "s" };
+    const lark = feishuSettings(home, { ...app, LARK_DOMAIN: "https://open.larksuite.com/" });
+    assert.deepEqual([lark.apiBase, lark.site], [
+      "https://open.larksuite.com/open-apis",
+      "https://open.larksuite.com",
+    ]);
+    const local = feishuSettings(home, {
+      ...app,
+      FEISHU_API_BASE: "http://127.0.0.1:9/open-apis/",
+    });
+    assert.deepEqual([local.apiBase, local.site], [
+      "http://127.0.0.1:9/open-apis",
+      "http://127.0.0.1:9",
+    ]);
+    assert.throws(
+      () => feishuSettings(home, { ...app, FEISHU_DOMAIN: "open.feishu.cn" }),
+      /FEISHU_DOMAIN must be an http\(s\) URL/,
+    );
   });
 });
 

@@ -80,11 +80,6 @@ export class CardActionListener {
     return listener;
   }
 
-  /** The site's root: the API base without its `/open-apis`. */
-  get #origin(): string {
-    return this.settings.apiBase.replace(/\/open-apis$/, "");
-  }
-
   #problem(text: string): void {
     if (text === this.#lastProblem) return;
     this.#lastProblem = text;
@@ -94,7 +89,7 @@ export class CardActionListener {
   async #endpoint(): Promise<string> {
     let body: Json;
     try {
-      const response = await fetch(`${this.#origin}/callback/ws/endpoint`, {
+      const response = await fetch(`${this.settings.site}/callback/ws/endpoint`, {
         method: "POST",
         headers: { "content-type": "application/json; charset=utf-8" },
         body: JSON.stringify({ AppID: this.settings.appId, AppSecret: this.settings.appSecret }),
@@ -102,7 +97,7 @@ export class CardActionListener {
       });
       body = await response.json();
     } catch (err) {
-      throw new FeishuError(`cannot reach ${this.#origin}: ${(err as Error).message}`);
+      throw new FeishuError(`cannot reach ${this.settings.site}: ${(err as Error).message}`);
     }
     const data = (body.data ?? {}) as Json;
     if (body.code !== 0 || typeof data.URL !== "string") {

@@ -11,6 +11,8 @@ export interface FeishuSettings {
   appSecret: string;
   /** The open-apis base, without a trailing slash. */
   apiBase: string;
+  /** The site the long connection's endpoint is asked on (the API base's, unless FEISHU_DOMAIN). */
+  site: string;
   /** Where the user's rotating refresh token is kept (0600). */
   refreshTokenFile: string;
   /** Appended to a bare name to make an email: `alice` → `alice@example.com`. */
@@ -61,14 +63,21 @@ export function feishuSettings(home: string, env: Env): FeishuSettings {
         `(or LARK_APP_ID and LARK_APP_SECRET) in the environment or in ${join(home, ".env")}`,
     );
   }
-  const base = first(env, "FEISHU_API_BASE", "LARK_API_BASE") ?? DEFAULT_API_BASE;
-  if (!/^https?:\/\//.test(base)) {
-    throw new FeishuError(`FEISHU_API_BASE must be an http(s) URL, not ${JSON.stringify(base)}`);
+  // FEISHU_DOMAIN (the seed's name for the site, https://open.larksuite.com for Lark) gives both
+  // unless FEISHU_API_BASE says where the API is.
+  const domain = first(env, "FEISHU_DOMAIN", "LARK_DOMAIN")?.replace(/\/+$/, "");
+  const base = (first(env, "FEISHU_API_BASE", "LARK_API_BASE") ??
+    (domain ? `${domain}/open-apis` : DEFAULT_API_BASE)).replace(/\/+$/, "");
+  for (const [name, url] of [["FEISHU_DOMAIN", domain], ["FEISHU_API_BASE", base]]) {
+    if (url !== undefined && !/^https?:\/\/[^/]/.test(url)) {
+      throw new FeishuError(`${name} must be an http(s) URL, not ${JSON.stringify(url)}`);
+    }
   }
   return {
     appId,
     appSecret,
-    apiBase: base.replace(/\/+$/, ""),
+    apiBase: base,
+    site: domain ?? base.replace(/\/open-apis$/, ""),
     refreshTokenFile: join(home, ".feishu_refresh_token"),
     defaultEmailDomain: first(
       env,
