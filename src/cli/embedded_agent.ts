@@ -186,6 +186,11 @@ export class Agent {
   /** Runs one turn: the model, its tool calls, until it answers. Rejects when the turn fails. */
   async ask(prompt: string, options: AskOptions = {}): Promise<AgentAnswer> {
     if (this.#closed) throw new Error("this agent is closed; create another one");
+    if (this.busy) {
+      throw new Error(
+        "this agent is already answering; await the previous ask, or use another Agent",
+      );
+    }
     const items: ResponseItem[] = [];
     let usage: Usage | undefined;
     let turnId: string | undefined;

@@ -45,7 +45,9 @@ const explicit = await Agent.create({
     execute: ({ fruit }) => ({ fruit, euros: prices[fruit] }),
   }],
 });
-const answer = await explicit.ask("what does an apple cost?");
+const asking = explicit.ask("what does an apple cost?");
+const overlap = await explicit.ask("and a pear?").then(() => "answered", (err) => err.message);
+const answer = await asking;
 const calls = answer.items.filter((item) => item.type === "function_call").map((item) => item.name);
 await explicit.close();
 console.log(JSON.stringify({
@@ -54,6 +56,7 @@ console.log(JSON.stringify({
   second: second.text,
   answer: answer.text,
   calls,
+  overlap,
   model: explicit.model,
   sessionId: explicit.sessionId,
 }));
@@ -142,6 +145,7 @@ for (const runtime of ["deno", "bun"] as const) {
       assert.equal(result.second, "second answer");
       assert.deepEqual(result.calls, ["lookup_price"]);
       assert.equal(result.answer, "three euros");
+      assert.match(result.overlap, /^this agent is already answering; await the previous ask/);
       assert.equal(result.model, "explicit-model");
 
       const bodies = server.requests.map((r) => r.body as Record<string, unknown>);
