@@ -68,7 +68,7 @@ Deno.test({
 
       // Alice types into the card: the turn runs in the REPL, and the card says who asked.
       assert.equal((await feishu.pressCard("om_1", "and the moon?")).content, "Sent.");
-      await term.waitFor(/feishu: Alice sent a prompt from the card/);
+      await term.waitFor(/feishu: Alice asks from the card: and the moon\?/);
       await until(
         () => /> Alice: \*\*and the moon\?\*\*.*"disabled":true/.test(cardText(feishu, "om_1")),
         "the card to show Alice's prompt running",

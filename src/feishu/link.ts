@@ -133,7 +133,7 @@ export class FeishuLink {
       ? await this.api.nameOf(action.operatorId) ?? action.operatorId
       : "Feishu";
     this.#card.expectPromptFrom(sender);
-    this.host.notice(`feishu: ${sender} sent a prompt from the card`);
+    this.host.notice(`feishu: ${sender} asks from the card: ${prompt}`);
     this.host.submit(prompt);
     return { type: "success", content: "Sent." };
   }

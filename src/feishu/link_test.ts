@@ -190,7 +190,7 @@ Deno.test("feishu link: the card is sent, patched with the answer, takes prompts
     });
     assert.deepEqual(accepted, { type: "success", content: "Sent." });
     assert.deepEqual(host.submitted, ["and the moon?"]);
-    assert.deepEqual(host.notices, ["feishu: Bob sent a prompt from the card"]);
+    assert.deepEqual(host.notices, ["feishu: Bob asks from the card: and the moon?"]);
     for (const event of turn("t2", ["and the moon?"], ["Smaller."])) link.onEvent(event);
     await until(
       () => /> Bob: \*\*and the moon\?\*\*.*Smaller\./.test(cardText(feishu.card(link.messageId))),
