@@ -147,7 +147,9 @@ Deno.test({
       assert.equal(await call("shell_command", { command: "echo x > f" }), "rejected by user");
       assert.equal(user.asked[0].reason, "untrusted");
       // Approved, it still runs in the sandbox.
-      const approved = await call("shell_command", { command: "echo x > f; echo rc=$?" });
+      const approved = await call("shell_command", {
+        command: "exec 2>&1; echo x > f; echo rc=$?",
+      });
       assert.match(approved, /Read-only file system\nrc=1\n$/);
       assert.equal(existsSync(join(dir, "f")), false);
     });

@@ -90,6 +90,8 @@ function execReply(reply: string): { exitCode?: number; output: string } {
 }
 
 /** Runs `cmd` through exec_command (no login profile) in `sandbox`; its exit code and output. */
+/** Commands whose lines must come in order start with `exec 2>&1`: the tool reads stdout and stderr
+ * from two pipes, so a shell error and the next echo can arrive either way round. */
 async function run(w: Workspace, cmd: string, sandbox: SandboxPolicy) {
   return execReply(await w.call("exec_command", { cmd, login: false }, { sandbox }));
 }
@@ -107,11 +109,11 @@ sandboxTest(
         exitCode: 0,
         output: hostname,
       });
-      const touched = await run(w, "touch x; echo rc=$?", READ_ONLY);
+      const touched = await run(w, "exec 2>&1; touch x; echo rc=$?", READ_ONLY);
       assert.equal(touched.exitCode, 0);
       assert.match(touched.output, /touch: cannot touch 'x': Read-only file system\nrc=1\n/);
       assert.equal(existsSync(join(w.dir, "x")), false);
-      const elsewhere = await run(w, `echo no > ${w.outside}/y; echo rc=$?`, READ_ONLY);
+      const elsewhere = await run(w, `exec 2>&1; echo no > ${w.outside}/y; echo rc=$?`, READ_ONLY);
       assert.match(elsewhere.output, /Read-only file system\nrc=1\n/);
       assert.equal(existsSync(join(w.outside, "y")), false);
     }),
@@ -210,7 +212,7 @@ sandboxTest(
       for (
         const target of [`${w.outside}/out.txt`, ".git/config", ".git/hooks-new", ".codex/x"]
       ) {
-        const write = await run(w, `echo x >> ${target}; echo rc=$?`, WORKSPACE_ONLY);
+        const write = await run(w, `exec 2>&1; echo x >> ${target}; echo rc=$?`, WORKSPACE_ONLY);
         assert.match(write.output, /Read-only file system\nrc=1\n$/, target);
       }
       assert.equal(existsSync(join(w.outside, "out.txt")), false);
