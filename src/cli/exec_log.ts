@@ -137,9 +137,9 @@ export class ExecLog {
     this.write(`${this.colors.bold("tokens used")}\n${thousands(used)}\n`);
   }
 
-  /** How long the item ran: from its start (a command's, as it began) to now. */
+  /** How long the item ran: from its start (a command's spawn, however late we heard) to now. */
   #elapsed(id: string): string {
-    const started = this.#started.get(id);
+    const started = this.detailsOf(id)?.startedAt ?? this.#started.get(id);
     return durationText(started === undefined ? 0 : Math.round(performance.now() - started));
   }
 

@@ -59,6 +59,8 @@ export interface ItemDetails {
   callId?: string;
   /** The folder a command ran in. */
   cwd?: string;
+  /** When a command's process was spawned (`performance.now()`), for the time it took. */
+  startedAt?: number;
   /** A plan update's explanation. */
   explanation?: string;
   /** A notice that the history was just compacted. */
@@ -326,7 +328,7 @@ export class ExecView {
         exit_code: null,
         status: "in_progress",
       };
-      this.details.set(item.id, { cwd: event.cwd });
+      this.details.set(item.id, { cwd: event.cwd, startedAt: event.startedAt });
       this.#commandsByCall.set(call.call_id, item);
       this.emit({ type: "item.started", item: { ...item } });
     } else if (event.type === "patch_applied") {

@@ -32,11 +32,16 @@ const execCall = (id: string, args: Record<string, unknown>): ToolCallItem => ({
 const framed = (status: string, output: string) =>
   `Command: /bin/bash -lc 'x'\nChunk ID: abcdef\nWall time: 0.0010 seconds\n${status}\nOriginal token count: 1\nOutput:\n${output}`;
 /** The tool's event when the command's process has started. */
-const commandStarted = (call: ToolCallItem, command: string, cwd = "/w"): AgentEvent => ({
+const commandStarted = (
+  call: ToolCallItem,
+  command: string,
+  cwd = "/w",
+  startedAt = performance.now(),
+): AgentEvent => ({
   type: "tool_event",
   turnId,
   call,
-  event: { type: "command_started", callId: call.call_id, command, cwd },
+  event: { type: "command_started", callId: call.call_id, command, cwd, startedAt },
 });
 /** The agent's event for a finished command call: `text` for the model, `facts` for the UI. */
 const commandDone = (
@@ -164,7 +169,13 @@ Deno.test("a command's item starts when its process does, before its call return
     type: "tool_event",
     turnId,
     call,
-    event: { type: "command_started", callId: "nested", command: "ls", cwd: "/w" },
+    event: {
+      type: "command_started",
+      callId: "nested",
+      command: "ls",
+      cwd: "/w",
+      startedAt: performance.now(),
+    },
   });
   view.on(commandDone(call, "Exit code: 0\nWall time: 6 seconds\nOutput:\n", { exitCode: 0 }));
   assert.deepEqual(out.map((e) => e.type), ["item.started", "item.completed"]);
@@ -480,6 +491,17 @@ Deno.test("commands: items carry the whole output, the log its first 20 lines an
   assert.match(text, /Plan update\nWhy\.\n/);
   assert.match(text, /context compacted\nwarning: /);
   assert.doesNotMatch(text, /nobody should see/);
+});
+
+Deno.test("the log times a command from its spawn, however late its start event is handled", () => {
+  let text = "";
+  const view = new ExecView((e) => log.on(e));
+  const log = new ExecLog((t) => (text += t), palette(false), "/w", (id) => view.details.get(id));
+  const call = execCall("c1", { cmd: "sleep 2" });
+  // Under load the event can be handled long after the process started: it says when that was.
+  view.on(commandStarted(call, "/bin/bash -lc 'sleep 2'", "/w", performance.now() - 2_000));
+  view.on(commandDone(call, framed("Process exited with code 0", ""), { exitCode: 0, output: "" }));
+  assert.match(text, /'sleep 2' in \/w succeeded in 2\.\d\ds:/);
 });
 
 Deno.test("token figures: reported after usage or an overflow, not after a bare failure", () => {

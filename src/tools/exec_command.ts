@@ -260,6 +260,7 @@ async function announceStart(session: ExecSession, ctx: ToolContext): Promise<vo
     callId: ctx.callId,
     command: shellJoin(session.command),
     cwd: session.cwd,
+    startedAt: session.startedAt,
   });
 }
 

@@ -175,6 +175,8 @@ export class ManagedProcess {
   exitCode: number | null = null;
   /** The signal that ended it, if one did. */
   exitSignal: NodeJS.Signals | null = null;
+  /** `performance.now()` just before the spawn: the process cannot have started earlier. */
+  readonly startedAt: number;
   /** Spawning failed (program or directory missing); the error that said so. */
   failure: NodeJS.ErrnoException | undefined;
   outputClosed = false;
@@ -197,6 +199,7 @@ export class ManagedProcess {
       options.scratch,
     );
     launch = { file: argv[0], args: argv.slice(1), env: launch.env };
+    this.startedAt = performance.now();
     // detached: a new session and process group, so one kill(-pgid) reaches every descendant
     // that stayed in it, and the agent's terminal signals never reach the command.
     this.child = spawn(launch.file, launch.args, {

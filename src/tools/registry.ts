@@ -46,9 +46,11 @@ export type ToolEvent =
   | { type: "collab_call"; callId: string; call: CollabCall }
   /**
    * A command's process has started (exec_command, shell, shell_command): the UI shows it from
-   * this moment, as upstream does, not once the call returns.
+   * this moment, as upstream does, not once the call returns. `startedAt` is `performance.now()`
+   * just before the spawn: a duration measured from it is never shorter than the command ran,
+   * however late under load this event is handled.
    */
-  | { type: "command_started"; callId: string; command: string; cwd: string }
+  | { type: "command_started"; callId: string; command: string; cwd: string; startedAt: number }
   /**
    * A call to a tool of an MCP server (or one of the resource tools): once when it starts, and
    * again with its outcome — the result as the server sent it, or what went wrong.

@@ -179,7 +179,13 @@ async function runOnce(
   }
   const command = shellJoin(argv);
   if (await proc.spawned) {
-    ctx.onEvent?.({ type: "command_started", callId: ctx.callId, command, cwd });
+    ctx.onEvent?.({
+      type: "command_started",
+      callId: ctx.callId,
+      command,
+      cwd,
+      startedAt: proc.startedAt,
+    });
   }
   // An interrupt ends the wait at once, like the timeout; both kill the process group.
   const bytes = await proc.collect(started + timeoutMs, ctx.signal, DRAIN_AFTER_EXIT_MS);
