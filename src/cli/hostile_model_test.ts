@@ -3,11 +3,21 @@
 // at the file system and at everything the model and the rollout got back afterwards.
 import assert from "node:assert/strict";
 import { existsSync, readdirSync, readFileSync } from "node:fs";
-import { mkdir, mkdtemp, readFile, realpath, rm, symlink, writeFile } from "node:fs/promises";
+import {
+  mkdir,
+  mkdtemp,
+  readFile,
+  realpath,
+  rm,
+  symlink,
+  truncate,
+  writeFile,
+} from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { FakeResponsesServer, parseScenario, type ScenarioInput } from "../fake/mod.ts";
-import { PATCH_JOURNAL_FOLDER } from "../tools/mod.ts";
+import { MAX_IMAGE_BYTES, PATCH_JOURNAL_FOLDER } from "../tools/mod.ts";
+import { makeFifo } from "../testing/mod.ts";
 import { killMidPatch, sandboxMissing } from "../tools/testing.ts";
 import { runCli } from "./cli_testing.ts";
 
@@ -276,6 +286,33 @@ Deno.test({
       },
     ),
 });
+
+Deno.test("hostile model: a FIFO, a device or a huge file named like an image cannot hang or flood spawn_agent", () =>
+  attack(
+    [],
+    () =>
+      ["pipe.png", "zero.png", "huge.png"].map((path) => ({
+        type: "function_call" as const,
+        call_id: path,
+        name: "spawn_agent",
+        arguments: { items: [{ type: "local_image", path }] },
+      })),
+    {
+      // The model could make each of these with one command; the session must answer every call.
+      before: async ({ work }) => {
+        makeFifo(work, "pipe.png");
+        await symlink("/dev/zero", join(work, "zero.png"));
+        await writeFile(join(work, "huge.png"), "");
+        await truncate(join(work, "huge.png"), MAX_IMAGE_BYTES + 1);
+      },
+    },
+    (result) => {
+      assert.equal(result.code, 0, result.stderr);
+      assert.match(result.outputs["pipe.png"], /image path `\S+\/pipe\.png` is not a file/);
+      assert.match(result.outputs["zero.png"], /image path `\S+\/zero\.png` is not a file/);
+      assert.match(result.outputs["huge.png"], /huge\.png` is \d+ bytes, over .* limit of/);
+    },
+  ));
 
 /**
  * A journal as apply_patch writes one, left by a process that is gone: the next apply_patch or

@@ -2,12 +2,12 @@
 // declares them (upstream 0.115.0's parameters), validates their arguments with upstream's error
 // texts and formats their replies as upstream's compact JSON; the agents themselves are run by a
 // controller the agent layer injects (src/agent/subagents.ts), since tools must not know agents.
-import { readFile } from "node:fs/promises";
 import { extname, resolve } from "node:path";
 import { Buffer } from "node:buffer";
 import { z } from "zod";
 import { ReasoningEffort } from "../config/mod.ts";
 import { type CollabCall, defineFunctionTool, type ToolContext, type ToolDef } from "./registry.ts";
+import { readLocalImage } from "./view_image.ts";
 
 /** A sub-agent's state as the model sees it: a word, or an object carrying the final text. */
 export type AgentStatus =
@@ -187,13 +187,9 @@ async function agentInput(
       const path = resolve(cwd, item.path);
       const mime = IMAGE_TYPES[extname(path).toLowerCase()];
       if (!mime) return `unsupported image type for \`${path}\``;
-      try {
-        input.images.push(
-          `data:${mime};base64,${Buffer.from(await readFile(path)).toString("base64")}`,
-        );
-      } catch (err) {
-        return `unable to read image at \`${path}\`: ${(err as Error).message}`;
-      }
+      const bytes = await readLocalImage(path, "spawn_agent");
+      if (typeof bytes === "string") return bytes;
+      input.images.push(`data:${mime};base64,${Buffer.from(bytes).toString("base64")}`);
     }
   }
   return input;

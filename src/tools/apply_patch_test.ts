@@ -15,6 +15,7 @@ import { join } from "node:path";
 import { applyPatchFunctionTool, applyPatchTool, runApplyPatch } from "./apply_patch.ts";
 import { parsePatch } from "./patch_parser.ts";
 import { type ToolContext, type ToolEvent, ToolRegistry } from "./registry.ts";
+import { makeFifo, within } from "../testing/mod.ts";
 
 type Files = Record<string, string>;
 
@@ -392,6 +393,22 @@ Deno.test("apply_patch: reports applied changes to the UI with absolute paths", 
         { path: join(dir, "d.txt"), kind: "delete" },
       ],
     }]);
+  }));
+
+Deno.test("apply_patch: a FIFO or a device to update is refused, not waited on or read without end", () =>
+  withDir({}, async (dir) => {
+    makeFifo(dir, "pipe.txt");
+    await symlink("/dev/zero", join(dir, "zero.txt"));
+    for (const name of ["pipe.txt", "zero.txt"]) {
+      assert.equal(
+        await within(
+          patch(dir, wrap(`*** Update File: ${name}\n@@\n-a\n+b\n`)),
+          `apply_patch on ${name} to answer`,
+        ),
+        `apply_patch verification failed: Failed to read file to update ${join(dir, name)}: ` +
+          `\`${join(dir, name)}\` is not a regular file`,
+      );
+    }
   }));
 
 Deno.test("apply_patch: an interrupted call writes nothing", () =>

@@ -64,5 +64,5 @@ export { shellTools } from "./shell.ts";
 export { shellJoin } from "./shell_words.ts";
 export { approxTokenCount, truncateMiddle } from "./truncate.ts";
 export { updatePlanTool } from "./update_plan.ts";
-export { viewImageTool } from "./view_image.ts";
+export { MAX_IMAGE_BYTES, viewImageTool } from "./view_image.ts";
 export { webSearchTool } from "./web_search.ts";

@@ -1,7 +1,6 @@
 // Applying a parsed patch: every hunk is resolved against the files in memory first (so a patch
 // that fails anywhere changes nothing), the sandbox is asked about every real path it would
 // write, and patch_commit.ts writes it all or nothing.
-import { readFile } from "node:fs/promises";
 import { resolve } from "node:path";
 import { describeFsError } from "./fs_errors.ts";
 import type { Hunk, UpdateChunk } from "./patch_parser.ts";
@@ -14,6 +13,7 @@ import {
 } from "./patch_commit.ts";
 import { canWriteAt, type SandboxPolicy } from "./sandbox.ts";
 import type { FileChange } from "./registry.ts";
+import { readRegularFile } from "./regular_file.ts";
 
 export { PatchWriteError } from "./patch_commit.ts";
 
@@ -157,7 +157,7 @@ class Overlay {
     }
     let bytes: Uint8Array;
     try {
-      bytes = await readFile(path);
+      bytes = await readRegularFile(path);
     } catch (err) {
       throw new PatchVerificationError(`${context}: ${describeFsError(err)}`);
     }

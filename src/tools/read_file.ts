@@ -1,12 +1,12 @@
 // read_file: numbered lines of a local file, either a plain slice or the indentation block
 // around an anchor line (its enclosing levels, optionally its siblings and header comments).
 // Errors and limits follow upstream's experimental read_file tool.
-import { readFile } from "node:fs/promises";
 import { isAbsolute } from "node:path";
 import { z } from "zod";
 import { describeFsError } from "./fs_errors.ts";
 import { defineFunctionTool, type ToolDef } from "./registry.ts";
 import { clipToBytes } from "./truncate.ts";
+import { readRegularFile } from "./regular_file.ts";
 
 /** Longest line returned, in UTF-8 bytes; longer lines are cut on a character boundary. */
 const MAX_LINE_BYTES = 500;
@@ -78,7 +78,7 @@ function isComment(line: Line): boolean {
 async function readLines(path: string): Promise<Line[]> {
   let bytes: Uint8Array;
   try {
-    bytes = await readFile(path);
+    bytes = await readRegularFile(path);
   } catch (err) {
     throw new ReadFileError(`failed to read file: ${describeFsError(err)}`);
   }

@@ -1,10 +1,11 @@
 // Expected texts were recorded from upstream 0.115.0's read_file on the same files.
 import assert from "node:assert/strict";
-import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
+import { mkdir, mkdtemp, rm, symlink, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { readFileTool } from "./read_file.ts";
 import { ToolRegistry } from "./registry.ts";
+import { makeFifo } from "../testing/mod.ts";
 
 const SAMPLE = `import os
 
@@ -41,6 +42,9 @@ await writeFile(join(dir, "crlf.txt"), "one\r\ntwo\r\n");
 await writeFile(join(dir, "bytes.bin"), new Uint8Array([0xff, 0xfe, 0x0a, 0x41]));
 await writeFile(join(dir, "empty.txt"), "");
 await mkdir(join(dir, "sub"));
+// Named like files a model would read; neither may be waited on or read without end.
+makeFifo(dir, "pipe.txt");
+await symlink("/dev/zero", join(dir, "zero.txt"));
 
 const registry = new ToolRegistry([readFileTool()]);
 
@@ -69,6 +73,16 @@ const cases: Array<[string, Record<string, unknown>, string]> = [
     "directory",
     { file_path: join(dir, "sub") },
     "failed to read file: Is a directory (os error 21)",
+  ],
+  [
+    "a FIFO is refused, not waited on",
+    { file_path: join(dir, "pipe.txt") },
+    `failed to read file: \`${join(dir, "pipe.txt")}\` is not a regular file`,
+  ],
+  [
+    "a device is refused, not read without end",
+    { file_path: join(dir, "zero.txt"), limit: 1 },
+    `failed to read file: \`${join(dir, "zero.txt")}\` is not a regular file`,
   ],
   ["empty file", { file_path: join(dir, "empty.txt") }, "offset exceeds file length"],
   ["lines are cut at 500 bytes", { file_path: join(dir, "long.txt") }, `L1: ${"x".repeat(500)}`],

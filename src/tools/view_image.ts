@@ -75,9 +75,39 @@ function sniffImage(bytes: Uint8Array): string | undefined {
   return undefined;
 }
 
-function imageTooBig(path: string, what: string): string {
-  return `image at \`${path}\` ${what}, over view_image's limit of ${MAX_IMAGE_BYTES} bytes ` +
+function imageTooBig(path: string, what: string, tool: string): string {
+  return `image at \`${path}\` ${what}, over ${tool}'s limit of ${MAX_IMAGE_BYTES} bytes ` +
     "(20 MiB): attach a smaller copy instead, e.g. one scaled down with ImageMagick's `convert`";
+}
+
+/**
+ * The bytes of the image file at `path`, or why it cannot be attached (upstream's words): not a
+ * regular file (a FIFO, a device, a folder: never waited on nor read without end), not named as
+ * an image, or over MAX_IMAGE_BYTES. `tool` names the limit's owner in the refusal.
+ */
+export async function readLocalImage(path: string, tool: string): Promise<Uint8Array | string> {
+  const declared = MIME_BY_EXTENSION[extname(path).toLowerCase()] ?? "application/octet-stream";
+  let file;
+  try {
+    // Non-blocking, so a FIFO named like an image cannot hang the call before the check.
+    file = await open(path, constants.O_RDONLY | constants.O_NONBLOCK);
+  } catch (err) {
+    return `unable to locate image at \`${path}\`: ${describeFsError(err)}`;
+  }
+  try {
+    const info = await file.stat();
+    if (!info.isFile()) return `image path \`${path}\` is not a file`;
+    if (!declared.startsWith("image/")) {
+      return `Codex could not read the local image at \`${path}\`: unsupported MIME type \`${declared}\``;
+    }
+    // Checked before reading, and again while reading for a file that grew meanwhile.
+    if (info.size > MAX_IMAGE_BYTES) return imageTooBig(path, `is ${info.size} bytes`, tool);
+    const bytes = await readBounded(file, MAX_IMAGE_BYTES);
+    if (bytes.length > MAX_IMAGE_BYTES) return imageTooBig(path, "grew while it was read", tool);
+    return bytes;
+  } finally {
+    await file.close();
+  }
 }
 
 export function viewImageTool(): ToolDef {
@@ -89,31 +119,11 @@ export function viewImageTool(): ToolDef {
     parallel: true,
     async execute(args, ctx) {
       const path = resolve(ctx.cwd, args.path);
-      const declared = MIME_BY_EXTENSION[extname(path).toLowerCase()] ??
-        "application/octet-stream";
-      let file;
-      try {
-        // Non-blocking, so a FIFO named like an image cannot hang the call before the check.
-        file = await open(path, constants.O_RDONLY | constants.O_NONBLOCK);
-      } catch (err) {
-        return `unable to locate image at \`${path}\`: ${describeFsError(err)}`;
-      }
-      let bytes: Uint8Array;
-      try {
-        const info = await file.stat();
-        if (!info.isFile()) return `image path \`${path}\` is not a file`;
-        if (!declared.startsWith("image/")) {
-          return `Codex could not read the local image at \`${path}\`: unsupported MIME type \`${declared}\``;
-        }
-        // Checked before reading, and again while reading for a file that grew meanwhile.
-        if (info.size > MAX_IMAGE_BYTES) return imageTooBig(path, `is ${info.size} bytes`);
-        bytes = await readBounded(file, MAX_IMAGE_BYTES);
-        if (bytes.length > MAX_IMAGE_BYTES) return imageTooBig(path, "grew while it was read");
-      } finally {
-        await file.close();
-      }
+      const bytes = await readLocalImage(path, "view_image");
+      if (typeof bytes === "string") return bytes;
       const mime = sniffImage(bytes);
       if (!mime) {
+        const declared = MIME_BY_EXTENSION[extname(path).toLowerCase()];
         return `Codex cannot attach image at \`${path}\`: unsupported image format \`${declared}\`.`;
       }
       const base64 = Buffer.from(bytes).toString("base64");
