@@ -6,6 +6,7 @@ import {
   type ApprovalRequest,
   shellJoin,
 } from "../tools/mod.ts";
+import { visibleText } from "./visible_text.ts";
 
 type Ask = (question: string, signal: AbortSignal) => Promise<string | undefined>;
 
@@ -15,14 +16,19 @@ const WHY: Record<ApprovalRequest["reason"], string> = {
   sandbox_denied: "A command failed in the sandbox; run it again without the sandbox?",
 };
 
-/** The question shown for `request`. */
+/**
+ * The question shown for `request`. Everything in it but the fixed words comes from the model,
+ * so it is shown as written: a command's further lines are indented under it, and the one-line
+ * justification and the folder keep their line breaks visible.
+ */
 export function approvalQuestion(request: ApprovalRequest): string {
+  const why = request.justification
+    ? `${WHY[request.reason]}: ${visibleText(request.justification).replaceAll("\n", "\\n")}`
+    : WHY[request.reason];
   return [
-    request.justification
-      ? `${WHY[request.reason]}: ${request.justification}`
-      : WHY[request.reason],
-    `  $ ${shellJoin(request.command)}`,
-    `  in ${request.cwd}`,
+    why,
+    `  $ ${visibleText(shellJoin(request.command)).replaceAll("\n", "\n    ")}`,
+    `  in ${visibleText(request.cwd).replaceAll("\n", "\\n")}`,
     "Allow? [y] yes, [a] always in this session, [n] no: ",
   ].join("\n");
 }

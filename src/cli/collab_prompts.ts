@@ -8,6 +8,7 @@ import type {
   UserInputAnswers,
   UserInputHandler,
 } from "../tools/mod.ts";
+import { visibleText } from "./visible_text.ts";
 
 /** Hands typed lines to pending questions, one question at a time, in the order asked. */
 export class LinePrompter {
@@ -68,8 +69,10 @@ export function userInputPrompt(ask: Ask): UserInputHandler {
     const answers: UserInputAnswers = {};
     for (const question of request.questions) {
       const text = [
-        `[${question.header}] ${question.question}`,
-        ...question.options.map((o, i) => `  ${i + 1}. ${o.label} — ${o.description}`),
+        visibleText(`[${question.header}] ${question.question}`),
+        ...question.options.map((o, i) =>
+          visibleText(`  ${i + 1}. ${o.label} — ${o.description}`).replaceAll("\n", " ")
+        ),
         "  (a number, or your own answer; an empty line dismisses)",
         "answer> ",
       ].join("\n");
@@ -82,17 +85,22 @@ export function userInputPrompt(ask: Ask): UserInputHandler {
   };
 }
 
+/** What the model wrote, on one line with nothing hidden. */
+function oneLine(text: string): string {
+  return visibleText(text).replaceAll("\n", "\\n");
+}
+
 /** request_permissions on the terminal: y grants for the turn, s for the session, else no. */
 export function permissionsPrompt(ask: Ask): PermissionsHandler {
   return async (request, signal) => {
     const { network, file_system: files } = request.permissions;
     const wanted = [
       ...(network?.enabled ? ["  network access"] : []),
-      ...(files?.read ?? []).map((path) => `  read ${path}`),
-      ...(files?.write ?? []).map((path) => `  write ${path}`),
+      ...(files?.read ?? []).map((path) => `  read ${oneLine(path)}`),
+      ...(files?.write ?? []).map((path) => `  write ${oneLine(path)}`),
     ];
     const text = [
-      `The agent asks for more permissions${request.reason ? `: ${request.reason}` : ""}`,
+      `The agent asks for more permissions${request.reason ? `: ${oneLine(request.reason)}` : ""}`,
       ...wanted,
       "Grant them? [y] for this turn, [s] for the session, [n] no: ",
     ].join("\n");

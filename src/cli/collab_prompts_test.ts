@@ -84,6 +84,39 @@ Deno.test("permissionsPrompt: y grants for the turn, s for the session, anything
   }
 });
 
+Deno.test("permission and question prompts show what the model wrote, hidden characters spelled out", async () => {
+  const { shown, prompter, ask } = terminal();
+  // Erase the line, go up one: the user would read only the harmless path.
+  const write = ["/\r\x1b[2K  write /w/build", "/w/\x1b]52;c;Y3VybA==\x07x"];
+  const decided = permissionsPrompt(ask)(
+    { callId: "c", reason: "build\n  write /w/ok", permissions: { file_system: { write } } },
+    signal,
+  );
+  prompter.offer("n");
+  await decided;
+  assert.equal(
+    shown[0],
+    "The agent asks for more permissions: build\\n  write /w/ok\n" +
+      "  write /\\r\\x1b[2K  write /w/build\n  write /w/\\x1b]52;c;Y3VybA==\\x07x\n" +
+      "Grant them? [y] for this turn, [s] for the session, [n] no: ",
+  );
+  const questions = terminal([""]);
+  await userInputPrompt(questions.ask)({
+    callId: "c",
+    questions: [{
+      id: "a",
+      header: "H\x1b[8m",
+      question: "Q?\u202e",
+      isOther: true,
+      options: [{ label: "yes\r", description: "d\nnext" }],
+    }],
+  }, signal);
+  assert.ok(
+    questions.shown[0].startsWith("[H\\x1b[8m] Q?\\u202e\n  1. yes\\r — d next\n"),
+    questions.shown[0],
+  );
+});
+
 Deno.test("exec --json shows sub-agent calls as upstream's collab_tool_call items", () => {
   const events: ThreadEvent[] = [];
   const view = new ExecView((event) => events.push(event));
