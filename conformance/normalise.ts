@@ -14,6 +14,8 @@ const DATE = /\b\d{4}-\d{2}-\d{2}\b/g;
 const LOOPBACK_PORT = /\b(127\.0\.0\.1|localhost|\[::1\]):\d+/g;
 const CHUNK_ID = /Chunk ID: [0-9a-f]+/g;
 const WALL_TIME = /Wall time: \d+(?:\.\d+)? seconds/g;
+/** A patch applied through a command reports its duration inside the JSON text of its output. */
+const DURATION_SECONDS_TEXT = /\\?"duration_seconds\\?":\d+(?:\.\d+)?/g;
 const EXEC_SESSION = /\b(session ID |process id )(\d+)/gi;
 /** Human durations as the plain-mode transcript prints them: `succeeded in 12ms:`. */
 const HUMAN_DURATION = /\bin \d+(?:\.\d+)?(ms|s)\b/g;
@@ -189,6 +191,7 @@ export class Normaliser {
       .replace(LOOPBACK_PORT, "$1:<PORT>")
       .replace(CHUNK_ID, "Chunk ID: <CHUNK>")
       .replace(WALL_TIME, "Wall time: <WALL> seconds")
+      .replace(DURATION_SECONDS_TEXT, (raw) => raw.replace(/\d+(?:\.\d+)?$/, "<DURATION>"))
       .replace(EXEC_SESSION, (_, lead: string, id: string) => `${lead}${this.#label("EXEC", id)}`)
       .replace(HUMAN_DURATION, "in <DURATION>")
       .replace(ABORTED_AFTER, "aborted by user after <DURATION>");

@@ -79,6 +79,13 @@ function raw(seed: string, options: { root?: string } = {}): RawRecording {
         call_id: "c2",
         output: `aborted by user after ${seed === "a1" ? "0.1" : "12.3"}s`,
       },
+      {
+        type: "function_call_output",
+        call_id: "c3",
+        output:
+          `Wall time: 0.5 seconds\nOutput:\n{"output":"Success.\\n","metadata":{"exit_code":0,` +
+          `"duration_seconds":${seed === "a1" ? "0.5" : "1"}}}`,
+      },
     ],
     tools: [{
       type: "function",
@@ -216,6 +223,11 @@ Deno.test("paths, ports, dates, chunk ids, wall, measured and aborted-after time
   assert.equal(input[2].arguments, '{"session_id":"<EXEC#1>","chars":""}');
   // An interrupted call's run time.
   assert.equal(input[5].output, "aborted by user after <DURATION>");
+  // A patch applied through a command: its duration inside the output's JSON text.
+  assert.equal(
+    input[6].output,
+    'Wall time: <WALL> seconds\nOutput:\n{"output":"Success.\\n","metadata":{"exit_code":0,"duration_seconds":<DURATION>}}',
+  );
   const lines = n.rollouts[0].lines as Array<{ payload: Record<string, unknown> }>;
   assert.equal(lines[1].payload.duration_ms, "<NUM>");
   assert.equal(lines[1].payload.started_at, "<NUM>");

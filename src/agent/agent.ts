@@ -422,7 +422,7 @@ export class Agent {
     const runOne = async (call: ToolCallItem) => {
       this.#emit({ type: "tool_started", turnId, call });
       const started = performance.now();
-      const { item: result, metadata } = await this.options.tools.execute(call, {
+      const { item: result, metadata, notice } = await this.options.tools.execute(call, {
         signal,
         cwd: this.options.cwd,
         callId: call.call_id,
@@ -446,23 +446,27 @@ export class Agent {
         output,
         ...(metadata && !interrupted ? { metadata } : {}),
       });
-      return output;
+      const items: ResponseItem[] = [output];
+      if (notice && !interrupted) items.unshift(userMessage([notice]));
+      return items;
     };
     let batch: ToolCallItem[] = [];
     const outputs: ResponseItem[] = [];
     const flush = async () => {
-      outputs.push(...await Promise.all(batch.map(runOne)));
+      outputs.push(...(await Promise.all(batch.map(runOne))).flat());
       batch = [];
     };
     try {
       for (const call of calls) {
         if (signal.aborted) break;
-        if (this.options.parallelToolCalls && this.options.tools.supportsParallel(call.name)) {
+        // As upstream's router: whatever parallel_tool_calls told the model, calls of tools
+        // that allow it run together when the model asks for several at once.
+        if (this.options.tools.supportsParallel(call.name)) {
           batch.push(call);
           continue;
         }
         await flush();
-        outputs.push(await runOne(call));
+        outputs.push(...await runOne(call));
       }
       await flush();
     } finally {

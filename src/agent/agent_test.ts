@@ -165,46 +165,50 @@ Deno.test("tool loop: a real command's framed output is fed back; history is in 
   }
 });
 
-Deno.test("parallel-safe calls run concurrently and their outputs keep call order", async () => {
-  let release!: () => void;
-  const bothStarted = new Promise<void>((resolve) => (release = resolve));
-  let started = 0;
-  const barrier = defineFunctionTool({
-    kind: "function",
-    name: "barrier",
-    description: "waits for its sibling",
-    parallel: true,
-    parameters: z.object({ tag: z.string() }),
-    async execute(args) {
-      if (++started === 2) release();
-      // Sequential execution would wait here forever; the deadline turns that into a failure.
-      await within(bothStarted, "the sibling call to run concurrently");
-      return `done ${args.tag}`;
-    },
-  });
-  const h = await harness({
-    responses: [
-      {
-        output: [
-          { type: "function_call", call_id: "a", name: "barrier", arguments: { tag: "first" } },
-          { type: "function_call", call_id: "b", name: "barrier", arguments: { tag: "second" } },
-        ],
+for (const parallelToolCalls of [true, false]) {
+  // Upstream's router runs parallel-safe tools together whatever the request's
+  // parallel_tool_calls said: that flag only tells the model it may ask for several.
+  Deno.test(`parallel-safe calls run concurrently and their outputs keep call order (parallel_tool_calls ${parallelToolCalls})`, async () => {
+    let release!: () => void;
+    const bothStarted = new Promise<void>((resolve) => (release = resolve));
+    let started = 0;
+    const barrier = defineFunctionTool({
+      kind: "function",
+      name: "barrier",
+      description: "waits for its sibling",
+      parallel: true,
+      parameters: z.object({ tag: z.string() }),
+      async execute(args) {
+        if (++started === 2) release();
+        // Sequential execution would wait here forever; the deadline turns that into a failure.
+        await within(bothStarted, "the sibling call to run concurrently");
+        return `done ${args.tag}`;
       },
-      { output: [{ type: "message", text: "ok" }] },
-    ],
-  }, { parallelToolCalls: true, extraTools: [barrier] });
-  try {
-    await h.agent.runTurn(["go"]);
-    const outputs = h.bodies()[1].input.filter((i) => i.type === "function_call_output");
-    assert.deepEqual(outputs.map((o) => [o.call_id, o.output]), [["a", "done first"], [
-      "b",
-      "done second",
-    ]]);
-    assert.equal(h.bodies()[0].parallel_tool_calls, true);
-  } finally {
-    await h.close();
-  }
-});
+    });
+    const h = await harness({
+      responses: [
+        {
+          output: [
+            { type: "function_call", call_id: "a", name: "barrier", arguments: { tag: "first" } },
+            { type: "function_call", call_id: "b", name: "barrier", arguments: { tag: "second" } },
+          ],
+        },
+        { output: [{ type: "message", text: "ok" }] },
+      ],
+    }, { parallelToolCalls, extraTools: [barrier] });
+    try {
+      await h.agent.runTurn(["go"]);
+      const outputs = h.bodies()[1].input.filter((i) => i.type === "function_call_output");
+      assert.deepEqual(outputs.map((o) => [o.call_id, o.output]), [["a", "done first"], [
+        "b",
+        "done second",
+      ]]);
+      assert.equal(h.bodies()[0].parallel_tool_calls, parallelToolCalls);
+    } finally {
+      await h.close();
+    }
+  });
+}
 
 Deno.test("interrupt cancels a running command, pairs the call, and the next turn works", async () => {
   const h = await harness({

@@ -10,7 +10,13 @@ import {
   PatchWriteError,
 } from "./patch_apply.ts";
 import { parsePatch, PatchParseError } from "./patch_parser.ts";
-import { defineFunctionTool, type ToolContext, type ToolDef, type ToolResult } from "./registry.ts";
+import {
+  defineFunctionTool,
+  type FileChange,
+  type ToolContext,
+  type ToolDef,
+  type ToolResult,
+} from "./registry.ts";
 
 /**
  * The patch grammar as upstream declares it, byte for byte: it is a formal spec the provider
@@ -62,9 +68,12 @@ const ApplyPatchArgs = z.object({
   input: z.string().describe("The whole patch, from *** Begin Patch to *** End Patch."),
 });
 
-/** Upstream renders wall time as seconds rounded to one decimal, without trailing zeros. */
-function framed(exitCode: number, startedMs: number, output: string): string {
-  const seconds = Math.round((performance.now() - startedMs) / 100) / 10;
+/** Seconds since `startedMs`, rounded to one decimal, as upstream renders wall time. */
+function secondsSince(startedMs: number): number {
+  return Math.round((performance.now() - startedMs) / 100) / 10;
+}
+
+function framed(exitCode: number, seconds: number, output: string): string {
   return `Exit code: ${exitCode}\nWall time: ${seconds} seconds\nOutput:\n${output}`;
 }
 
@@ -73,25 +82,43 @@ export interface ApplyPatchOptions {
   journalDir?: string;
 }
 
-/** Parses, verifies and applies `patch`, and returns the text the model reads back. */
-export async function runApplyPatch(
+/**
+ * What became of a patch: applied (the A/M/D summary), failed while writing (rolled back),
+ * rejected by the sandbox once verified, or refused as invalid; the last two wrote nothing and
+ * are texts the model reads as is.
+ */
+export type PatchOutcome =
+  | { kind: "applied"; summary: string; changes: FileChange[]; seconds: number }
+  | { kind: "failed"; message: string; seconds: number }
+  | { kind: "rejected"; message: string }
+  | { kind: "refused"; message: string };
+
+/**
+ * Parses, verifies and applies `patch`, its paths taken from `folder` (the session's folder unless
+ * given), under the call's sandbox, which always judges from the session's folder.
+ */
+export async function applyPatchText(
   patch: string,
   ctx: ToolContext,
   options: ApplyPatchOptions = {},
-): Promise<string | ToolResult> {
+  folder?: string,
+): Promise<PatchOutcome> {
   const started = performance.now();
   let hunks;
   try {
     hunks = parsePatch(patch);
   } catch (err) {
-    if (err instanceof PatchParseError) return `apply_patch verification failed: ${err.message}`;
+    if (err instanceof PatchParseError) {
+      return { kind: "refused", message: `apply_patch verification failed: ${err.message}` };
+    }
     throw err;
   }
-  if (hunks.length === 0) return "patch rejected: empty patch";
-  if (ctx.signal.aborted) return "aborted";
+  if (hunks.length === 0) return { kind: "refused", message: "patch rejected: empty patch" };
+  if (ctx.signal.aborted) return { kind: "refused", message: "aborted" };
   try {
     const summary = await applyHunks(hunks, {
       cwd: ctx.cwd,
+      ...(folder === undefined ? {} : { folder }),
       sandbox: ctx.sandbox,
       journalDir: options.journalDir,
     });
@@ -103,16 +130,41 @@ export async function runApplyPatch(
       ...summary.deleted.map((path) => `D ${path}`),
     ];
     return {
-      output: framed(0, started, lines.join("\n") + "\n"),
-      metadata: { kind: "patch", changes: summary.changes },
+      kind: "applied",
+      summary: lines.join("\n") + "\n",
+      changes: summary.changes,
+      seconds: secondsSince(started),
     };
   } catch (err) {
     if (err instanceof PatchVerificationError) {
-      return `apply_patch verification failed: ${err.message}`;
+      return { kind: "refused", message: `apply_patch verification failed: ${err.message}` };
     }
-    if (err instanceof PatchRejectedError) return err.message;
-    if (err instanceof PatchWriteError) return framed(1, started, `${err.message}\n`);
+    if (err instanceof PatchRejectedError) return { kind: "rejected", message: err.message };
+    if (err instanceof PatchWriteError) {
+      return { kind: "failed", message: `${err.message}\n`, seconds: secondsSince(started) };
+    }
     throw err;
+  }
+}
+
+/** The apply_patch tool's reply: framed like a command's (`Exit code`, `Wall time`, `Output:`). */
+export async function runApplyPatch(
+  patch: string,
+  ctx: ToolContext,
+  options: ApplyPatchOptions = {},
+): Promise<string | ToolResult> {
+  const outcome = await applyPatchText(patch, ctx, options);
+  switch (outcome.kind) {
+    case "applied":
+      return {
+        output: framed(0, outcome.seconds, outcome.summary),
+        metadata: { kind: "patch", changes: outcome.changes },
+      };
+    case "failed":
+      return framed(1, outcome.seconds, outcome.message);
+    case "rejected":
+    case "refused":
+      return outcome.message;
   }
 }
 
@@ -123,6 +175,7 @@ export function applyPatchTool(options: ApplyPatchOptions = {}): ToolDef {
     name: "apply_patch",
     description: FREEFORM_DESCRIPTION,
     format: { type: "grammar", syntax: "lark", definition: APPLY_PATCH_GRAMMAR },
+    jsonInput: true,
     execute: (input, ctx) => runApplyPatch(input, ctx, options),
   };
 }

@@ -32,11 +32,19 @@ export type ApprovalHandler = (
 /** The session's approval policy, who to ask, and what the user approved for the session. */
 export class CommandApprovals {
   readonly #approvedForSession = new Set<string>();
+  /** The question on screen: calls running in parallel wait their turn to ask. */
+  #asking: Promise<unknown> = Promise.resolve();
 
   constructor(readonly policy: ApprovalPolicy, readonly handler?: ApprovalHandler) {}
 
   /** True when the user approves; a command approved for the session is not asked again. */
-  async ask(request: ApprovalRequest, signal: AbortSignal): Promise<boolean> {
+  ask(request: ApprovalRequest, signal: AbortSignal): Promise<boolean> {
+    const answer = this.#asking.then(() => this.#askNow(request, signal));
+    this.#asking = answer.catch(() => undefined);
+    return answer;
+  }
+
+  async #askNow(request: ApprovalRequest, signal: AbortSignal): Promise<boolean> {
     const key = JSON.stringify(request.command);
     if (this.#approvedForSession.has(key)) return true;
     if (!this.handler || signal.aborted) return false;

@@ -136,6 +136,34 @@ Deno.test("approved for the session: the same command is not asked about again",
   });
 });
 
+Deno.test("calls running in parallel ask one question at a time, and a session approval counts for the next", async () => {
+  let open = 0;
+  let most = 0;
+  const shown: string[] = [];
+  const handler = async (request: ApprovalRequest): Promise<ApprovalDecision> => {
+    most = Math.max(most, ++open);
+    shown.push(request.command.join(" "));
+    // The user takes a moment to answer; a second question must not appear meanwhile.
+    await new Promise((resolve) => setTimeout(resolve, 5));
+    open--;
+    return "approved_for_session";
+  };
+  const approvals = new CommandApprovals("on-request", handler);
+  const request = (cmd: string): ApprovalRequest => ({
+    callId: cmd,
+    command: [cmd],
+    cwd: "/",
+    reason: "escalation",
+  });
+  const signal = new AbortController().signal;
+  const answers = await Promise.all(
+    ["a", "a", "b"].map((cmd) => approvals.ask(request(cmd), signal)),
+  );
+  assert.deepEqual(answers, [true, true, true]);
+  assert.equal(most, 1);
+  assert.deepEqual(shown, ["a", "b"]);
+});
+
 Deno.test({
   name: "untrusted: known read-only commands run unasked, others wait for the user",
   ignore: NO_BWRAP,

@@ -65,7 +65,7 @@ export function defaultTools(
 ): ToolRegistry {
   const commands = options.unifiedExec === false
     ? shellTools(processes).filter((tool) => tool.name === (options.shellType ?? "shell_command"))
-    : execCommandTools(processes);
+    : execCommandTools(processes, { journalDir: options.patchJournal });
   const experimental = new Set(options.experimentalTools ?? []);
   const userInput = options.userInput ?? UNAVAILABLE_EVERYWHERE;
   // The sub-agent tools follow view_image; the agent layer registers them (SubAgentManager).

@@ -24,6 +24,8 @@ import { approxTokenCount, truncateMiddle } from "./truncate.ts";
 import { escalationRefusal, REJECTED_BY_USER } from "./approvals.ts";
 import { type GatedCommand, runGated } from "./gated_command.ts";
 import { randomHex } from "../protocol/mod.ts";
+import type { ApplyPatchOptions } from "./apply_patch.ts";
+import { patchInvocation, runPatchCommand } from "./patch_command.ts";
 
 /** A refusal by the user, as upstream's unified exec reports it. */
 const REJECTED = `Rejected(${JSON.stringify(REJECTED_BY_USER)})`;
@@ -264,13 +266,17 @@ async function announceStart(session: ExecSession, ctx: ToolContext): Promise<vo
   });
 }
 
-export function execCommandTools(processes: ProcessManager): ToolDef[] {
+export function execCommandTools(
+  processes: ProcessManager,
+  patchOptions: ApplyPatchOptions = {},
+): ToolDef[] {
   return [
     defineFunctionTool({
       kind: "function",
       name: "exec_command",
       description: EXEC_DESCRIPTION,
       parameters: ExecParams,
+      parallel: true,
       execute(args, ctx) {
         const argv = shellArgv(resolveShell(args.shell), args.login ?? true, args.cmd);
         const display = shellJoin(argv);
@@ -279,6 +285,8 @@ export function execCommandTools(processes: ProcessManager): ToolDef[] {
         if (problem) {
           return Promise.resolve(createProcessError(display, describeFsError({ code: problem })));
         }
+        const patch = patchInvocation(args.cmd);
+        if (patch) return runPatchCommand(patch, cwd, ctx, patchOptions);
         const yieldMs = clamp(
           args.yield_time_ms ?? DEFAULT_EXEC_YIELD_MS,
           MIN_YIELD_MS,

@@ -37,7 +37,10 @@ export interface PatchSummary {
 }
 
 export interface ApplyOptions {
+  /** The session's folder: the sandbox judges every write from it. */
   cwd: string;
+  /** Where the patch's relative paths start, when not `cwd` (a command's `cd` or workdir). */
+  folder?: string;
   sandbox?: SandboxPolicy;
   /** Where the journal that makes a patch all-or-nothing is kept; a per-user temp folder if unset. */
   journalDir?: string;
@@ -228,7 +231,7 @@ export async function planPatch(
 export async function applyHunks(hunks: Hunk[], options: ApplyOptions): Promise<PatchSummary> {
   const journalDir = options.journalDir ?? defaultJournalDir();
   recoverInterruptedPatches(journalDir);
-  const { planned, summary } = await planPatch(hunks, options.cwd);
+  const { planned, summary } = await planPatch(hunks, options.folder ?? options.cwd);
   const prepared = preparePatch(planned);
   checkSandbox(prepared, options);
   await commitPatch(prepared, { journalDir, beforeStep: options.beforeStep });

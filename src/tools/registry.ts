@@ -115,12 +115,15 @@ export interface ToolResult {
   /** What the model reads. */
   output: ToolOutput;
   metadata?: ToolMetadata;
+  /** A note for the model, put in the history as a user message just before the output. */
+  notice?: string;
 }
 
 /** A finished call: the item the history gets, and the facts the UI gets. */
 export interface ToolRun {
   item: ToolOutputItem;
   metadata?: ToolMetadata;
+  notice?: string;
 }
 
 interface ToolBase {
@@ -141,6 +144,11 @@ export interface FunctionToolDef<P = unknown> extends ToolBase {
 
 export interface CustomToolDef extends ToolBase {
   kind: "custom";
+  /**
+   * Also run a function call whose arguments are `{"input": text}` (upstream's apply_patch takes
+   * its patch either way, whichever form it declared).
+   */
+  jsonInput?: boolean;
   format: { type: "grammar"; syntax: "lark" | "regex"; definition: string } | { type: "text" };
   execute(input: string, ctx: ToolContext): Promise<string | ToolResult>;
 }
@@ -176,7 +184,11 @@ export const TOOL_OUTPUT_TOKEN_LIMIT = 10_000;
 const SERIALIZATION_HEADROOM = 1.2;
 
 /** Error texts upstream sends back for calls it cannot run; the model knows these phrasings. */
-const UNSUPPORTED_CALL = (name: string) => `unsupported call: ${name}`;
+/** Upstream's replies to a call of a tool nobody declared, by the call's kind. */
+const UNSUPPORTED_CALL = (call: ToolCallItem) =>
+  call.type === "custom_tool_call"
+    ? `unsupported custom tool call: ${call.name}`
+    : `unsupported call: ${call.name}`;
 const BAD_ARGUMENTS = (detail: string) => `failed to parse function arguments: ${detail}`;
 
 function jsonSyntaxProblem(text: string): string | undefined {
@@ -295,11 +307,11 @@ export class ToolRegistry {
 
   /** run(), with the call's metadata for the UI. */
   async execute(call: ToolCallItem, ctx: ToolContext): Promise<ToolRun> {
-    const { output, metadata } = await this.#execute(call, ctx);
+    const { output, metadata, notice } = await this.#execute(call, ctx);
     const item: ToolOutputItem = call.type === "custom_tool_call"
       ? { type: "custom_tool_call_output", call_id: call.call_id, output }
       : { type: "function_call_output", call_id: call.call_id, output };
-    return metadata ? { item, metadata } : { item };
+    return { item, ...(metadata ? { metadata } : {}), ...(notice ? { notice } : {}) };
   }
 
   /**
@@ -322,7 +334,7 @@ export class ToolRegistry {
       return { output };
     };
     const tool = this.#tools.get(call.name);
-    if (!tool) return failed("unsupported", UNSUPPORTED_CALL(call.name));
+    if (!tool) return failed("unsupported", UNSUPPORTED_CALL(call));
     if (ctx.signal.aborted) return { output: "aborted" };
     try {
       switch (tool.kind) {
@@ -330,14 +342,19 @@ export class ToolRegistry {
           return {
             output: `${tool.name} runs on the model provider's side; it cannot be called locally.`,
           };
-        case "custom":
-          if (call.type !== "custom_tool_call") {
+        case "custom": {
+          if (call.type === "custom_tool_call") {
+            return normalise(await tool.execute(call.input, ctx));
+          }
+          const input = tool.jsonInput ? jsonInput(call.arguments) : undefined;
+          if (input === undefined) {
             return failed(
               "bad_arguments",
               `${call.name} is a freeform tool; send its input as plain text`,
             );
           }
-          return normalise(await tool.execute(call.input, ctx));
+          return normalise(await tool.execute(input, ctx));
+        }
         case "external":
           if (call.type !== "function_call") {
             return failed(
@@ -382,6 +399,16 @@ export class ToolRegistry {
       });
       return { output };
     }
+  }
+}
+
+/** The `input` text of function-call arguments, when they are JSON holding one. */
+function jsonInput(args: string): string | undefined {
+  try {
+    const input = (JSON.parse(args) as { input?: unknown } | null)?.input;
+    return typeof input === "string" ? input : undefined;
+  } catch {
+    return undefined;
   }
 }
 

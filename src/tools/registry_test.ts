@@ -55,6 +55,32 @@ Deno.test("registry: calls it cannot run get upstream's replies", async () => {
     await output(registry, { type: "custom_tool_call", call_id: "c1", name: "echo", input: "x" }),
     "echo expects JSON arguments as a function call",
   );
+  // Upstream names the kind of an unknown freeform call (scenario custom-call-mismatch).
+  assert.equal(
+    await output(registry, { type: "custom_tool_call", call_id: "c1", name: "sql", input: "x" }),
+    "unsupported custom tool call: sql",
+  );
+});
+
+Deno.test("registry: a freeform tool that allows it also takes {input} as a function call", async () => {
+  const freeform = (jsonInput: boolean): ToolDef => ({
+    kind: "custom",
+    name: "patch",
+    description: "Patch.",
+    format: { type: "text" },
+    jsonInput,
+    execute: (input) => Promise.resolve(`got ${input}`),
+  });
+  const call = fn("patch", JSON.stringify({ input: "*** Begin Patch" }));
+  assert.equal(await output(new ToolRegistry([freeform(true)]), call), "got *** Begin Patch");
+  assert.equal(
+    await output(new ToolRegistry([freeform(false)]), call),
+    "patch is a freeform tool; send its input as plain text",
+  );
+  assert.equal(
+    await output(new ToolRegistry([freeform(true)]), fn("patch", "{}")),
+    "patch is a freeform tool; send its input as plain text",
+  );
 });
 
 Deno.test("registry: invalid arguments are described per field, serde-style", async () => {
@@ -228,12 +254,21 @@ Deno.test("registry: declarations have upstream's key order", () => {
   );
 });
 
-Deno.test("registry: read-only inspection tools may run in parallel, the rest may not", () => {
+Deno.test("registry: commands and read-only inspection tools may run in parallel, the rest may not", () => {
+  // As upstream's router: exec_command and the one-shot shells run together, write_stdin does not.
   const registry = defaultTools(new ProcessManager(), {
     experimentalTools: ["grep_files", "read_file", "list_dir"],
   });
   const parallel = registry.names.filter((name) => registry.supportsParallel(name));
-  assert.deepEqual(parallel.sort(), ["grep_files", "list_dir", "read_file", "view_image"]);
+  assert.deepEqual(parallel.sort(), [
+    "exec_command",
+    "grep_files",
+    "list_dir",
+    "read_file",
+    "view_image",
+  ]);
+  const shells = defaultTools(new ProcessManager(), { unifiedExec: false });
+  assert.ok(shells.supportsParallel("shell_command"));
 });
 
 Deno.test("upstreamJsonSchema: rewrites zod's schema into upstream's dialect", () => {

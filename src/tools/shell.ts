@@ -216,6 +216,7 @@ export function shellTools(processes: ProcessManager): ToolDef[] {
       name: "shell",
       description: SHELL_DESCRIPTION,
       parameters: ShellParams,
+      parallel: true,
       execute(args, ctx) {
         if (args.command.length === 0) return Promise.resolve("command args are empty");
         return runToCompletion(
@@ -233,6 +234,7 @@ export function shellTools(processes: ProcessManager): ToolDef[] {
       name: "shell_command",
       description: SHELL_COMMAND_DESCRIPTION,
       parameters: ShellCommandParams,
+      parallel: true,
       execute(args, ctx) {
         return runToCompletion(
           processes,
