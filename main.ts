@@ -1,4 +1,4 @@
-import { exit, programArgs } from "./src/platform/mod.ts";
+import { exit, exitAfterOutput, programArgs } from "./src/platform/mod.ts";
 import { main, VERSION } from "./src/cli/mod.ts";
 import { resolve } from "node:path";
 import { prefetchGitFacts } from "./src/system/mod.ts";
@@ -22,4 +22,4 @@ if (args.length === 1 && (args[0] === "--version" || args[0] === "-V")) {
 // `exec` needs git's view of its folder before its first request: start asking while the rest of
 // the program loads.
 if (args[0] === "exec" || args[0] === "e") prefetchGitFacts(execFolder(args));
-main(args).then(exit);
+main(args).then(exitAfterOutput);

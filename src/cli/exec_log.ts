@@ -83,6 +83,12 @@ export class ExecLog {
         this.#started.set(event.item.id, performance.now());
         if (event.item.type === "todo_list") this.#plan(event.item);
         if (event.item.type === "collab_tool_call") this.#collab(event.item);
+        // As upstream's log: the command as it starts, its outcome appended when it ends (so
+        // commands running side by side interleave, and one left running has no outcome).
+        if (event.item.type === "command_execution") {
+          const cwd = this.detailsOf(event.item.id)?.cwd ?? this.cwd;
+          this.write(`${c.bold("exec")}\n${event.item.command} in ${cwd}`);
+        }
         if (event.item.type === "web_search") this.write("🌐 Searching the web...\n");
         if (event.item.type === "mcp_tool_call") {
           this.write(`${c.magenta("tool")} ${c.bold(mcpInvocation(event.item))}\n`);
@@ -160,21 +166,27 @@ export class ExecLog {
   #completed(item: ThreadItem): void {
     const c = this.colors;
     switch (item.type) {
-      case "reasoning":
-        this.write(`\n${c.magenta(c.bold("thinking"))}\n${item.text}\n`);
+      case "reasoning": {
+        // Upstream's log opens a summary with a blank line per part, then shows each part.
+        const breaks = "\n".repeat(this.detailsOf(item.id)?.summaryParts ?? 0);
+        this.write(`${breaks}${c.magenta(c.bold("thinking"))}\n${item.text}\n`);
         break;
+      }
       case "agent_message":
         this.write(`${c.magenta(c.bold("codex"))}\n${item.text}\n`);
         break;
       case "command_execution": {
+        // Still running when the turn ended: upstream's log leaves its start line as it is.
+        if (item.exit_code === null && item.status === "completed") break;
         const verdict = item.exit_code === 0
           ? c.green(`succeeded in ${this.#elapsed(item.id)}:`)
           : c.red(`exited ${item.exit_code ?? "?"} in ${this.#elapsed(item.id)}:`);
-        // As upstream's log: the first lines of the output only (the model gets the rest).
-        const shown = item.aggregated_output.split("\n").slice(0, LOG_OUTPUT_LINES).join("\n");
+        // As upstream's log: the first lines of the output only (the model gets the rest), each
+        // without the carriage return a terminal puts before its newline.
+        const shown = item.aggregated_output.replace(/\r\n/g, "\n").split("\n")
+          .slice(0, LOG_OUTPUT_LINES).join("\n");
         const output = shown.endsWith("\n") || shown === "" ? shown : shown + "\n";
-        const cwd = this.detailsOf(item.id)?.cwd ?? this.cwd;
-        this.write(`${c.bold("exec")}\n${item.command} in ${cwd} ${verdict}\n${output}`);
+        this.write(` ${verdict}\n${output}`);
         break;
       }
       case "file_change": {

@@ -67,6 +67,8 @@ export interface ItemDetails {
   compacted?: boolean;
   /** An MCP call's result as the server sent it, and how long the call took. */
   mcp?: { result?: Record<string, unknown>; durationMs: number };
+  /** On a reasoning item that opens a summary: how many parts it has. */
+  summaryParts?: number;
 }
 
 /** Said once the history has been compacted (upstream warns too, in its own words). */
@@ -197,15 +199,14 @@ export class ExecView {
             item: { id: this.#id(), type: "agent_message", text },
           });
         } else if (item.type === "reasoning") {
-          const text = ((item.summary ?? []) as Array<{ text: string }>).map((p) => p.text).join(
-            "\n",
-          );
-          if (text) {
-            this.emit({
-              type: "item.completed",
-              item: { id: this.#id(), type: "reasoning", text },
-            });
-          }
+          // Upstream shows each part of a summary as an item of its own.
+          const parts = ((item.summary ?? []) as Array<{ text: string }>).map((p) => p.text)
+            .filter(Boolean);
+          parts.forEach((text, i) => {
+            const id = this.#id();
+            if (i === 0) this.details.set(id, { summaryParts: parts.length });
+            this.emit({ type: "item.completed", item: { id, type: "reasoning", text } });
+          });
         } else if (item.type === "web_search_call") {
           const action = item.action as { query?: string } | undefined;
           this.emit({
@@ -254,6 +255,12 @@ export class ExecView {
           this.emit({ type: "item.completed", item: this.#plan });
           this.#plan = undefined;
         }
+        // Upstream closes the items of commands still running when the turn ends, with no
+        // exit code (the plain log shows no outcome for them).
+        for (const item of this.#openCommands.values()) {
+          this.emit({ type: "item.completed", item: { ...item, status: "completed" } });
+        }
+        this.#openCommands.clear();
         this.emit({ type: "turn.completed", usage: this.usage });
         break;
       case "turn_failed":

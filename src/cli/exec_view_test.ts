@@ -282,6 +282,27 @@ Deno.test("reasoning summaries become reasoning items", () => {
   }]);
 });
 
+Deno.test("each part of a reasoning summary is an item; the log opens with a line per part", () => {
+  const { view, events, log } = viewWithLog();
+  view.on({
+    type: "item_completed",
+    turnId,
+    item: {
+      type: "reasoning",
+      summary: [
+        { type: "summary_text", text: "First — 计划" },
+        { type: "summary_text", text: "Second ✓" },
+      ],
+    },
+  });
+  assert.deepEqual(events, [
+    { type: "item.completed", item: { id: "item_0", type: "reasoning", text: "First — 计划" } },
+    { type: "item.completed", item: { id: "item_1", type: "reasoning", text: "Second ✓" } },
+  ]);
+  // Upstream 0.115.0's log of the same summary (scenario multi-call-unicode).
+  assert.equal(log.text, "\n\nthinking\nFirst — 计划\nthinking\nSecond ✓\n");
+});
+
 Deno.test("a command refused before it ran is no item; one the sandbox stopped ends failed", () => {
   const refused = execCall("c1", { cmd: "touch x", sandbox_permissions: "require_escalated" });
   const denied = execCall("c2", { cmd: "touch x" });
@@ -526,4 +547,82 @@ Deno.test("token figures: reported after usage or an overflow, not after a bare 
     usage: { input_tokens: 0, cached_input_tokens: 0, output_tokens: 0 },
   });
   assert.equal(text, "", "no figures, no tokens line (as upstream's review runs)");
+});
+
+/** The view and the plain log wired as exec wires them; the log text without colours. */
+function viewWithLog() {
+  const events: ThreadEvent[] = [];
+  const log = { text: "" };
+  const view = new ExecView((e) => {
+    events.push(structuredClone(e));
+    plain.on(e);
+  });
+  const plain = new ExecLog(
+    (t) => (log.text += t),
+    palette(false),
+    "/w",
+    (id) => view.details.get(id),
+  );
+  return { view, events, log };
+}
+
+Deno.test("commands side by side: the log shows each as it starts, its outcome as it ends", () => {
+  const { view, log } = viewWithLog();
+  const a = execCall("a", { cmd: "sleep 1" });
+  const b = execCall("b", { cmd: "script" });
+  for (
+    const event of [
+      { type: "tool_started", turnId, call: a },
+      { type: "tool_started", turnId, call: b },
+      commandStarted(a, "/bin/bash -lc 'sleep 1'"),
+      commandStarted(b, "/bin/bash -lc script"),
+      // A terminal's line ends are shown as plain newlines.
+      commandDone(b, framed("Process exited with code 0", "x\r\n"), {
+        exitCode: 0,
+        output: "one\r\ntwo\r\n",
+      }),
+      commandDone(a, framed("Process exited with code 1", ""), { exitCode: 1, output: "" }),
+    ] as AgentEvent[]
+  ) view.on(event);
+  // Upstream 0.115.0's log for the same (scenario multi-call-unicode): the start lines run on.
+  assert.match(
+    log.text,
+    /^exec\n\/bin\/bash -lc 'sleep 1' in \/wexec\n\/bin\/bash -lc script in \/w succeeded in \d+ms:\none\ntwo\n exited 1 in \d+ms:\n$/,
+  );
+});
+
+Deno.test("a command still running when the turn ends is closed without an exit code", () => {
+  const { view, events, log } = viewWithLog();
+  const call = execCall("c", { cmd: "sleep 9", yield_time_ms: 250 });
+  for (
+    const event of [
+      { type: "tool_started", turnId, call },
+      commandStarted(call, "/bin/bash -lc 'sleep 9'"),
+      commandDone(call, framed("Process running with session ID 7", ""), {
+        sessionId: 7,
+        output: "",
+      }),
+      message("Done."),
+      { type: "turn_completed", turnId, lastMessage: "Done." },
+    ] as AgentEvent[]
+  ) view.on(event);
+  // As upstream 0.115.0 (scenario write-stdin-tty): completed, no exit code, before the turn ends.
+  assert.deepEqual(events.slice(-2), [
+    {
+      type: "item.completed",
+      item: {
+        id: "item_0",
+        type: "command_execution",
+        command: "/bin/bash -lc 'sleep 9'",
+        aggregated_output: "",
+        exit_code: null,
+        status: "completed",
+      },
+    },
+    {
+      type: "turn.completed",
+      usage: { input_tokens: 0, cached_input_tokens: 0, output_tokens: 0 },
+    },
+  ]);
+  assert.equal(log.text, "exec\n/bin/bash -lc 'sleep 9' in /wcodex\nDone.\ntokens used\n0\n");
 });

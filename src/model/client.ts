@@ -229,10 +229,12 @@ export class ResponsesClient {
    */
   async *stream(
     request: BuiltRequest,
-    options: { signal?: AbortSignal } = {},
+    /** `onOpen`: the provider accepted the request and its stream begins (before any event). */
+    options: { signal?: AbortSignal; onOpen?: () => void } = {},
   ): AsyncGenerator<ResponseEvent> {
     const { signal } = options;
     const { response, idle } = await this.#open(request, signal);
+    options.onOpen?.();
     idle.arm();
     if (!response.body) {
       idle.clear();

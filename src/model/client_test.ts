@@ -298,6 +298,19 @@ Deno.test("a stalled stream times out after stream_idle_timeout_ms; two requests
   assert.match(first.error, /the stream went quiet for 300 ms \(stream_idle_timeout_ms\)/);
 });
 
+Deno.test("a stream that opens and never sends an event still counts as opened, per attempt", async () => {
+  // Upstream records a token count as each stream opens: one per attempt here, though no event came.
+  const result = await run(
+    [{ ...OK, fault: { kind: "stall", after_events: 0 } }],
+    { maxRetries: 1, idleMs: 300, repeat: true },
+  );
+  assert.equal(result.error?.constructor, ResponsesStreamError);
+  assert.deepEqual(
+    result.events.map((e) => e.type),
+    ["stream_opened", "retrying", "stream_opened"],
+  );
+});
+
 Deno.test("a stalled stream is retried and the retry's answer is the only output", async () => {
   const result = await run(
     [

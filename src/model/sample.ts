@@ -40,13 +40,10 @@ export async function sample(
 ): Promise<SampleResult> {
   for (let attempt = 0;; attempt++) {
     const items: ResponseItem[] = [];
-    let opened = false;
+    // Upstream counts tokens as each stream opens, even one that then never sends an event.
+    const onOpen = () => options.onEvent?.({ type: "stream_opened" });
     try {
-      for await (const event of client.stream(request, options)) {
-        if (!opened) {
-          opened = true;
-          options.onEvent?.({ type: "stream_opened" });
-        }
+      for await (const event of client.stream(request, { signal: options.signal, onOpen })) {
         if (!isKnownEvent(event)) continue;
         switch (event.type) {
           case "response.output_text.delta":

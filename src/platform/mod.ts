@@ -302,6 +302,26 @@ export function exit(code: number): never {
 }
 
 /**
+ * Ends the process once what it wrote to stdout and stderr has left it. Bun takes writes to a
+ * pipe asynchronously and reports nothing pending, and exit() drops whatever a slow reader has not
+ * taken yet (a `--json` line of a large command output arrived cut at 64 KiB); ending a stream
+ * calls back once it is flushed. Stdout goes first, so that a failure to flush it (a full disk)
+ * can still be reported on stderr by its error listener. Deno and Node write synchronously here.
+ */
+export async function exitAfterOutput(code: number): Promise<never> {
+  if (globals.Bun) {
+    for (const stream of [process.stdout, process.stderr]) {
+      await new Promise<void>((resolve) => {
+        if (stream.destroyed || stream.writableEnded) return resolve();
+        stream.once("error", () => resolve());
+        stream.end(() => resolve());
+      });
+    }
+  }
+  return exit(code);
+}
+
+/**
  * The argv that runs `script` (a module among the sources) in a new process of this runtime. A
  * compiled binary has no sources to point at, so it runs itself with `subcommand` instead, which
  * must lead to the same code. Under Deno the script is denied every permission: whatever it needs
