@@ -76,8 +76,13 @@ export async function readOutputSchema(file: string): Promise<unknown> {
   }
 }
 
+export const EXIT_OK = 0;
+export const EXIT_FAILED = 1;
+export const EXIT_USAGE = 2;
+
+/** A mistake in how tscodex was called: said in one sentence, exit 2 unless upstream uses another. */
 export class UsageError extends Error {
-  constructor(message: string) {
+  constructor(message: string, readonly exitCode: number = EXIT_USAGE) {
     super(message);
     this.name = "UsageError";
   }
@@ -93,9 +98,6 @@ export function enterFolder(dir: string | undefined): void {
   }
 }
 
-export const EXIT_OK = 0;
-export const EXIT_FAILED = 1;
-export const EXIT_USAGE = 2;
 export const EXIT_INTERRUPTED = 130;
 
 function insideGitRepo(dir: string): boolean {
@@ -118,7 +120,11 @@ export async function resolvePrompt(prompt: string | undefined): Promise<string>
     const text = (await readStdin()).trim();
     if (text) return text;
   }
-  throw new UsageError("no prompt given: pass it as an argument, or pipe it on stdin with `-`");
+  // Upstream exits 1 here (not 2: the command line itself was fine).
+  throw new UsageError(
+    "no prompt given: pass it as an argument, or pipe it on stdin with `-`",
+    EXIT_FAILED,
+  );
 }
 
 const IMAGE_TYPES: Record<string, string> = {

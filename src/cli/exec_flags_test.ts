@@ -114,7 +114,8 @@ const CASES: Case[] = [
   },
   {
     name: "-i",
-    args: (work) => ["-i", join(work, "pixel.png"), "describe"],
+    // After the prompt: like upstream's, -i takes every value that follows it.
+    args: (work) => ["describe", "-i", join(work, "pixel.png")],
     check: ({ body }) => {
       const parts = lastUser(body).content!;
       // As upstream 0.115.0 sends a file given with -i: the image between its name tags.
@@ -131,6 +132,16 @@ const CASES: Case[] = [
         "describe",
       ]);
       assert.match(parts[1].image_url!, /^data:image\/png;base64,iVBOR/);
+    },
+  },
+  {
+    name: "-i with several files, spaced and comma-separated (the prompt from stdin)",
+    args: (work) => ["-i", "pixel.png", `${join(work, "pixel.png")},pixel.png`],
+    stdin: "describe all\n",
+    check: ({ body }) => {
+      const parts = lastUser(body).content!;
+      assert.deepEqual(parts.filter((p) => p.type === "input_image").length, 3);
+      assert.deepEqual(parts.at(-1)!.text, "describe all");
     },
   },
   {

@@ -68,6 +68,18 @@ Deno.test("tscodex help, help exec and exec -V answer as upstream's do", async (
   assert.equal(version.stdout, `tscodex-exec ${VERSION}\n`);
 });
 
+Deno.test("exec with nothing on stdin and no prompt fails with exit 1, as upstream's", async () => {
+  const work = await tempDir("tscodex-no-prompt-");
+  // -i takes every value after it, so here there is no prompt (upstream reads stdin then, too).
+  const run = await runCli(["exec", "--skip-git-repo-check", "-i", "a.png", "What is it?"], {
+    cwd: work,
+    env: { HOME: work, CODEX_HOME: work },
+    stdin: "",
+  });
+  assert.equal(run.code, 1, run.stderr);
+  assert.match(run.stderr, /no prompt/);
+});
+
 Deno.test("exec --yolo is the bypass flag: no sandbox, no approvals", async () => {
   await withProvider(["ok"], async (home) => {
     await mkdir(join(home, ".git"));

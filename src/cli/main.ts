@@ -20,6 +20,11 @@ function parsePort(value: string): string {
 }
 
 const collect = (value: string, previous: string[] = []) => [...previous, value];
+/** Upstream's exec takes every value after one -i as an image, commas splitting them too. */
+const collectImages = (value: string, previous: string[] = []) => [
+  ...previous,
+  ...value.split(",").filter(Boolean),
+];
 
 /** Upstream's short name for the bypass flag; only before `--`, where flags end. */
 function expandYolo(argv: string[]): string[] {
@@ -82,16 +87,25 @@ function withReplOptions(command: Command): Command {
   );
 }
 
-/** The flags `exec` and `exec resume` share, as upstream's exec takes them. */
-function withExecOptions(command: Command): Command {
+/**
+ * The flags `exec` and `exec resume` share, as upstream's exec takes them. Upstream's exec takes
+ * several images after one -i (so a prompt after them counts as an image too); its resume, one.
+ */
+function withExecOptions(command: Command, images: "several" | "one" = "one"): Command {
   return withAgentOptions(command, "run commands in the workspace-write sandbox without asking")
+    .option(
+      images === "several" ? "-i, --image <files...>" : "-i, --image <file>",
+      images === "several"
+        ? "attach images to the prompt (several after one -i, or comma-separated)"
+        : "attach an image to the prompt (repeatable)",
+      images === "several" ? collectImages : collect,
+    )
     .option("--skip-git-repo-check", "allow running outside a git repository")
     .option("--json", "print the thread events as JSON lines on stdout")
     .option("-o, --output-last-message <file>", "also write the final message to this file")
     .addOption(
       new Option("--color <when>", "colour the log on stderr").choices(["always", "never", "auto"]),
     )
-    .option("-i, --image <file>", "attach an image to the prompt (repeatable)", collect)
     .option("--system-prompt <text>", "replace the base instructions")
     .option("--ephemeral", "keep no record of the session (no rollout file)")
     .option("--output-schema <file>", "a JSON Schema file the final answer must follow")
@@ -138,6 +152,7 @@ function buildProgram(setExit: (code: number) => void, argvHasSeparator: boolean
       .description("run one turn non-interactively; the final message goes to stdout")
       .argument("[prompt]", "the prompt; `-` or omitted reads it from stdin")
       .version(`tscodex-exec ${VERSION}`, "-V, --version", "print the version"),
+    "several",
   ).action(async (prompt: string | undefined, opts) => {
     setExit(await runExec(prompt, opts));
   });
@@ -337,7 +352,7 @@ export async function main(argv: string[]): Promise<number> {
     if (err instanceof UsageError) {
       debug?.mark("failed", `usage: ${err.message}`);
       process.stderr.write(`Error: ${err.message}\n`);
-      return EXIT_USAGE;
+      return err.exitCode;
     }
     return reportFailure(err);
   }
