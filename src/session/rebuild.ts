@@ -50,9 +50,24 @@ function writerOnly(item: ResponseItem): string[] {
 
 /**
  * Upstream records exec-style tool results as JSON (`{"output","metadata":{"exit_code",
- * "duration_seconds"}}`, e.g. apply_patch's) and turns them into text when it builds a request;
- * a resumed history carries that text, as upstream's own resume request does.
+ * "duration_seconds"}}`) and turns those of apply_patch and the `shell` tool into text when it
+ * builds a request (others, such as shell_command's, go as recorded); a resumed history carries
+ * that text, as upstream's own resume request does.
  */
+const TEXT_FORM_CALLS = new Set(["apply_patch", "shell", "container.exec"]);
+
+function withTextFormOutputs(history: ResponseItem[]): ResponseItem[] {
+  const calls = new Set<string>();
+  return history.map((item) => {
+    const { call_id: callId, name } = item as { call_id?: unknown; name?: unknown };
+    if (typeof callId !== "string") return item;
+    if (item.type === "local_shell_call" || TEXT_FORM_CALLS.has(String(name))) calls.add(callId);
+    if (!item.type.endsWith("_call_output") || !calls.has(callId)) return item;
+    const output = modelFacingOutput(item.output);
+    return output === item.output ? item : { ...item, output } as ResponseItem;
+  });
+}
+
 function modelFacingOutput(output: unknown): unknown {
   if (typeof output !== "string" || !output.startsWith('{"output":')) return output;
   try {
@@ -72,14 +87,9 @@ function modelFacingOutput(output: unknown): unknown {
 }
 
 /**
- * An item as the history replays it: no item ids, no output-text annotations, tool results in
- * the text form requests carry.
+ * An item as the history replays it: no item ids, no output-text annotations.
  */
 function replayForm(item: ResponseItem): ResponseItem {
-  if (item.type.endsWith("_call_output")) {
-    const output = modelFacingOutput(item.output);
-    if (output !== item.output) item = { ...item, output };
-  }
   const dropped = writerOnly(item);
   if (dropped.length === 0 && item.type !== "message") return item;
   const copy: Record<string, unknown> = { ...item };
@@ -167,7 +177,7 @@ export function rebuildSession(entries: readonly RolloutEntry[]): RebuiltSession
   }
   return {
     meta,
-    history: pairDanglingCalls(history),
+    history: pairDanglingCalls(withTextFormOutputs(history)),
     lastTurnContext,
     tokenInfo,
     userMessages: userMessages.length > 0 ? userMessages : typedMessages,

@@ -290,3 +290,28 @@ Deno.test("typedUserText leaves out the tags around an attached image file", () 
   } as ResponseItem;
   assert.equal(typedUserText(item), "what colour is it?");
 });
+
+Deno.test("resume: apply_patch's JSON results become text, a shell_command's stay as recorded", () => {
+  const result = (seconds: number) =>
+    JSON.stringify({
+      output: "Success. Updated the following files:\nA a.txt\n",
+      metadata: { exit_code: 0, duration_seconds: seconds },
+    });
+  const line = (payload: Record<string, unknown>) =>
+    JSON.stringify({ timestamp: "2026-12-06T00:00:00.000Z", type: "response_item", payload });
+  const { entries } = parseRollout(
+    [
+      line({ type: "custom_tool_call", call_id: "p", name: "apply_patch", input: "patch" }),
+      line({ type: "custom_tool_call_output", call_id: "p", output: result(0.1) }),
+      line({ type: "function_call", call_id: "s", name: "shell_command", arguments: "{}" }),
+      line({ type: "function_call_output", call_id: "s", output: result(0.2) }),
+    ].join("\n") + "\n",
+  );
+  const outputs = rebuildSession(entries).history.filter((i) => i.type.endsWith("_output"))
+    .map((i) => (i as { output: string }).output);
+  // As upstream 0.115.0 sends them (scenarios apply-patch-move-delete, apply-patch-via-shell-command).
+  assert.deepEqual(outputs, [
+    "Exit code: 0\nWall time: 0.1 seconds\nOutput:\nSuccess. Updated the following files:\nA a.txt\n",
+    result(0.2),
+  ]);
+});

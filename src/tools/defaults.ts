@@ -64,7 +64,8 @@ export function defaultTools(
   options: DefaultToolsOptions = {},
 ): ToolRegistry {
   const commands = options.unifiedExec === false
-    ? shellTools(processes).filter((tool) => tool.name === (options.shellType ?? "shell_command"))
+    ? shellTools(processes, { journalDir: options.patchJournal })
+      .filter((tool) => tool.name === (options.shellType ?? "shell_command"))
     : execCommandTools(processes, { journalDir: options.patchJournal });
   const experimental = new Set(options.experimentalTools ?? []);
   const userInput = options.userInput ?? UNAVAILABLE_EVERYWHERE;

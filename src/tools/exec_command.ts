@@ -286,7 +286,7 @@ export function execCommandTools(
           return Promise.resolve(createProcessError(display, describeFsError({ code: problem })));
         }
         const patch = patchInvocation(args.cmd);
-        if (patch) return runPatchCommand(patch, cwd, ctx, patchOptions);
+        if (patch) return runPatchCommand("exec_command", patch, cwd, ctx, patchOptions);
         const yieldMs = clamp(
           args.yield_time_ms ?? DEFAULT_EXEC_YIELD_MS,
           MIN_YIELD_MS,

@@ -1,8 +1,10 @@
 // apply_patch written as a shell command: models trained on upstream often send
-// `apply_patch <<'EOF' … EOF` (or `cd dir && apply_patch <<'EOF' …`) through exec_command, even
+// `apply_patch <<'EOF' … EOF` (or `cd dir && apply_patch <<'EOF' …`) through exec_command or
+// shell_command, even
 // where they have an apply_patch tool, and upstream 0.115.0 applies such a script as a patch
 // rather than running a shell (there is no apply_patch program). Its reply and the note it adds to
-// the history follow upstream's as recorded (conformance scenario apply-patch-via-exec).
+// the history follow upstream's as recorded (conformance scenarios apply-patch-via-exec and
+// apply-patch-via-shell-command).
 import { resolve } from "node:path";
 import { type ApplyPatchOptions, applyPatchText } from "./apply_patch.ts";
 import type { ToolContext, ToolResult } from "./registry.ts";
@@ -34,10 +36,14 @@ export function patchInvocation(script: string): PatchInvocation | undefined {
   return { patch: body, ...(dir === undefined ? {} : { dir }) };
 }
 
+/** The command tools that apply a patch sent as their script. */
+export type PatchCommandTool = "exec_command" | "shell_command";
+
 /** What the history is told, before the call's output, when a command carried a patch. */
-export const PATCH_VIA_COMMAND_NOTICE =
-  "Note: this apply_patch came as a shell command and was applied as a patch. Next time, call " +
-  "the apply_patch tool itself instead of running it through exec_command.";
+export function patchViaCommandNotice(tool: PatchCommandTool): string {
+  return "Note: this apply_patch came as a shell command and was applied as a patch. Next time, " +
+    `call the apply_patch tool itself instead of running it through ${tool}.`;
+}
 
 /**
  * Applies a patch that came as a command, its paths taken from the folder the command would have
@@ -47,17 +53,17 @@ export const PATCH_VIA_COMMAND_NOTICE =
  * invalid one (it does not parse or match the files) also adds no notice, as upstream's.
  */
 export async function runPatchCommand(
+  tool: PatchCommandTool,
   invocation: PatchInvocation,
   folder: string,
   ctx: ToolContext,
   options: ApplyPatchOptions = {},
 ): Promise<string | ToolResult> {
+  const notice = patchViaCommandNotice(tool);
   const base = invocation.dir === undefined ? folder : resolve(folder, invocation.dir);
   const outcome = await applyPatchText(invocation.patch, ctx, options, base);
   if (outcome.kind === "refused") return outcome.message;
-  if (outcome.kind === "rejected") {
-    return { output: outcome.message, notice: PATCH_VIA_COMMAND_NOTICE };
-  }
+  if (outcome.kind === "rejected") return { output: outcome.message, notice };
   const [output, exitCode] = outcome.kind === "applied"
     ? [outcome.summary, 0]
     : [outcome.message, 1];
@@ -66,10 +72,13 @@ export async function runPatchCommand(
     metadata: { exit_code: exitCode, duration_seconds: outcome.seconds },
   });
   return {
-    output: `Wall time: ${outcome.seconds} seconds\nOutput:\n${reply}`,
+    // exec_command frames the result as its replies are framed; shell_command sends it bare.
+    output: tool === "exec_command"
+      ? `Wall time: ${outcome.seconds} seconds\nOutput:\n${reply}`
+      : reply,
     ...(outcome.kind === "applied"
       ? { metadata: { kind: "patch" as const, changes: outcome.changes } }
       : {}),
-    notice: PATCH_VIA_COMMAND_NOTICE,
+    notice,
   };
 }

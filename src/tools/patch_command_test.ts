@@ -6,7 +6,8 @@ import { mkdir, mkdtemp, readFile, realpath, rm, writeFile } from "node:fs/promi
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { execCommandTools } from "./exec_command.ts";
-import { PATCH_VIA_COMMAND_NOTICE, patchInvocation } from "./patch_command.ts";
+import { shellTools } from "./shell.ts";
+import { patchInvocation, patchViaCommandNotice } from "./patch_command.ts";
 import { ProcessManager } from "./processes.ts";
 import { type ToolEvent, ToolRegistry } from "./registry.ts";
 import type { SandboxPolicy } from "./sandbox.ts";
@@ -52,9 +53,11 @@ async function withWork(
   const work = join(root, "work");
   await mkdir(join(work, "sub"), { recursive: true });
   const processes = new ProcessManager({ env: { HOME: root } });
-  const registry = new ToolRegistry(
-    execCommandTools(processes, { journalDir: join(root, "journal") }),
-  );
+  const journal = { journalDir: join(root, "journal") };
+  const registry = new ToolRegistry([
+    ...execCommandTools(processes, journal),
+    ...shellTools(processes, journal).filter((tool) => tool.name === "shell_command"),
+  ]);
   const exec = async (cmd: string, sandbox?: SandboxPolicy, workdir?: string) => {
     const events: ToolEvent[] = [];
     const run = await registry.execute(
@@ -93,7 +96,7 @@ Deno.test("exec_command applies an apply_patch heredoc as a patch, with upstream
       output: "Success. Updated the following files:\nA hello.txt\n",
       metadata: { exit_code: 0, duration_seconds: Number(match[1]) },
     });
-    assert.equal(added.notice, PATCH_VIA_COMMAND_NOTICE);
+    assert.equal(added.notice, patchViaCommandNotice("exec_command"));
     // No process ran: the UI sees a file change, never a command.
     assert.deepEqual(added.events.map((e) => e.type), ["patch_applied"]);
 
@@ -143,10 +146,38 @@ Deno.test("a cd in a command patch never widens the workspace-write sandbox", as
     );
     assert.match(escaped.output, /^patch rejected: writing outside of the project/);
     // Upstream notes the command form once the patch is valid, whatever the sandbox says next.
-    assert.equal(escaped.notice, PATCH_VIA_COMMAND_NOTICE);
+    assert.equal(escaped.notice, patchViaCommandNotice("exec_command"));
     assert.ok(!existsSync(join(work, "..", "outside.txt")));
     const inside = await exec(`cd sub && apply_patch <<'EOF'\n${ADD}\nEOF`, sandbox);
     assert.match(inside.output, /A hello\.txt/);
     assert.ok(existsSync(join(work, "sub", "hello.txt")));
   });
+});
+
+Deno.test("shell_command applies an apply_patch heredoc too, its result as bare JSON", async () => {
+  const root = await realpath(await mkdtemp(join(tmpdir(), "tscodex-patch-shell-")));
+  const processes = new ProcessManager({ env: { HOME: root } });
+  const registry = new ToolRegistry(
+    shellTools(processes, { journalDir: join(root, "journal") }),
+  );
+  try {
+    const run = await registry.execute(
+      {
+        type: "function_call",
+        call_id: "c",
+        name: "shell_command",
+        arguments: JSON.stringify({ command: `apply_patch <<'EOF'\n${ADD}\nEOF\n` }),
+      },
+      { cwd: root, callId: "c", signal: new AbortController().signal },
+    );
+    // As upstream 0.115.0 (scenario apply-patch-via-shell-command): no framing around the JSON.
+    const reply = JSON.parse(String(run.item.output));
+    assert.equal(reply.output, "Success. Updated the following files:\nA hello.txt\n");
+    assert.equal(reply.metadata.exit_code, 0);
+    assert.equal(run.notice, patchViaCommandNotice("shell_command"));
+    assert.equal(await readFile(join(root, "hello.txt"), "utf8"), "hi\n");
+  } finally {
+    processes.killAll();
+    await rm(root, { recursive: true, force: true });
+  }
 });

@@ -25,6 +25,8 @@ import { countLines, truncateText } from "./truncate.ts";
 import { escalationRefusal, REJECTED_BY_USER } from "./approvals.ts";
 import { type GatedCommand, runGated } from "./gated_command.ts";
 import { type SandboxScope, SandboxUnavailableError } from "./sandbox.ts";
+import type { ApplyPatchOptions } from "./apply_patch.ts";
+import { patchInvocation, runPatchCommand } from "./patch_command.ts";
 
 export const DEFAULT_SHELL_TIMEOUT_MS = 10_000;
 /** Exit code reported for a command the timeout killed, as `timeout(1)` does. */
@@ -209,7 +211,10 @@ async function runOnce(
   };
 }
 
-export function shellTools(processes: ProcessManager): ToolDef[] {
+export function shellTools(
+  processes: ProcessManager,
+  patchOptions: ApplyPatchOptions = {},
+): ToolDef[] {
   return [
     defineFunctionTool({
       kind: "function",
@@ -236,6 +241,11 @@ export function shellTools(processes: ProcessManager): ToolDef[] {
       parameters: ShellCommandParams,
       parallel: true,
       execute(args, ctx) {
+        const patch = patchInvocation(args.command);
+        if (patch) {
+          const folder = resolve(ctx.cwd, args.workdir ?? ".");
+          return runPatchCommand("shell_command", patch, folder, ctx, patchOptions);
+        }
         return runToCompletion(
           processes,
           shellArgv(resolveShell(), args.login ?? true, args.command),
