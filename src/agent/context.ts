@@ -1,7 +1,7 @@
 // Context assembly: the messages that tell the model where and under which rules it works. They
 // open the history of a new session, in upstream's order: one developer message (permissions, then
 // developer instructions), then one user message (AGENTS.md instructions, then the environment).
-import { existsSync, readFileSync } from "node:fs";
+import { closeSync, constants, existsSync, fstatSync, openSync, readSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import type { ApprovalPolicy, SandboxMode } from "../config/mod.ts";
 import type { ResponseItem } from "../protocol/mod.ts";
@@ -47,12 +47,38 @@ export function environmentContextText(facts: EnvironmentFacts): string {
 
 const PROJECT_DOC_NAMES = ["AGENTS.override.md", "AGENTS.md"];
 
-function firstExisting(dir: string): string | undefined {
+/**
+ * At most `limit` bytes of the regular file `file`; undefined for anything else. A command may
+ * have left a FIFO there (a plain read would wait for ever) or a link to /dev/zero.
+ */
+function readDoc(file: string, limit: number): Uint8Array | undefined {
+  let fd;
+  try {
+    fd = openSync(file, constants.O_RDONLY | constants.O_NONBLOCK);
+  } catch {
+    return undefined;
+  }
+  try {
+    const info = fstatSync(fd);
+    if (!info.isFile()) return undefined;
+    const bytes = new Uint8Array(Math.min(info.size, limit));
+    let length = 0;
+    while (length < bytes.length) {
+      const read = readSync(fd, bytes, length, bytes.length - length, length);
+      if (read === 0) break;
+      length += read;
+    }
+    return bytes.subarray(0, length);
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/** The first of AGENTS.override.md and AGENTS.md in `dir` with text, up to `limit` bytes. */
+function firstExisting(dir: string, limit = Infinity): Uint8Array | undefined {
   for (const name of PROJECT_DOC_NAMES) {
-    const file = join(dir, name);
-    if (!existsSync(file)) continue;
-    const text = readFileSync(file, "utf8");
-    if (text.trim()) return text;
+    const bytes = readDoc(join(dir, name), limit);
+    if (bytes && new TextDecoder().decode(bytes).trim()) return bytes;
   }
   return undefined;
 }
@@ -90,9 +116,8 @@ function projectDocs(cwd: string, maxBytes: number): string | undefined {
   let budget = maxBytes;
   for (const dir of projectDirs(cwd)) {
     if (budget <= 0) break;
-    const text = firstExisting(dir);
-    if (!text) continue;
-    const bytes = new TextEncoder().encode(text).subarray(0, budget);
+    const bytes = firstExisting(dir, budget);
+    if (!bytes) continue;
     parts.push(new TextDecoder().decode(bytes));
     budget -= bytes.length;
   }
@@ -107,7 +132,8 @@ export function userInstructions(
   cwd: string,
   options: UserInstructionsOptions = {},
 ): string | undefined {
-  const global = options.codexHome ? firstExisting(options.codexHome)?.trim() : undefined;
+  const home = options.codexHome ? firstExisting(options.codexHome) : undefined;
+  const global = home && new TextDecoder().decode(home).trim();
   const own = [options.configured?.trim(), global].filter(Boolean).join("\n\n") || undefined;
   const project = projectDocs(cwd, options.maxBytes ?? PROJECT_DOC_MAX_BYTES);
   if (own && project) return own + PROJECT_DOC_SEPARATOR + project;

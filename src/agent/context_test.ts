@@ -1,8 +1,9 @@
 import assert from "node:assert/strict";
-import { mkdir, mkdtemp, realpath, writeFile } from "node:fs/promises";
+import { mkdir, mkdtemp, realpath, rm, symlink, truncate, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { userInstructions } from "./context.ts";
+import { makeFifo } from "../testing/mod.ts";
 
 /** A git work dir `repo/sub` with AGENTS.md at both levels, and a CODEX_HOME beside it. */
 async function layout(): Promise<{ home: string; repo: string; sub: string }> {
@@ -34,4 +35,17 @@ Deno.test("project_doc_max_bytes counts bytes, and the file that crosses it is c
   // "Root rules: é.\n" is 16 bytes (é is two): 18 leaves two for the next file.
   assert.equal(userInstructions(sub, { maxBytes: 18 }), "Root rules: é.\n\n\nSu");
   assert.equal(userInstructions(sub, { maxBytes: 4 }), "Root");
+});
+
+Deno.test("an AGENTS.md a model could plant (huge, a FIFO, a link to a device) never stalls a session's start", async () => {
+  const { repo, sub } = await layout();
+  // Sparse: 3 GiB that take no disk, more than a whole read of it could hold.
+  await truncate(join(repo, "AGENTS.md"), 3 * 1024 ** 3);
+  const cut = userInstructions(sub, { maxBytes: 64 });
+  assert.equal(cut, "Root rules: é.\n" + "\0".repeat(48));
+  await rm(join(sub, "AGENTS.md"));
+  makeFifo(sub, "AGENTS.md");
+  await rm(join(repo, "AGENTS.md"));
+  await symlink("/dev/zero", join(repo, "AGENTS.md"));
+  assert.equal(userInstructions(sub), undefined, "neither is a file to read");
 });
