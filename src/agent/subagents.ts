@@ -83,6 +83,9 @@ const NICKNAMES = [
   "Wiener",
 ];
 
+/** Upstream's default `[agents] max_threads`. */
+export const DEFAULT_MAX_THREADS = 6;
+
 export interface SubAgentManagerOptions {
   /** A fresh registry for each sub-agent: upstream's subset (no user input, no sub-agents). */
   childTools: () => ToolRegistry;
@@ -102,6 +105,11 @@ export interface SubAgentManagerOptions {
   recordChild?: (child: ChildRecordStart) => Promise<(event: AgentEvent) => void>;
   /** wait_agent's shortest timeout; upstream's 10 s by default. */
   minWaitMs?: number;
+  /**
+   * How many helpers may be open at once (`[agents] max_threads`; upstream's 6 by default): a
+   * model could otherwise start any number, each with requests and commands of its own.
+   */
+  maxThreads?: number;
   /** Ids for new sub-agents (their session ids); UUIDv7 as upstream, fixed ones in tests. */
   newAgentId?: () => string;
 }
@@ -179,6 +187,8 @@ export class SubAgentManager implements SubAgentControl {
   readonly #wakers = new Set<() => void>();
   #names = shuffled(NICKNAMES);
   #spawned = 0;
+  /** Spawns under way, not yet among the children. */
+  #opening = 0;
   #parent?: Agent;
 
   constructor(readonly options: SubAgentManagerOptions) {}
@@ -212,7 +222,26 @@ export class SubAgentManager implements SubAgentControl {
     return round === 0 ? name : `${name} ${round + 1}`;
   }
 
+  /** Refuses a helper over the thread limit; helpers still being opened count. */
+  #checkLimit(): void {
+    const max = this.options.maxThreads ?? DEFAULT_MAX_THREADS;
+    const open = [...this.#children.values()].filter((child) => !child.closed).length;
+    if (open + this.#opening >= max) {
+      throw new AgentToolError(`collab spawn failed: agent thread limit reached (max ${max})`);
+    }
+  }
+
   async spawn(request: SpawnRequest): Promise<{ agentId: string; nickname: string }> {
+    this.#checkLimit();
+    this.#opening++;
+    try {
+      return await this.#spawn(request);
+    } finally {
+      this.#opening--;
+    }
+  }
+
+  async #spawn(request: SpawnRequest): Promise<{ agentId: string; nickname: string }> {
     const parent = this.#parentAgent;
     const base = parent.options;
     const id = this.options.newAgentId?.() ?? uuidv7();
@@ -284,6 +313,7 @@ export class SubAgentManager implements SubAgentControl {
     const child = this.#children.get(id);
     if (!child) throw new AgentToolError(agentNotFound(id));
     if (child.closed) {
+      this.#checkLimit();
       child.closed = false;
       child.status = "pending_init";
     }

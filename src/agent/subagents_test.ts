@@ -437,6 +437,36 @@ Deno.test("a notification that arrives while the main agent is idle opens its ne
   }
 });
 
+Deno.test("spawn_agent stops at the thread limit (upstream's 6 by default); closing a helper frees its place", async () => {
+  const spawns = Array.from(
+    { length: 8 },
+    (_, i) => call(`s${i + 1}`, "spawn_agent", { message: "x" }),
+  );
+  const t = await setup({
+    responses: [
+      calls(...spawns),
+      calls(call("c1", "close_agent", { id: "agent-1" })),
+      calls(call("c2", "spawn_agent", { message: "y" })),
+      calls(call("c3", "spawn_agent", { message: "z" })),
+      say("done"),
+    ],
+    after_last: "repeat_last",
+  }, { responses: [say("ok")], after_last: "repeat_last" });
+  try {
+    await t.main.agent.runTurn(["go"]);
+    const inputs = t.main.inputs();
+    const refused = "collab spawn failed: agent thread limit reached (max 6)";
+    const replies = spawns.map((spawn) => String(outputOf(inputs[1], spawn.call_id)));
+    const spawned = replies.filter((reply) => reply.startsWith('{"agent_id"'));
+    assert.equal(spawned.length, 6, replies.join("\n"));
+    assert.deepEqual(replies.filter((reply) => !reply.startsWith("{")), [refused, refused]);
+    assert.match(String(outputOf(inputs[3], "c2")), /^\{"agent_id":"agent-7"/);
+    assert.equal(outputOf(inputs[4], "c3"), refused);
+  } finally {
+    await t.close();
+  }
+});
+
 Deno.test("the sub-agent tools check their arguments as upstream does", async () => {
   const t = await setup({
     responses: [

@@ -76,6 +76,8 @@ export interface Config {
   approvalPolicy?: ApprovalPolicy;
   sandboxMode?: SandboxMode;
   features: Record<string, boolean>;
+  /** `[agents] max_threads`: how many sub-agents may be open at once. */
+  agentMaxThreads?: number;
   /** `[mcp_servers]`, in file order (disabled ones included). */
   mcpServers: McpServerConfig[];
   /** What the commands the model runs see of tscodex's environment. */
@@ -212,6 +214,7 @@ export function loadConfig(options: LoadOptions = {}): Config | null {
     approvalPolicy: table.approval_policy,
     sandboxMode: table.sandbox_mode,
     features: isTable(table.features) ? { ...table.features } : {},
+    agentMaxThreads: table.agents?.max_threads,
     mcpServers: mcpServers(table.mcp_servers),
     shellEnvironment: shellEnvironmentPolicy(table.shell_environment_policy),
     table,

@@ -424,3 +424,15 @@ Deno.test("user_instructions and project_doc_max_bytes are read", async () => {
     assert.match(configError(() => load(home)), /project_doc_max_bytes/);
   });
 });
+
+Deno.test("[agents] max_threads is read, and must be a positive integer", async () => {
+  await withHome({ "config.toml": toml("", "", "[agents]\nmax_threads = 2") }, (home) => {
+    assert.equal(load(home)!.agentMaxThreads, 2);
+  });
+  await withHome({ "config.toml": PROVIDER }, (home) => {
+    assert.equal(load(home)!.agentMaxThreads, undefined, "upstream's default applies");
+  });
+  await withHome({ "config.toml": toml("", "", "[agents]\nmax_threads = 0") }, (home) => {
+    assert.match(configError(() => load(home)), /agents\.max_threads: expected a number > 0/);
+  });
+});

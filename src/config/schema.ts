@@ -96,8 +96,14 @@ export const SandboxWorkspaceWriteToml = z.looseObject({
   exclude_slash_tmp: z.boolean().optional(),
 });
 
+/** `[agents]`: how many sub-agents may be open at once. */
+export const AgentsToml = z.looseObject({
+  max_threads: z.number().int().positive().optional(),
+});
+
 export const ConfigToml = z.looseObject({
   ...ProfileKeys,
+  agents: AgentsToml.optional(),
   sandbox_workspace_write: SandboxWorkspaceWriteToml.optional(),
   shell_environment_policy: ShellEnvironmentPolicyToml.optional(),
   profile: z.string().min(1).optional(),

@@ -139,6 +139,7 @@ export function buildTools(parts: ToolsParts): SessionTools {
     childInstructions: parts.instructionsFor,
     childHeaders: headersFor,
     onChildEvent: options.onSubAgentEvent,
+    maxThreads: config.agentMaxThreads,
     recordChild: (child) =>
       rollouts().child(
         child,
