@@ -256,7 +256,10 @@ export async function runExec(
     sandboxMode: permissions.sandbox,
     approvalPolicy: permissions.approval,
     systemPrompt: options.systemPrompt,
-    onEvent: (event) => view.on(event),
+    onEvent: (event) => {
+      view.on(event);
+      if (!json) log.agentEvent(event);
+    },
     notice: (text) => process.stderr.write(text + "\n"),
   });
   const { agent } = session;

@@ -1,5 +1,7 @@
 // The human-readable `exec` log on stderr, laid out like upstream's: a settings header, then one
 // block per thread item, then the tokens used. Only the final message goes to stdout.
+import { resolve } from "node:path";
+import type { AgentEvent } from "../agent/mod.ts";
 import type { McpStartupEvent } from "../mcp/mod.ts";
 import type { ItemDetails, ThreadEvent, ThreadItem } from "./exec_view.ts";
 
@@ -119,6 +121,23 @@ export class ExecLog {
       default:
         event satisfies never;
     }
+  }
+
+  /**
+   * What the log shows of a call that has no thread item: an image the model looked at, as
+   * upstream's `viewed image <path>` (its --json shows nothing for it).
+   */
+  agentEvent(event: AgentEvent): void {
+    if (event.type !== "tool_completed" || event.call.type !== "function_call") return;
+    // view_image answers with the image itself; an error is a text.
+    if (event.call.name !== "view_image" || !Array.isArray(event.output.output)) return;
+    let path: unknown;
+    try {
+      path = (JSON.parse(event.call.arguments) as { path?: unknown }).path;
+    } catch {
+      return;
+    }
+    if (typeof path === "string") this.write(`viewed image ${resolve(this.cwd, path)}\n`);
   }
 
   /** The MCP servers starting, as upstream's log shows them (after the prompt). */

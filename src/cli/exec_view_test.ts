@@ -626,3 +626,31 @@ Deno.test("a command still running when the turn ends is closed without an exit 
   ]);
   assert.equal(log.text, "exec\n/bin/bash -lc 'sleep 9' in /wcodex\nDone.\ntokens used\n0\n");
 });
+
+Deno.test("an image the model viewed is logged with its path, as upstream's log shows it", () => {
+  let text = "";
+  const log = new ExecLog((t) => (text += t), palette(false), "/w");
+  const call = (id: string): ToolCallItem => ({
+    type: "function_call",
+    name: "view_image",
+    arguments: JSON.stringify({ path: "pic.png" }),
+    call_id: id,
+  });
+  log.agentEvent({
+    type: "tool_completed",
+    turnId,
+    call: call("ok"),
+    output: {
+      type: "function_call_output",
+      call_id: "ok",
+      output: [{ type: "input_image", image_url: "data:image/png;base64,AA==" }],
+    },
+  } as AgentEvent);
+  log.agentEvent({
+    type: "tool_completed",
+    turnId,
+    call: call("missing"),
+    output: { type: "function_call_output", call_id: "missing", output: "unable to locate image" },
+  } as AgentEvent);
+  assert.equal(text, "viewed image /w/pic.png\n");
+});
