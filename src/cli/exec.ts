@@ -7,6 +7,7 @@ import { dirname, extname, join, resolve } from "node:path";
 import process from "node:process";
 import { type ApprovalPolicy, type SandboxMode, TurnInterruptedError } from "../agent/mod.ts";
 import { ConfigError, featureOverrides } from "../config/mod.ts";
+import { modelInfo } from "../model/mod.ts";
 import { FileError, ioCause } from "../platform/mod.ts";
 import { debugLog } from "./debug_log.ts";
 import { ExecLog, palette } from "./exec_log.ts";
@@ -134,6 +135,12 @@ const IMAGE_TYPES: Record<string, string> = {
   gif: "image/gif",
   webp: "image/webp",
 };
+
+/** Upstream warns when it falls back to default metadata for a model it does not know. */
+export function unknownModelWarning(model: string): string {
+  return `tscodex does not know the model \`${model}\`: it uses default settings for it ` +
+    "(context window, output limits, tools), which may not suit it.";
+}
 
 /** An `-i` attachment as a data URL, with a clear error for a missing or non-image file. */
 export async function imageDataUrl(file: string): Promise<string> {
@@ -278,6 +285,11 @@ export async function runExec(
       sessionId: agent.sessionId,
     }, prompt);
     session.mcpStartup((event) => log.mcpStartup(event));
+  }
+  // Upstream also sends it as an error item in --json; that waits for the tests' made-up model
+  // names to be told apart from a user's unknown model.
+  if (!json && !modelInfo(agent.options.model).known) {
+    view.warn(unknownModelWarning(agent.options.model));
   }
   // Ctrl-C and a polite kill both end the turn cleanly: commands are killed, the rollout closed.
   const onSigint = () => abort.abort();

@@ -219,11 +219,13 @@ export class ExecLog {
       case "web_search":
         this.write(`🌐 Searched: ${item.query}\n`);
         break;
-      case "error":
-        if (this.detailsOf(item.id)?.compacted) {
-          this.write(`context compacted\nwarning: ${item.message}\n`);
-        } else this.write(c.red(`ERROR: ${item.message}`) + "\n");
+      case "error": {
+        const details = this.detailsOf(item.id);
+        if (details?.compacted) this.write(`context compacted\nwarning: ${item.message}\n`);
+        else if (details?.warning) this.write(`warning: ${item.message}\n`);
+        else this.write(c.red(`ERROR: ${item.message}`) + "\n");
         break;
+      }
       case "collab_tool_call":
         this.#collab(item);
         break;

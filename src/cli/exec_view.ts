@@ -69,6 +69,8 @@ export interface ItemDetails {
   mcp?: { result?: Record<string, unknown>; durationMs: number };
   /** On a reasoning item that opens a summary: how many parts it has. */
   summaryParts?: number;
+  /** An error item that is only a warning (the log says `warning:`, not `ERROR:`). */
+  warning?: boolean;
 }
 
 /** Said once the history has been compacted (upstream warns too, in its own words). */
@@ -280,6 +282,13 @@ export class ExecView {
       default:
         event satisfies never;
     }
+  }
+
+  /** A warning before the turn, shown as upstream shows one: an error item, `warning:` in the log. */
+  warn(message: string): void {
+    const id = this.#id();
+    this.details.set(id, { warning: true });
+    this.emit({ type: "item.completed", item: { id, type: "error", message } });
   }
 
   /**

@@ -654,3 +654,18 @@ Deno.test("an image the model viewed is logged with its path, as upstream's log 
   } as AgentEvent);
   assert.equal(text, "viewed image /w/pic.png\n");
 });
+
+Deno.test("a warning before the turn: an error item in --json, a warning line in the log", () => {
+  const { view, events, log } = viewWithLog();
+  view.warn("no metadata for that model");
+  view.on({ type: "turn_started", turnId, texts: ["hi"] });
+  // As upstream 0.115.0 shows an unknown model's fallback (scenario unknown-model-notice).
+  assert.deepEqual(events, [
+    {
+      type: "item.completed",
+      item: { id: "item_0", type: "error", message: "no metadata for that model" },
+    },
+    { type: "turn.started" },
+  ]);
+  assert.equal(log.text, "warning: no metadata for that model\n");
+});
