@@ -14,7 +14,24 @@ const WHY: Record<ApprovalRequest["reason"], string> = {
   escalation: "The agent asks to run a command outside the sandbox",
   untrusted: "The agent wants to run a command",
   sandbox_denied: "A command failed in the sandbox; run it again without the sandbox?",
+  patch: "The agent wants to apply a patch",
 };
+
+/** The most lines of a patch the question shows; the rest is counted. */
+const PATCH_LINES = 40;
+
+/** What would run or change, as shown under the question: the command, or the patch's lines. */
+function subject(request: ApprovalRequest): string[] {
+  if (request.patch === undefined) {
+    return [`  $ ${visibleText(shellJoin(request.command)).replaceAll("\n", "\n    ")}`];
+  }
+  const lines = request.patch.replace(/\n$/, "").split("\n");
+  const more = lines.length - PATCH_LINES;
+  return [
+    ...lines.slice(0, PATCH_LINES).map((line) => `  ${visibleText(line)}`),
+    ...(more > 0 ? [`  … ${more} more line${more === 1 ? "" : "s"}`] : []),
+  ];
+}
 
 /**
  * The question shown for `request`. Everything in it but the fixed words comes from the model,
@@ -27,7 +44,7 @@ export function approvalQuestion(request: ApprovalRequest): string {
     : WHY[request.reason];
   return [
     why,
-    `  $ ${visibleText(shellJoin(request.command)).replaceAll("\n", "\n    ")}`,
+    ...subject(request),
     `  in ${visibleText(request.cwd).replaceAll("\n", "\\n")}`,
     "Allow? [y] yes, [a] always in this session, [n] no: ",
   ].join("\n");

@@ -50,3 +50,27 @@ Deno.test("approval prompt: what the model wrote cannot hide or restyle the comm
   // deno-lint-ignore no-control-regex
   assert.doesNotMatch(question, /[\u0000-\u0009\u000b-\u001f\u007f-\u009f\u202e]/);
 });
+
+Deno.test("approval prompt: a patch is shown line by line, long ones cut, nothing hidden", () => {
+  const body = Array.from({ length: 45 }, (_, i) => `+line ${i}`).join("\n");
+  const patch = `*** Begin Patch\n*** Add File: a.txt\x1b[8m\n${body}\n*** End Patch\n`;
+  const question = approvalQuestion({
+    callId: "c",
+    command: ["apply_patch"],
+    cwd: "/work",
+    reason: "patch",
+    patch,
+  });
+  const lines = question.split("\n");
+  assert.deepEqual(lines.slice(0, 3), [
+    "The agent wants to apply a patch",
+    "  *** Begin Patch",
+    "  *** Add File: a.txt\\x1b[8m",
+  ]);
+  assert.deepEqual(lines.slice(40), [
+    "  +line 37",
+    "  … 8 more lines",
+    "  in /work",
+    "Allow? [y] yes, [a] always in this session, [n] no: ",
+  ]);
+});

@@ -17,6 +17,7 @@ import {
   type ToolDef,
   type ToolResult,
 } from "./registry.ts";
+import { PATCH_REJECTED_BY_USER, patchApproved } from "./approvals.ts";
 
 /**
  * The patch grammar as upstream declares it, byte for byte: it is a formal spec the provider
@@ -115,6 +116,9 @@ export async function applyPatchText(
   }
   if (hunks.length === 0) return { kind: "refused", message: "patch rejected: empty patch" };
   if (ctx.signal.aborted) return { kind: "refused", message: "aborted" };
+  if (!await patchApproved(patch, folder ?? ctx.cwd, ctx)) {
+    return { kind: "rejected", message: PATCH_REJECTED_BY_USER };
+  }
   try {
     const summary = await applyHunks(hunks, {
       cwd: ctx.cwd,

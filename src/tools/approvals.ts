@@ -11,8 +11,11 @@ import { isRestricted } from "./sandbox.ts";
 
 export type ApprovalDecision = "approved" | "approved_for_session" | "denied";
 
-/** Why the user is asked: escalation out of the sandbox, an untrusted command, or a retry. */
-export type ApprovalReason = "escalation" | "untrusted" | "sandbox_denied";
+/**
+ * Why the user is asked: escalation out of the sandbox, an untrusted command, a retry, or a
+ * patch under `untrusted`.
+ */
+export type ApprovalReason = "escalation" | "untrusted" | "sandbox_denied" | "patch";
 
 export interface ApprovalRequest {
   callId: string;
@@ -22,6 +25,8 @@ export interface ApprovalRequest {
   reason: ApprovalReason;
   /** The model's one-line question, sent with an escalation. */
   justification?: string;
+  /** The patch itself, when a patch is what would be applied. */
+  patch?: string;
 }
 
 export type ApprovalHandler = (
@@ -122,6 +127,29 @@ export async function gateCommand(request: CommandRequest, ctx: ToolContext): Pr
     if (!await ask(ctx, request, "untrusted")) return { kind: "rejected" };
   }
   return { kind: "run", sandboxed: true };
+}
+
+/** The user said no to a patch (upstream's words). */
+export const PATCH_REJECTED_BY_USER = "patch rejected by user";
+
+/**
+ * Whether a patch may be applied as far as the user is concerned: under `untrusted` every patch
+ * waits for them, as upstream asks for each; the sandbox still judges the paths afterwards.
+ */
+export async function patchApproved(
+  patch: string,
+  folder: string,
+  ctx: ToolContext,
+): Promise<boolean> {
+  if (policyOf(ctx) !== "untrusted") return true;
+  if (!ctx.approvals) return false;
+  return await ctx.approvals.ask({
+    callId: ctx.callId,
+    command: ["apply_patch"],
+    cwd: folder,
+    reason: "patch",
+    patch,
+  }, ctx.signal);
 }
 
 /**

@@ -12,6 +12,7 @@ import {
   looksDeniedBySandbox,
   splitSimpleCommands,
 } from "./approvals.ts";
+import { applyPatchFunctionTool } from "./apply_patch.ts";
 import { callTool, sandboxMissing } from "./command_testing.ts";
 import { execCommandTools } from "./exec_command.ts";
 import { ProcessManager } from "./processes.ts";
@@ -47,7 +48,11 @@ async function withApprovals(
 ): Promise<void> {
   const dir = await Deno.realPath(await Deno.makeTempDir({ prefix: "tscodex-approvals-" }));
   const processes = new ProcessManager({ env: { HOME: dir } });
-  const tools = [...execCommandTools(processes), ...shellTools(processes)];
+  const tools = [
+    ...execCommandTools(processes),
+    ...shellTools(processes),
+    applyPatchFunctionTool(),
+  ];
   const approvals = new CommandApprovals(policy, handler);
   try {
     await fn({
@@ -261,4 +266,33 @@ Deno.test("a failure looks like the sandbox's by its words, never with exit code
   for (const [code, output, denied] of cases) {
     assert.equal(looksDeniedBySandbox(code, output), denied, output);
   }
+});
+
+Deno.test("untrusted: a patch waits for the user, as upstream asks for every patch under it", async () => {
+  const patch = "*** Begin Patch\n*** Add File: asked.txt\n+x\n*** End Patch\n";
+  const user = scriptedUser("denied", "approved");
+  await withApprovals("untrusted", user.handler, async ({ dir, call }) => {
+    assert.match(await call("apply_patch", { input: patch }), /patch rejected by user/);
+    assert.equal(existsSync(join(dir, "asked.txt")), false, "nothing written when refused");
+    assert.match(
+      await call("apply_patch", { input: patch }),
+      /Success\. Updated the following files/,
+    );
+    assert.equal(existsSync(join(dir, "asked.txt")), true);
+    assert.deepEqual(user.asked.map((r) => [r.reason, r.patch, r.cwd]), [
+      ["patch", patch, dir],
+      ["patch", patch, dir],
+    ]);
+  }, { mode: "workspace-write" });
+  // Nobody to ask is a no; on-request applies a patch inside the workspace without asking.
+  await withApprovals("untrusted", undefined, async ({ dir, call }) => {
+    assert.match(await call("apply_patch", { input: patch }), /patch rejected by user/);
+    assert.equal(existsSync(join(dir, "asked.txt")), false);
+  }, { mode: "workspace-write" });
+  const unasked = scriptedUser();
+  await withApprovals("on-request", unasked.handler, async ({ dir, call }) => {
+    assert.match(await call("apply_patch", { input: patch }), /Success/);
+    assert.equal(existsSync(join(dir, "asked.txt")), true);
+  }, { mode: "workspace-write" });
+  assert.deepEqual(unasked.asked, []);
 });
