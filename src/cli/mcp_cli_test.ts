@@ -138,3 +138,15 @@ Deno.test("mcp edits: servers written inline are rewritten whole, the values kep
   assert.match(out, /^\[mcp_servers\.b\]\nurl = "http:\/\/b"\nenabled = false$/m);
   assert.ok(!out.includes('command = "x"'));
 });
+
+Deno.test("mcp list: a server of the wrong shape is named with the expected type, as exec names it", async () => {
+  const home = await mkdtemp(join(tmpdir(), "tscodex-mcp-"));
+  await writeFile(join(home, "config.toml"), "[mcp_servers.x]\ncommand = 5\n");
+  const run = await runCli(["mcp", "list"], { cwd: home, env: { HOME: home, CODEX_HOME: home } });
+  assert.equal(run.code, 1);
+  assert.equal(
+    run.stderr,
+    `Error: ${join(home, "config.toml")}: mcp_servers.x.command: expected a string, got an ` +
+      "integer (5)\n",
+  );
+});

@@ -8,7 +8,7 @@ import { randomUUID } from "node:crypto";
 import { existsSync, readFileSync, renameSync, writeFileSync } from "node:fs";
 import { isDeepStrictEqual } from "node:util";
 import { parse, stringify } from "smol-toml";
-import { ConfigError } from "./errors.ts";
+import { ConfigError, describeIssue } from "./errors.ts";
 import { type McpServerConfig, mcpServers, McpServerToml } from "./mcp_servers.ts";
 
 type Table = Record<string, unknown>;
@@ -146,7 +146,7 @@ export function readMcpServers(file: string): { source: string; servers: McpServ
     if (!parsed.success) {
       const issue = parsed.error.issues[0];
       const path = ["mcp_servers", key(name), ...issue.path.map(String)].join(".");
-      throw new ConfigError(`${file}: ${path}: ${issue.message}`);
+      throw new ConfigError(`${file}: ${path}: ${describeIssue(issue, value)}`);
     }
     checked[name] = parsed.data;
   }
