@@ -193,7 +193,8 @@ export const SpecResponse = z.object({
   top_logprobs: int,
   temperature: z.number(),
   reasoning: Reasoning.nullable(),
-  user: z.string().nullable(),
+  // Not required: the specification's own example response leaves it out.
+  user: z.string().nullish(),
   usage: SpecUsage.nullable(),
   max_output_tokens: int.nullable(),
   max_tool_calls: int.nullable(),
@@ -267,6 +268,21 @@ export const SpecEvent = z.discriminatedUnion("type", [
     }),
   }),
 ]);
+
+/**
+ * An `error` message of the WebSocket mode: a request refused before (or instead of) a response,
+ * with the HTTP status it would have had.
+ */
+export const SpecSocketError = z.object({
+  type: z.literal("error"),
+  status: int,
+  error: z.object({
+    type: z.string(),
+    code: z.string().nullable(),
+    message: z.string(),
+    param: z.string().nullable(),
+  }),
+});
 
 /** GET /v1/responses/{id}/input_items. */
 export const SpecItemList = z.object({

@@ -6,4 +6,5 @@ export {
   SpecEvent,
   SpecItemList,
   SpecResponse,
+  SpecSocketError,
 } from "./open_responses.ts";

@@ -394,7 +394,6 @@ Deno.test("serve/chat: every tool call is answered, right after its turn, before
       { type: "function_call", call_id: "b", name: "exec_command", arguments: "{}" },
       userText("interjection"),
       { type: "function_call_output", call_id: "b", output: "out b" },
-      { type: "function_call_output", call_id: "ghost", output: "orphan" },
       { type: "function_call", call_id: "c", name: "exec_command", arguments: "{}" },
     ],
   }]);

@@ -298,3 +298,30 @@ export async function normalizeInput(input: unknown, rules: InputRules): Promise
   }
   return items;
 }
+
+/**
+ * Refuses a tool result of the request's own `input` whose call is neither in that input nor in
+ * the `history` it continues, as OpenAI does: the backend could not be told what it answers.
+ * (A call without a result is repaired instead: it gets a placeholder result.)
+ */
+export function refuseOrphanOutputs(
+  input: readonly ResponseItem[],
+  history: readonly ResponseItem[],
+) {
+  const calls = new Set<string>();
+  for (const item of [...history, ...input] as Json[]) {
+    if (String(item.type).endsWith("_call") && typeof item.call_id === "string") {
+      calls.add(item.call_id);
+    }
+  }
+  input.forEach((raw, i) => {
+    const item = raw as Json;
+    if (!String(item.type).endsWith("_call_output") || calls.has(String(item.call_id))) return;
+    throw invalid(
+      `input[${i}]`,
+      `no tool call found for the ${item.type} with call_id "${item.call_id}": neither this ` +
+        "request's input nor the response it continues (previous_response_id) holds that call; " +
+        "send the call before its output, or leave the output out",
+    );
+  });
+}

@@ -318,6 +318,16 @@ Deno.test("serve/input: shapes serve cannot pass on are a 400 naming the field",
       INVALID,
     ],
     [
+      [
+        { type: "function_call", call_id: "c", name: "f", arguments: "{}" },
+        { type: "function_call_output", call_id: "c", output: "ok" },
+        { type: "custom_tool_call_output", call_id: "ghost", output: "orphan" },
+      ],
+      "input[2]",
+      /no tool call found for the custom_tool_call_output with call_id "ghost"/,
+      INVALID,
+    ],
+    [
       [{ type: "function_call", call_id: "c", name: "f" }],
       "input[0].arguments",
       /in a function_call item/,

@@ -15,7 +15,12 @@ import { isWebSocketUpgrade, upgradeWebSocket } from "../platform/mod.ts";
 import { type Dump, redactHeaders } from "./dump.ts";
 import { DownstreamError, RequestError } from "./errors.ts";
 import { newResponseId } from "./item_ids.ts";
-import { CreateRequest, normalizeInput, refuseUnsupported } from "./input_items.ts";
+import {
+  CreateRequest,
+  normalizeInput,
+  refuseOrphanOutputs,
+  refuseUnsupported,
+} from "./input_items.ts";
 import { type Payload, respond, ResponseTranslator } from "./response.ts";
 import {
   LayeredResponseStore,
@@ -265,7 +270,9 @@ export class ResponsesProxy {
     store: ResponseStore = this.store,
   ): Promise<ResponseItem[]> {
     const previous = body.previous_response_id;
-    return previous ? [...await chainHistory(store, previous), ...input] : input;
+    const chain = previous ? await chainHistory(store, previous) : [];
+    refuseOrphanOutputs(input, chain);
+    return [...chain, ...input];
   }
 
   async #compact(request: Request): Promise<Response> {
