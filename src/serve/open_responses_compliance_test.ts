@@ -175,7 +175,11 @@ function assertCompletedTurn(turn: Turn, what: string): Json {
 }
 
 async function socket(proxy: RunningProxy): Promise<SocketClient> {
-  return await SocketClient.connect(proxy.url, { authorization: "Bearer compliance" });
+  // The headers the suite's own WebSocket client sends.
+  return await SocketClient.connect(proxy.url, {
+    authorization: "Bearer compliance",
+    "content-type": "application/json",
+  });
 }
 
 async function session<T>(
