@@ -240,12 +240,15 @@ Deno.test("startup: failures are reported once each and the ready servers serve"
 });
 
 Deno.test("resources: listed across servers, read by server and uri", async () => {
-  await withServers([demo("demo")], async ({ call }) => {
+  await withServers([demo("demo")], async ({ call, events }) => {
     assert.equal(
       await call("list_mcp_resources", {}),
       '{"resources":[{"server":"demo","uri":"memo://greeting","name":"greeting",' +
         '"description":"A greeting.","mimeType":"text/plain"}]}',
     );
+    // The result the log prints says isError: false, as upstream 0.115.0's (scenario mcp-tools).
+    const end = events.find((e) => e.type === "mcp_call" && e.outcome);
+    assert.equal(end?.type === "mcp_call" && end.outcome?.result?.isError, false);
     assert.equal(
       await call("list_mcp_resource_templates", { server: "demo" }),
       '{"server":"demo","resourceTemplates":[{"server":"demo","uriTemplate":"memo://{name}","name":"memo"}]}',

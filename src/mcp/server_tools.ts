@@ -126,10 +126,13 @@ function given(value: string | undefined): string | undefined {
   return trimmed ? trimmed : undefined;
 }
 
-/** A resource tool's answer: JSON for the model, shown as one text block by the UI. */
+/**
+ * A resource tool's answer: JSON for the model, shown as one text block by the UI, with the
+ * `isError: false` upstream's log prints for these calls.
+ */
 function jsonAnswer(payload: Record<string, unknown>) {
   const output = JSON.stringify(payload);
-  return { output, result: { content: [{ type: "text", text: output }] } };
+  return { output, result: { content: [{ type: "text", text: output }], isError: false } };
 }
 
 function listingTool(
