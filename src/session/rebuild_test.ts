@@ -1,4 +1,5 @@
 import assert from "node:assert/strict";
+import { existsSync } from "node:fs";
 import { readdir, readFile } from "node:fs/promises";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -104,10 +105,12 @@ Deno.test("resume: every upstream 0.115.0 rollout starts with what upstream's la
     // A review run is two threads (the review's own rollout, and the main one with review-mode
     // events this reader skips): no single conversation to compare with the last request.
     if (scenario.startsWith("exec-review")) continue;
-    // A run that sent nothing (a usage error) started no session and has no request to compare.
+    // A run that sent nothing (a usage error) started no session and has no request to compare;
+    // its requests folder was empty, and git keeps no empty folder, so a clone has none at all.
     const runs = [];
     for (const name of (await readdir(dir)).filter((name) => name.startsWith("run-")).sort()) {
-      if ((await readdir(join(dir, name, "requests"))).length > 0) runs.push(name);
+      const requests = join(dir, name, "requests");
+      if (existsSync(requests) && (await readdir(requests)).length > 0) runs.push(name);
     }
     // Runs that each started a session (one rollout per run) are compared pairwise; otherwise the
     // first rollout holds the session that the last run continued.
