@@ -65,7 +65,7 @@ export async function readOutputSchema(file: string): Promise<unknown> {
   try {
     text = await readFile(file, "utf8");
   } catch (err) {
-    throw new ConfigError(`cannot read the output schema ${file}: ${(err as Error).message}`);
+    throw new ConfigError(`cannot read the output schema ${file}: ${ioCause(err)}`);
   }
   try {
     return JSON.parse(text);
@@ -95,7 +95,7 @@ export function enterFolder(dir: string | undefined): void {
   try {
     process.chdir(dir);
   } catch (err) {
-    throw new UsageError(`cannot change to directory ${dir}: ${(err as Error).message}`);
+    throw new UsageError(`cannot change to directory ${dir}: ${ioCause(err)}`);
   }
 }
 
@@ -151,7 +151,7 @@ export async function imageDataUrl(file: string): Promise<string> {
   try {
     return `data:${type};base64,${(await readFile(file)).toString("base64")}`;
   } catch (err) {
-    throw new UsageError(`--image ${file}: cannot read the file (${(err as Error).message})`);
+    throw new UsageError(`--image ${file}: cannot read the file (${ioCause(err)})`);
   }
 }
 

@@ -134,7 +134,29 @@ Deno.test("the REPL takes -C, -m, -c, -s, --full-auto and --yolo as upstream's i
     env: { HOME: work, CODEX_HOME: work },
   });
   assert.equal(missing.code, 2);
-  assert.match(missing.stderr, /cannot change to directory .*nope/);
+  assert.equal(
+    missing.stderr,
+    `Error: cannot change to directory ${join(work, "nope")}: no such file or directory (ENOENT)\n`,
+  );
+  // The other files exec is given by name fail in the same words.
+  const env = { HOME: work, CODEX_HOME: work };
+  const schema = await runCli(
+    ["exec", "--skip-git-repo-check", "--output-schema", join(work, "nope.json"), "hi"],
+    { cwd: work, env },
+  );
+  assert.equal(schema.code, 1);
+  assert.match(
+    schema.stderr,
+    /^Error: cannot read the output schema \S+nope\.json: no such file or directory \(ENOENT\)\n/,
+  );
+  const image = await runCli(["exec", "--skip-git-repo-check", "--image=nope.png", "hi"], {
+    cwd: work,
+    env,
+  });
+  assert.match(
+    image.stderr,
+    /^Error: --image nope\.png: cannot read the file \(no such file or directory \(ENOENT\)\)\n/,
+  );
 });
 
 Deno.test("tscodex resume without a session lists this folder's sessions and resumes the one picked", async () => {
