@@ -83,10 +83,12 @@ Deno.test({
         "the card to show the interrupted turn",
         { detail: () => cardText(feishu, "om_1") },
       );
-      assert.equal((await feishu.pressCard("om_1", "one more")).content, "Sent.");
+      // Someone else's text on this terminal: an escape sequence in it is shown, not obeyed.
+      assert.equal((await feishu.pressCard("om_1", "one more\x1b[2J")).content, "Sent.");
+      await term.waitFor(/feishu: Alice asks from the card: one more\\x1b\[2J/);
       await term.waitFor(/Small and bright\./);
       await until(
-        () => /> Alice: \*\*one more\*\*.*Small and bright\./.test(cardText(feishu, "om_1")),
+        () => /> Alice: \*\*one more.*Small and bright\./.test(cardText(feishu, "om_1")),
         "the card to show the last answer",
         { detail: () => cardText(feishu, "om_1") },
       );

@@ -5,6 +5,7 @@ import type { FeishuLink } from "../../feishu/mod.ts";
 import { listSessions, nameSession, type SessionTarget } from "../../session/mod.ts";
 import type { AgentSession } from "../setup/mod.ts";
 import type { ReplScreen } from "./render.ts";
+import { visibleText } from "../visible_text.ts";
 
 /** What a command may use of the running REPL. */
 export interface ReplContext {
@@ -69,7 +70,8 @@ async function link(repl: ReplContext, argument: string): Promise<void> {
   const card = await feishu.FeishuLink.open(api, argument, repl.session.agent.options.model, {
     busy: () => repl.busy,
     submit: (text) => repl.submit(text, "steer"),
-    notice: (text) => screen.line(screen.style.dim(text)),
+    // What people type into the card reaches this terminal: nothing in it may drive the terminal.
+    notice: (text) => screen.line(screen.style.dim(visibleText(text))),
   }, { listen: true });
   await repl.link?.close();
   repl.link = card;
