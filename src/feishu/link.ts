@@ -126,6 +126,15 @@ export class FeishuLink {
     }
     const prompt = action.prompt.trim();
     if (!prompt) return { type: "info", content: "Type a prompt first." };
+    if (!this.#mayPrompt(action.operatorId)) {
+      // A card in a group, or forwarded, is seen by people the user never let drive the session.
+      return {
+        type: "warning",
+        content: this.target.type === "open_id"
+          ? `Only ${this.target.label} can send prompts to this session.`
+          : "Prompts from this chat need TSCODEX_FEISHU_ALLOWED_USERS on the user's machine.",
+      };
+    }
     if (this.host.busy() || this.#card.running) {
       return { type: "warning", content: "A turn is running; send this when it has finished." };
     }
@@ -136,6 +145,18 @@ export class FeishuLink {
     this.host.notice(`feishu: ${sender} asks from the card: ${prompt}`);
     this.host.submit(prompt);
     return { type: "success", content: "Sent." };
+  }
+
+  /**
+   * Whether a press by `operator` may run a turn: the person the card went to, anyone named in
+   * TSCODEX_FEISHU_ALLOWED_USERS, or anyone when that says `*`; never a press Feishu names nobody for.
+   */
+  #mayPrompt(operator: string | undefined): boolean {
+    const allowed = this.api.settings.allowedUsers;
+    if (allowed.includes("*")) return true;
+    if (!operator) return false;
+    return (this.target.type === "open_id" && operator === this.target.id) ||
+      allowed.includes(operator);
   }
 
   /** Marks the card detached (its prompt box goes) and stops updating it. */

@@ -164,7 +164,7 @@ Deno.test("feishu link: the card is sent, patched with the answer, takes prompts
     // Mid-turn, a prompt from the card is refused and nothing is submitted.
     const refused = await link.action({
       messageId: link.messageId,
-      operatorId: "ou_bob",
+      operatorId: "ou_alice",
       prompt: "hi",
     });
     assert.equal(refused.type, "warning");
@@ -182,19 +182,37 @@ Deno.test("feishu link: the card is sent, patched with the answer, takes prompts
     // Three deltas and the end became few updates, not one per event.
     assert.ok(feishu.messages.get(link.messageId)!.updates <= 2);
 
-    // A prompt from the card is accepted, and the card names who sent it.
-    const accepted = await link.action({
+    // Only the person the card went to may drive the session from it; Bob, who was shown the card,
+    // is turned away and nothing reaches the session.
+    const stranger = await link.action({
       messageId: link.messageId,
       operatorId: "ou_bob",
+      prompt: "rm -rf ~",
+    });
+    assert.deepEqual(stranger, {
+      type: "warning",
+      content: "Only alice@example.com can send prompts to this session.",
+    });
+    assert.equal(
+      (await link.action({ messageId: link.messageId, prompt: "nobody named" })).type,
+      "warning",
+    );
+    assert.deepEqual(host.submitted, []);
+
+    // Alice's prompt from the card is accepted, and the card names who sent it.
+    const accepted = await link.action({
+      messageId: link.messageId,
+      operatorId: "ou_alice",
       prompt: "  and the moon?  ",
     });
     assert.deepEqual(accepted, { type: "success", content: "Sent." });
     assert.deepEqual(host.submitted, ["and the moon?"]);
-    assert.deepEqual(host.notices, ["feishu: Bob asks from the card: and the moon?"]);
+    assert.deepEqual(host.notices, ["feishu: Alice asks from the card: and the moon?"]);
     for (const event of turn("t2", ["and the moon?"], ["Smaller."])) link.onEvent(event);
     await until(
-      () => /> Bob: \*\*and the moon\?\*\*.*Smaller\./.test(cardText(feishu.card(link.messageId))),
-      "the card to show Bob's prompt and its answer",
+      () =>
+        /> Alice: \*\*and the moon\?\*\*.*Smaller\./.test(cardText(feishu.card(link.messageId))),
+      "the card to show Alice's prompt and its answer",
       { detail: () => cardText(feishu.card(link.messageId)) },
     );
     assert.deepEqual(
@@ -240,6 +258,43 @@ Deno.test("feishu link: an answer Feishu's markdown refuses is shown as plain te
   });
 });
 
+Deno.test("feishu link: a card sent to a chat takes prompts only from the people the user allows", async () => {
+  const press = (link: FeishuLink, operatorId: string) =>
+    link.action({ messageId: link.messageId, operatorId, prompt: "run it" });
+  await withFeishu({}, async (feishu, home, env) => {
+    const host = new Host();
+    const closed = await FeishuLink.open(api(home, env), "oc_team", "gpt-test", host);
+    assert.equal(feishu.messages.get(closed.messageId)!.receiveId, "oc_team");
+    for (const who of ["ou_alice", "ou_bob"]) {
+      assert.deepEqual(await press(closed, who), {
+        type: "warning",
+        content: "Prompts from this chat need TSCODEX_FEISHU_ALLOWED_USERS on the user's machine.",
+      });
+    }
+    await closed.close();
+
+    const allowing = {
+      ...env,
+      TSCODEX_FEISHU_USER_IDS: JSON.stringify({ bobby: "ou_bob" }),
+      TSCODEX_FEISHU_ALLOWED_USERS: "bobby, ou_carol",
+    };
+    const open = await FeishuLink.open(api(home, allowing), "oc_team", "gpt-test", host);
+    assert.equal((await press(open, "ou_alice")).type, "warning");
+    assert.deepEqual(await press(open, "ou_bob"), { type: "success", content: "Sent." });
+    await open.close();
+
+    const anyone = await FeishuLink.open(
+      api(home, { ...env, TSCODEX_FEISHU_ALLOWED_USERS: "*" }),
+      "oc_team",
+      "gpt-test",
+      host,
+    );
+    assert.deepEqual(await press(anyone, "ou_alice"), { type: "success", content: "Sent." });
+    await anyone.close();
+    assert.deepEqual(host.submitted, ["run it", "run it"]);
+  });
+});
+
 Deno.test("feishu listener: prompts typed into the card arrive over the long connection, also after it drops", async () => {
   await withFeishu({}, async (feishu, home, env) => {
     const host = new Host();
@@ -248,7 +303,7 @@ Deno.test("feishu listener: prompts typed into the card arrive over the long con
     });
     try {
       // Accepted: the prompt is submitted and the toast says so.
-      assert.deepEqual(await feishu.pressCard(link.messageId, "what time is it?", "ou_bob"), {
+      assert.deepEqual(await feishu.pressCard(link.messageId, "what time is it?"), {
         type: "success",
         content: "Sent.",
       });

@@ -19,6 +19,11 @@ export interface FeishuSettings {
   defaultEmailDomain?: string;
   /** Names a person may be linked by, mapped to open ids or chat ids. */
   aliases: Record<string, string>;
+  /**
+   * Who besides the linked person may send prompts from a card (open ids; `*` for anyone who can
+   * see it, as in a group chat), from TSCODEX_FEISHU_ALLOWED_USERS.
+   */
+  allowedUsers: string[];
 }
 
 type Env = Record<string, string | undefined>;
@@ -87,5 +92,14 @@ export function feishuSettings(home: string, env: Env): FeishuSettings {
       "LARK_DEFAULT_EMAIL_DOMAIN",
     )?.replace(/^@/, ""),
     aliases: aliasMap(env),
+    allowedUsers: allowedUsers(env),
   };
+}
+
+/** TSCODEX_FEISHU_ALLOWED_USERS: open ids or alias names, comma-separated, or `*`. */
+function allowedUsers(env: Env): string[] {
+  const aliases = aliasMap(env);
+  return (first(env, "TSCODEX_FEISHU_ALLOWED_USERS", "FEISHU_ALLOWED_USERS") ?? "")
+    .split(",").map((word) => word.trim()).filter(Boolean)
+    .map((word) => aliases[word] ?? word);
 }
