@@ -78,6 +78,7 @@ export function feishuSettings(home: string, env: Env): FeishuSettings {
       throw new FeishuError(`${name} must be an http(s) URL, not ${JSON.stringify(url)}`);
     }
   }
+  const aliases = aliasMap(env);
   return {
     appId,
     appSecret,
@@ -91,14 +92,13 @@ export function feishuSettings(home: string, env: Env): FeishuSettings {
       "FEISHU_DEFAULT_EMAIL_DOMAIN",
       "LARK_DEFAULT_EMAIL_DOMAIN",
     )?.replace(/^@/, ""),
-    aliases: aliasMap(env),
-    allowedUsers: allowedUsers(env),
+    aliases,
+    allowedUsers: allowedUsers(env, aliases),
   };
 }
 
-/** TSCODEX_FEISHU_ALLOWED_USERS: open ids or alias names, comma-separated, or `*`. */
-function allowedUsers(env: Env): string[] {
-  const aliases = aliasMap(env);
+/** TSCODEX_FEISHU_ALLOWED_USERS: open ids or names from `aliases`, comma-separated, or `*`. */
+function allowedUsers(env: Env, aliases: Record<string, string>): string[] {
   return (first(env, "TSCODEX_FEISHU_ALLOWED_USERS", "FEISHU_ALLOWED_USERS") ?? "")
     .split(",").map((word) => word.trim()).filter(Boolean)
     .map((word) => aliases[word] ?? word);
